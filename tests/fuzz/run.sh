@@ -1,0 +1,38 @@
+#!/bin/bash
+# Runs every fuzz target for FUZZ_SECONDS each, from seeds made from real cryptsetup headers.
+set -u
+cd "$(dirname "$0")/../.."
+seconds=${FUZZ_SECONDS:-8}
+seeds=build/fuzz/seeds
+mkdir -p "$seeds"/{luks1,luks2_json,header,cipher_spec}
+
+make_seeds() {
+	local tmp
+	tmp=$(mktemp -d)
+	truncate -s 4M "$tmp/l1" "$tmp/l2"
+	printf pw | cryptsetup luksFormat -q --type luks1 --pbkdf-force-iterations 1000 "$tmp/l1" - 2>/dev/null
+	printf pw | cryptsetup luksFormat -q --type luks2 --pbkdf pbkdf2 --pbkdf-force-iterations 1000 \
+		--luks2-keyslots-size 1M --label seed "$tmp/l2" - 2>/dev/null
+	head -c 592 "$tmp/l1" >"$seeds/luks1/cryptsetup"
+	head -c 1024 "$tmp/l1" >"$seeds/header/luks1"
+	head -c 32768 "$tmp/l2" >"$seeds/header/luks2"
+	dd if="$tmp/l2" bs=4096 skip=1 count=3 status=none | tr -d '\0' >"$seeds/luks2_json/cryptsetup"
+	for s in aes-xts-plain64 aes-cbc-essiv:sha256 twofish-lrw-benbi aes-ecb capi:xts-plain64 c2FsdA==; do
+		printf '%s' "$s" >"$seeds/cipher_spec/$(echo "$s" | tr ':/' '__')"
+	done
+	rm -rf "$tmp"
+}
+[ -e "$seeds/luks1/cryptsetup" ] || make_seeds
+
+for target in luks1 luks2_json header cipher_spec; do
+	bin=build/fuzz/$target
+	corpus=build/fuzz/corpus-$target
+	mkdir -p "$corpus"
+	if "$bin" -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 "$corpus" "$seeds/$target" \
+		>build/fuzz/$target.log 2>&1; then
+		echo "ok - fuzz $target for ${seconds}s: $(grep -oE 'Done [0-9]+ runs' build/fuzz/$target.log | tail -1)"
+	else
+		echo "not ok - fuzz $target found a crash (build/fuzz/$target.log)"
+		grep -E 'ERROR|SUMMARY|crash-' build/fuzz/$target.log | head -5
+	fi
+done

@@ -1,0 +1,45 @@
+# shellcheck shell=bash
+# Helpers for the shell test suites: each check prints "ok - NAME" or "not ok - NAME".
+set -u
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+UNLOCK=$(realpath "${UNLOCK:-$TOP/build/asan/unlock}")
+SHARED=${SHARED:-$TOP/../shared}
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+WORK=$(mktemp -d /tmp/unlock-test.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+
+ok() { echo "ok - $1"; }
+not_ok() {
+	echo "not ok - $1"
+	shift
+	[ $# -gt 0 ] && printf '#   %s\n' "$@"
+	return 0
+}
+
+# check_eq NAME EXPECTED ACTUAL
+check_eq() {
+	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "expected: $2" "actual:   $3"; fi
+}
+
+# check_exit NAME CODE [STDERR-PATTERN] -- COMMAND...: runs COMMAND, checks exit code and message.
+check_exit() {
+	local name=$1 want=$2 pattern="" rc
+	shift 2
+	if [ "$1" != "--" ]; then pattern=$1; shift; fi
+	shift
+	"$@" >"$WORK/out" 2>"$WORK/err" </dev/null && rc=0 || rc=$?
+	if [ "$rc" != "$want" ]; then
+		not_ok "$name" "exit code $rc, expected $want" "stderr: $(head -c 600 "$WORK/err")"
+	elif grep -q -e "runtime error" -e "AddressSanitizer" "$WORK/err"; then
+		not_ok "$name" "sanitizer report: $(head -c 600 "$WORK/err")"
+	elif [ -n "$pattern" ] && ! grep -qi -e "$pattern" "$WORK/err"; then
+		not_ok "$name" "message does not match '$pattern'" "stderr: $(head -c 600 "$WORK/err")"
+	else
+		ok "$name"
+	fi
+}
+
+hex_of() { od -An -tx1 -v "$1" | tr -d ' \n'; }
+sha_of() { sha256sum "$1" | cut -d' ' -f1; }

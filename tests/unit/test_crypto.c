@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* AF merge, base64, cipher specifications and key files. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "af.h"
+#include "base64.h"
+#include "cipher.h"
+#include "keyfile.h"
+#include "log.h"
+
+/* The splitter, written from the LUKS spec, so merge is checked against an independent inverse. */
+static void af_split(const uint8_t *key, size_t len, uint32_t stripes, const EVP_MD *md, uint8_t *out)
+{
+	uint8_t buf[512] = { 0 };
+	size_t h = (size_t)EVP_MD_get_size(md);
+
+	RAND_bytes(out, (int)(len * (stripes - 1)));
+	for (uint32_t s = 0; s + 1 < stripes; s++) {
+		for (size_t i = 0; i < len; i++)
+			buf[i] ^= out[s * len + i];
+		for (size_t j = 0; j * h < len; j++) {
+			uint8_t ctr[4] = { (uint8_t)(j >> 24), (uint8_t)(j >> 16), (uint8_t)(j >> 8), (uint8_t)j };
+			uint8_t d[EVP_MAX_MD_SIZE];
+			size_t n = len - j * h < h ? len - j * h : h;
+			EVP_MD_CTX *c = EVP_MD_CTX_new();
+			EVP_DigestInit_ex(c, md, NULL);
+			EVP_DigestUpdate(c, ctr, 4);
+			EVP_DigestUpdate(c, buf + j * h, n);
+			EVP_DigestFinal_ex(c, d, NULL);
+			EVP_MD_CTX_free(c);
+			memcpy(buf + j * h, d, n);
+		}
+	}
+	for (size_t i = 0; i < len; i++)
+		out[(stripes - 1) * len + i] = key[i] ^ buf[i];
+}
+
+static void af_merge_inverts_split(void **state)
+{
+	static const struct {
+		const char *hash;
+		size_t len;
+		uint32_t stripes;
+	} cases[] = { { "sha256", 64, 4000 }, { "sha1", 32, 4000 }, { "sha512", 16, 7 }, { "sha256", 33, 3 }, { "sha1", 20, 1 } };
+	(void)state;
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		uint8_t key[64], merged[64];
+		uint8_t *material = malloc(cases[c].len * cases[c].stripes);
+		RAND_bytes(key, sizeof(key));
+		af_split(key, cases[c].len, cases[c].stripes, EVP_get_digestbyname(cases[c].hash), material);
+		assert_int_equal(af_merge(material, cases[c].len, cases[c].stripes, cases[c].hash, merged), 0);
+		assert_memory_equal(key, merged, cases[c].len);
+		free(material);
+	}
+}
+
+static void af_merge_unknown_hash(void **state)
+{
+	uint8_t m[64] = { 0 }, k[32];
+	(void)state;
+	assert_int_equal(af_merge(m, 32, 2, "md4-nope", k), -LUKS_ERR_UNSUPPORTED);
+}
+
+static void base64_cases(void **state)
+{
+	uint8_t out[16];
+	size_t n;
+	(void)state;
+	assert_int_equal(base64_decode("c2FsdA==", out, sizeof(out), &n), 0);
+	assert_int_equal(n, 4);
+	assert_memory_equal(out, "salt", 4);
+	assert_int_equal(base64_decode("c2FsdHk=", out, sizeof(out), &n), 0);
+	assert_int_equal(n, 5);
+	assert_int_not_equal(base64_decode("c2Fsd", out, sizeof(out), &n), 0);
+	assert_int_not_equal(base64_decode("c2=sdA==", out, sizeof(out), &n), 0);
+	assert_int_not_equal(base64_decode("c2 sdA==", out, sizeof(out), &n), 0);
+	assert_int_not_equal(base64_decode("", out, sizeof(out), &n), 0);
+	assert_int_equal(base64_decode("AAAAAAAAAAAAAAAAAAAAAAAA", out, sizeof(out), &n), -ENOSPC);
+}
+
+static void cipher_specs(void **state)
+{
+	struct cipher_spec s;
+	(void)state;
+	assert_int_equal(cipher_spec_parse("aes-cbc-essiv:sha256", &s), 0);
+	assert_string_equal(s.cipher, "aes");
+	assert_string_equal(s.chain, "cbc");
+	assert_string_equal(s.iv, "essiv");
+	assert_string_equal(s.iv_hash, "sha256");
+	assert_int_equal(cipher_spec_parse("aes-ecb", &s), 0);
+	assert_string_equal(s.iv, "");
+	assert_true(cipher_spec_known("aes-xts-plain64"));
+	assert_true(cipher_spec_known("serpent-xts-plain64"));
+	assert_true(cipher_spec_known("aes-ecb"));
+	assert_false(cipher_spec_known("capi:xts(ecb(aes-generic))-plain64"));
+	assert_false(cipher_spec_known("aes-xts-bogus"));
+	assert_false(cipher_spec_known("aes-cbc-essiv"));
+	assert_false(cipher_spec_known("aes-xts"));
+	assert_false(cipher_spec_known("-xts-plain64"));
+}
+
+static void cipher_roundtrip_iv_modes(void **state)
+{
+	static const char *specs[] = { "aes-xts-plain64", "aes-cbc-essiv:sha256", "aes-cbc-plain", "aes-cbc-plain64be",
+				       "aes-cbc-benbi", "aes-cbc-null", "aes-ecb" };
+	uint8_t key[32], plain[4096], buf[4096];
+	(void)state;
+	RAND_bytes(key, sizeof(key));
+	RAND_bytes(plain, sizeof(plain));
+	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+		struct sector_cipher *enc, *dec;
+		memcpy(buf, plain, sizeof(buf));
+		assert_int_equal(sector_cipher_new(&enc, specs[i], key, sizeof(key), true), 0);
+		assert_int_equal(sector_cipher_new(&dec, specs[i], key, sizeof(key), false), 0);
+		assert_int_equal(sector_cipher_run(enc, buf, sizeof(buf), 77, 512), 0);
+		assert_memory_not_equal(buf, plain, 512);
+		if (strcmp(specs[i], "aes-ecb") != 0 && strcmp(specs[i], "aes-cbc-null") != 0)
+			assert_memory_not_equal(buf, buf + 512, 512 - 16); /* IVs differ per sector */
+		assert_int_equal(sector_cipher_run(dec, buf, sizeof(buf), 77, 512), 0);
+		assert_memory_equal(buf, plain, sizeof(buf));
+		sector_cipher_free(enc);
+		sector_cipher_free(dec);
+	}
+	assert_int_equal(sector_cipher_run(NULL, buf, 100, 0, 512), -EINVAL);
+}
+
+static void keyfile_offset_and_size(void **state)
+{
+	char path[] = "/tmp/unlock-keyfile-XXXXXX";
+	int fd = mkstemp(path);
+	struct secret *k = NULL;
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "0123456789", 10), 10);
+	close(fd);
+	assert_int_equal(keyfile_read(path, 0, KEYFILE_SIZE_ALL, &k), 0);
+	assert_int_equal(k->len, 10);
+	secret_free(k);
+	assert_int_equal(keyfile_read(path, 3, 4, &k), 0);
+	assert_memory_equal(k->data, "3456", 4);
+	secret_free(k);
+	assert_int_equal(keyfile_read(path, 8, KEYFILE_SIZE_ALL, &k), 0);
+	assert_memory_equal(k->data, "89", 2);
+	assert_int_equal(k->len, 2);
+	secret_free(k);
+	assert_int_not_equal(keyfile_read(path, 8, 4, &k), 0);
+	assert_int_not_equal(keyfile_read(path, 10, KEYFILE_SIZE_ALL, &k), 0);
+	assert_int_not_equal(keyfile_read("/nonexistent/key", 0, KEYFILE_SIZE_ALL, &k), 0);
+	unlink(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(af_merge_inverts_split),
+		cmocka_unit_test(af_merge_unknown_hash),
+		cmocka_unit_test(base64_cases),
+		cmocka_unit_test(cipher_specs),
+		cmocka_unit_test(cipher_roundtrip_iv_modes),
+		cmocka_unit_test(keyfile_offset_and_size),
+	};
+	log_set_max_level(LOG_LEVEL_QUIET);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "blockdev.h"
+#include "commands.h"
+#include "dm.h"
+#include "dm_table.h"
+#include "keyfile.h"
+#include "keyslot.h"
+#include "log.h"
+#include "luks.h"
+#include "prompt.h"
+
+struct open_volume {
+	struct blockdev data;
+	struct blockdev header;
+	struct luks_header hdr;
+	bool hdr_loaded;
+};
+
+static const struct blockdev *header_dev(const struct open_volume *v)
+{
+	return v->header.fd >= 0 ? &v->header : &v->data;
+}
+
+static void open_volume_done(struct open_volume *v)
+{
+	if (v->hdr_loaded)
+		luks_header_done(&v->hdr);
+	blockdev_close(&v->header);
+	blockdev_close(&v->data);
+}
+
+static int open_volume_load(struct open_volume *v, const struct open_options *opts)
+{
+	int r;
+
+	v->data.fd = v->header.fd = -1;
+	r = blockdev_open(&v->data, opts->device);
+	if (r == 0 && opts->header)
+		r = blockdev_open(&v->header, opts->header);
+	if (r == 0)
+		r = luks_header_read(&v->hdr, header_dev(v));
+	v->hdr_loaded = r == 0;
+	return r;
+}
+
+static int secret_obtain(const struct open_options *opts, const struct open_volume *v, struct secret **pass)
+{
+	char prompt[256];
+
+	if (opts->key_file)
+		return keyfile_read(opts->key_file, opts->keyfile_offset, opts->keyfile_size, pass);
+	snprintf(prompt, sizeof(prompt), "Enter passphrase for %s: ", v->data.path);
+	return prompt_passphrase(prompt, pass);
+}
+
+/* --volume-key-file: the key is given; only its digest is checked. */
+static int volume_key_from_file(const struct open_options *opts, const struct luks_header *hdr, const char *path,
+				struct secret **key, int *digest)
+{
+	int r = keyfile_read(opts->volume_key_file, 0, KEYFILE_SIZE_ALL, key);
+
+	if (r < 0)
+		return r;
+	for (int d = 0; d < LUKS_DIGESTS_MAX; d++)
+		if (hdr->digests[d].active && hdr->digests[d].covers_segment0 &&
+		    volume_key_verify(hdr, d, (*key)->data, (*key)->len) == 0) {
+			*digest = d;
+			return 0;
+		}
+	return log_error_ret(-LUKS_ERR_WRONG_SECRET, "%s: the volume key in %s does not match the header's digest", path,
+			     opts->volume_key_file);
+}
+
+static int volume_key_obtain(const struct open_options *opts, const struct open_volume *v, struct secret **key,
+			     int *digest)
+{
+	_cleanup_secret_ struct secret *pass = NULL;
+	int slot, r;
+
+	if (opts->volume_key_file)
+		return volume_key_from_file(opts, &v->hdr, v->data.path, key, digest);
+	r = secret_obtain(opts, v, &pass);
+	if (r < 0)
+		return r;
+	r = keyslot_unlock(&v->hdr, header_dev(v), opts->key_slot, pass, key, &slot);
+	if (r == -LUKS_ERR_WRONG_SECRET)
+		return log_error_ret(r, "%s: no key available with this passphrase%s", v->data.path,
+				     opts->key_file ? " (key file)" : "");
+	if (r < 0)
+		return r;
+	log_info("%s: keyslot %d opened", v->data.path, slot);
+	*digest = luks_keyslot_digest(&v->hdr, slot);
+	return 0;
+}
+
+static void print_hex_line(const struct secret *key)
+{
+	for (size_t i = 0; i < key->len; i++)
+		printf("%02x", key->data[i]);
+	printf("\n");
+	fflush(stdout);
+}
+
+static int open_finish(const struct open_options *opts, const struct open_volume *v, const struct secret *key,
+		       int digest)
+{
+	struct dm_table_request req = {
+		.hdr = &v->hdr,
+		.data_device = v->data.path,
+		.data_device_size = v->data.size,
+		.detached_header = opts->header != NULL,
+		.extra_flags = opts->allow_discards ? LUKS_FLAG_ALLOW_DISCARDS : 0,
+		.digest = digest,
+		.volume_key = key,
+		.hex_key = opts->show_key,
+	};
+	struct dm_table table = { 0 };
+	int r;
+
+	switch (opts->mode) {
+	case OPEN_TEST_PASSPHRASE:
+		if (v->hdr.requirements[0])
+			log_warning("%s: passphrase is right, but the volume has unmet requirements (%s) and cannot be activated here",
+				    v->data.path, v->hdr.requirements);
+		return 0;
+	case OPEN_DUMP_VOLUME_KEY:
+		print_hex_line(key);
+		return 0;
+	case OPEN_PRINT_TABLE:
+		r = dm_table_build(&req, &table);
+		if (r == 0) {
+			printf("0 %llu crypt %s\n", (unsigned long long)table.sectors, (const char *)table.params->data);
+			fflush(stdout);
+		}
+		secret_free(table.params);
+		return r;
+	case OPEN_ACTIVATE:
+		return dm_crypt_activate(opts->name, &req, opts->read_only);
+	}
+	return -EINVAL;
+}
+
+static int tokens_check(const struct open_options *opts)
+{
+	if (opts->tpm2_device || opts->pkcs11_uri || opts->token_only)
+		return log_error_ret(-LUKS_ERR_UNSUPPORTED,
+				     "token unlocking (--tpm2-device, --pkcs11-uri, --token-only) is not available in this version");
+	return 0;
+}
+
+int cmd_open(const struct open_options *opts)
+{
+	struct open_volume v = { 0 };
+	_cleanup_secret_ struct secret *key = NULL;
+	int digest = -1, r;
+
+	r = tokens_check(opts);
+	if (r == 0)
+		r = open_volume_load(&v, opts);
+	/* Fail before asking for a secret when the volume could not be activated anyway. */
+	if (r == 0 && (opts->mode == OPEN_ACTIVATE || opts->mode == OPEN_PRINT_TABLE))
+		r = dm_table_check(&v.hdr, v.data.path);
+	if (r == 0)
+		r = volume_key_obtain(opts, &v, &key, &digest);
+	if (r == 0)
+		r = open_finish(opts, &v, key, digest);
+	open_volume_done(&v);
+	return exit_code_from(r);
+}
