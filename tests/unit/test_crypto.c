@@ -16,8 +16,10 @@
 #include "af.h"
 #include "base64.h"
 #include "cipher.h"
+#include "hash.h"
 #include "keyfile.h"
 #include "log.h"
+#include "pbkdf2.h"
 
 /* The splitter, written from the LUKS spec, so merge is checked against an independent inverse. */
 static void af_split(const uint8_t *key, size_t len, uint32_t stripes, const EVP_MD *md, uint8_t *out)
@@ -135,6 +137,29 @@ static void cipher_roundtrip_iv_modes(void **state)
 	assert_int_equal(sector_cipher_run(NULL, buf, 100, 0, 512), -EINVAL);
 }
 
+static void pbkdf2_matches_openssl(void **state)
+{
+	static const char *hashes[] = { "sha1", "sha256", "sha512", "ripemd160", "whirlpool", "sha3-256" };
+	static const size_t lengths[] = { 1, 16, 20, 32, 33, 64, 100, 512 };
+	static const uint32_t iterations[] = { 1, 2, 1000 };
+	uint8_t pass[200], salt[32], ours[512], theirs[512];
+	(void)state;
+	RAND_bytes(pass, sizeof(pass));
+	RAND_bytes(salt, sizeof(salt));
+	for (size_t h = 0; h < sizeof(hashes) / sizeof(hashes[0]); h++) {
+		const EVP_MD *md = hash_by_name(hashes[h]);
+		assert_non_null(md);
+		for (size_t l = 0; l < sizeof(lengths) / sizeof(lengths[0]); l++)
+			for (size_t i = 0; i < sizeof(iterations) / sizeof(iterations[0]); i++) {
+				size_t pass_len = (l * 37) % sizeof(pass); /* short, empty and longer than a hash block */
+				assert_int_equal(pbkdf2_hmac(md, pass, pass_len, salt, sizeof(salt), iterations[i], ours, lengths[l]), 0);
+				assert_int_equal(PKCS5_PBKDF2_HMAC((const char *)pass, (int)pass_len, salt, sizeof(salt),
+								   (int)iterations[i], md, (int)lengths[l], theirs), 1);
+				assert_memory_equal(ours, theirs, lengths[l]);
+			}
+	}
+}
+
 static void keyfile_offset_and_size(void **state)
 {
 	char path[] = "/tmp/unlock-keyfile-XXXXXX";
@@ -168,6 +193,7 @@ int main(void)
 		cmocka_unit_test(base64_cases),
 		cmocka_unit_test(cipher_specs),
 		cmocka_unit_test(cipher_roundtrip_iv_modes),
+		cmocka_unit_test(pbkdf2_matches_openssl),
 		cmocka_unit_test(keyfile_offset_and_size),
 	};
 	log_set_max_level(LOG_LEVEL_QUIET);
