@@ -21,7 +21,7 @@ HEADERS := $(wildcard unlock/*.h)
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 UNIT_TESTS := $(patsubst tests/unit/%.c,build/unit/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all check deps fuzz fuzz-build bench install clean
+.PHONY: all check demo deps fuzz fuzz-build bench install clean
 
 all: build/unlock
 
@@ -52,6 +52,9 @@ deps:
 check: deps
 	@$(MAKE) --no-print-directory build/unlock build/asan/unlock build/sector-crypt $(UNIT_TESTS) $(FUZZ_TARGETS)
 	@tests/run-all.sh
+
+demo: deps build/unlock
+	@tests/demo.sh
 
 fuzz-build: $(FUZZ_TARGETS)
 

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "blockdev.h"
 #include "commands.h"
@@ -12,6 +13,7 @@
 #include "log.h"
 #include "luks.h"
 #include "prompt.h"
+#include "util.h"
 
 struct open_volume {
 	struct blockdev data;
@@ -97,12 +99,49 @@ static int volume_key_obtain(const struct open_options *opts, const struct open_
 	return 0;
 }
 
-static void print_hex_line(const struct secret *key)
+/* Output that may hold key material bypasses stdio, whose buffer is neither locked nor wiped. */
+static int write_all(int fd, const void *buf, size_t len)
 {
-	for (size_t i = 0; i < key->len; i++)
-		printf("%02x", key->data[i]);
-	printf("\n");
-	fflush(stdout);
+	const uint8_t *p = buf;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return log_error_ret(-EIO, "cannot write to standard output: %s", strerror(errno));
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int print_hex_line(const struct secret *key)
+{
+	static const char digits[] = "0123456789abcdef";
+	_cleanup_secret_ struct secret *hex = secret_new(key->len * 2 + 1);
+
+	if (!hex)
+		return -ENOMEM;
+	for (size_t i = 0; i < key->len; i++) {
+		hex->data[2 * i] = (uint8_t)digits[key->data[i] >> 4];
+		hex->data[2 * i + 1] = (uint8_t)digits[key->data[i] & 15];
+	}
+	hex->data[2 * key->len] = '\n';
+	return write_all(STDOUT_FILENO, hex->data, key->len * 2 + 1);
+}
+
+static int print_table(const struct dm_table *table)
+{
+	char head[64];
+	int n = snprintf(head, sizeof(head), "0 %llu crypt ", (unsigned long long)table->sectors);
+	int r = write_all(STDOUT_FILENO, head, (size_t)n);
+
+	if (r == 0)
+		r = write_all(STDOUT_FILENO, table->params->data, table->params->len);
+	if (r == 0)
+		r = write_all(STDOUT_FILENO, "\n", 1);
+	return r;
 }
 
 static int open_finish(const struct open_options *opts, const struct open_volume *v, const struct secret *key,
@@ -128,14 +167,11 @@ static int open_finish(const struct open_options *opts, const struct open_volume
 				    v->data.path, v->hdr.requirements);
 		return 0;
 	case OPEN_DUMP_VOLUME_KEY:
-		print_hex_line(key);
-		return 0;
+		return print_hex_line(key);
 	case OPEN_PRINT_TABLE:
 		r = dm_table_build(&req, &table);
-		if (r == 0) {
-			printf("0 %llu crypt %s\n", (unsigned long long)table.sectors, (const char *)table.params->data);
-			fflush(stdout);
-		}
+		if (r == 0)
+			r = print_table(&table);
 		secret_free(table.params);
 		return r;
 	case OPEN_ACTIVATE:
