@@ -76,6 +76,20 @@ static int json_base64(json_object *obj, const char *key, const char *where, uin
 	return 0;
 }
 
+/* Checks "type" against the one value supported; another value is unsupported, not damage. */
+static int json_expect_type(json_object *obj, const char *where, const char *what, const char *expected)
+{
+	char type[LUKS_NAME_MAX];
+	int r = json_text(obj, "type", where, type, sizeof(type));
+
+	if (r < 0)
+		return r;
+	if (strcmp(type, expected) != 0)
+		return log_error_ret(-LUKS_ERR_UNSUPPORTED, "LUKS2 metadata: %s: unsupported %s type \"%s\" (only \"%s\")",
+				     where, what, type, expected);
+	return 0;
+}
+
 /* Object keys of keyslots, digests, segments and tokens are small decimal numbers. */
 static int json_object_index(const char *key, int max, const char *section)
 {
@@ -144,18 +158,13 @@ static int luks2_kdf_parse(struct luks_kdf *kdf, json_object *obj, const char *w
 
 static int luks2_area_parse(struct luks_keyslot *ks, json_object *area, const char *where)
 {
-	char type[LUKS_NAME_MAX];
 	uint32_t key_size;
 	int r;
 
 	if (!area)
 		return json_error("%s: missing \"area\" object", where);
-	if ((r = json_text(area, "type", where, type, sizeof(type))) < 0)
-		return r;
-	if (strcmp(type, "raw") != 0)
-		return log_error_ret(-LUKS_ERR_UNSUPPORTED, "LUKS2 metadata: %s: unsupported area type \"%s\"", where,
-				     type);
-	if ((r = json_u64_string(area, "offset", where, &ks->area_offset)) < 0 ||
+	if ((r = json_expect_type(area, where, "area", "raw")) < 0 ||
+	    (r = json_u64_string(area, "offset", where, &ks->area_offset)) < 0 ||
 	    (r = json_u64_string(area, "size", where, &ks->area_size)) < 0 ||
 	    (r = json_text(area, "encryption", where, ks->area_cipher, sizeof(ks->area_cipher))) < 0 ||
 	    (r = json_uint(area, "key_size", where, 1, LUKS_KEY_MAX, &key_size)) < 0)
@@ -166,17 +175,11 @@ static int luks2_area_parse(struct luks_keyslot *ks, json_object *area, const ch
 
 static int luks2_af_parse(struct luks_keyslot *ks, json_object *af, const char *where)
 {
-	char type[LUKS_NAME_MAX];
 	int r;
 
 	if (!af)
 		return json_error("%s: missing \"af\" object", where);
-	if ((r = json_text(af, "type", where, type, sizeof(type))) < 0)
-		return r;
-	if (strcmp(type, "luks1") != 0)
-		return log_error_ret(-LUKS_ERR_UNSUPPORTED, "LUKS2 metadata: %s: unsupported AF type \"%s\"", where,
-				     type);
-	if ((r = json_text(af, "hash", where, ks->af_hash, sizeof(ks->af_hash))) < 0)
+	if ((r = json_expect_type(af, where, "AF", "luks1")) < 0 || (r = json_text(af, "hash", where, ks->af_hash, sizeof(ks->af_hash))) < 0)
 		return r;
 	return json_uint(af, "stripes", where, 1, 65536, &ks->stripes);
 }
@@ -259,18 +262,13 @@ static int luks2_keyslots_parse(struct luks_header *hdr, json_object *keyslots, 
 
 static int luks2_digest_parse(struct luks_digest *d, json_object *obj, const char *where, uint32_t segments)
 {
-	char type[LUKS_NAME_MAX];
 	uint32_t segment_mask;
 	int r;
 
 	if (!json_object_is_type(obj, json_type_object))
 		return json_error("%s is not an object", where);
-	if ((r = json_text(obj, "type", where, type, sizeof(type))) < 0)
-		return r;
-	if (strcmp(type, "pbkdf2") != 0)
-		return log_error_ret(-LUKS_ERR_UNSUPPORTED, "LUKS2 metadata: %s: unsupported digest type \"%s\"", where,
-				     type);
-	if ((r = json_id_mask(obj, "keyslots", where, LUKS_KEYSLOTS_MAX, &d->keyslots)) < 0 ||
+	if ((r = json_expect_type(obj, where, "digest", "pbkdf2")) < 0 ||
+	    (r = json_id_mask(obj, "keyslots", where, LUKS_KEYSLOTS_MAX, &d->keyslots)) < 0 ||
 	    (r = json_id_mask(obj, "segments", where, 32, &segment_mask)) < 0 ||
 	    (r = json_text(obj, "hash", where, d->hash, sizeof(d->hash))) < 0 ||
 	    (r = json_uint(obj, "iterations", where, 1, UINT32_MAX, &d->iterations)) < 0 ||
@@ -325,13 +323,13 @@ static int luks2_segment_flags(json_object *obj, const char *where)
 
 static int luks2_segment_parse(struct luks_segment *seg, json_object *obj, const char *where)
 {
-	char type[LUKS_NAME_MAX], size_text[32];
+	char size_text[32];
 	uint64_t iv_tweak;
 	int r;
 
 	if (!json_object_is_type(obj, json_type_object))
 		return json_error("%s is not an object", where);
-	if ((r = json_text(obj, "type", where, type, sizeof(type))) < 0 ||
+	if ((r = json_expect_type(obj, where, "segment", "crypt")) < 0 ||
 	    (r = json_u64_string(obj, "offset", where, &seg->offset)) < 0 ||
 	    (r = json_text(obj, "size", where, size_text, sizeof(size_text))) < 0 ||
 	    (r = luks2_segment_flags(obj, where)) < 0)
@@ -342,9 +340,6 @@ static int luks2_segment_parse(struct luks_segment *seg, json_object *obj, const
 		return json_error("%s: size must be \"dynamic\" or a multiple of 512", where);
 	if (seg->offset % 512)
 		return json_error("%s: offset %llu is not 512-byte aligned", where, (unsigned long long)seg->offset);
-	if (strcmp(type, "crypt") != 0)
-		return log_error_ret(-LUKS_ERR_UNSUPPORTED, "LUKS2 metadata: %s has type \"%s\" (only \"crypt\" is supported)",
-				     where, type);
 	if ((r = json_u64_string(obj, "iv_tweak", where, &iv_tweak)) < 0 ||
 	    (r = json_text(obj, "encryption", where, seg->cipher, sizeof(seg->cipher))) < 0 ||
 	    (r = json_uint(obj, "sector_size", where, 512, 4096, &seg->sector_size)) < 0)

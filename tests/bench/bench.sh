@@ -7,7 +7,6 @@ ROUNDS=${ROUNDS:-5}
 UNLOCK=$PWD/build/unlock
 WORK=$(mktemp -d /var/tmp/unlock-bench.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
-command -v /usr/bin/time >/dev/null || { apt-get install -y -qq time >/dev/null; }
 
 format() { # NAME ARGS...
 	local name=$1
