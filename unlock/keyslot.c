@@ -112,7 +112,7 @@ static int keyslot_order(const struct luks_header *hdr, int slot, int *order)
 int keyslot_unlock(const struct luks_header *hdr, const struct blockdev *dev, int slot, const struct secret *pass,
 		   struct secret **volume_key, int *opened)
 {
-	int order[LUKS_KEYSLOTS_MAX], n, r, other_error = 0;
+	int order[LUKS_KEYSLOTS_MAX], n, r, other_error = 0, refused = 0;
 
 	if (slot != KEYSLOT_ANY && (r = keyslot_check_explicit(hdr, slot, dev->path)) < 0)
 		return r;
@@ -126,12 +126,13 @@ int keyslot_unlock(const struct luks_header *hdr, const struct blockdev *dev, in
 			*opened = order[i];
 			return 0;
 		}
-		if (r != -LUKS_ERR_WRONG_SECRET) {
+		if (r == -LUKS_ERR_WRONG_SECRET) {
+			refused++;
+		} else {
 			log_error("%s: keyslot %d could not be tried (see above)", dev->path, order[i]);
 			other_error = r;
 		}
 	}
-	if (other_error && n == 1)
-		return other_error;
-	return -LUKS_ERR_WRONG_SECRET;
+	/* "Wrong passphrase" only when some keyslot really refused it. */
+	return refused == 0 && other_error ? other_error : -LUKS_ERR_WRONG_SECRET;
 }

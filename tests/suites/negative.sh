@@ -68,6 +68,11 @@ check_exit "unknown requirement refuses activation" 4 "unmet requirements.*quant
 	bash -c "printf pw | '$UNLOCK' open --print-table '$img'"
 check_exit "unknown requirement refuses before asking" 4 "unmet requirements" -- "$UNLOCK" open "$img" name
 
+img=$(variant nocipher)
+"$REWRITE" "$img" '(j["keyslots"]["0"]["area"].__setitem__("encryption", "nosuchcipher-xts-plain64"), j)[1]'
+check_exit "keyslot in a cipher not available here: unsupported, not a wrong passphrase" 4 "not available" -- \
+	bash -c "printf pw | '$UNLOCK' open --test-passphrase '$img'"
+
 # LUKS1.
 img=$WORK/l1-iter.img; cp "$base1" "$img"; poke "$img" '\x00\x00\x00\x00' 164
 check_exit "LUKS1 digest with zero iterations" 3 "zero iterations" -- "$UNLOCK" inspect "$img"
