@@ -1,7 +1,7 @@
 #!/bin/bash
 # Runs every test suite and prints the one closing line "N passed, N failed[, N skipped]".
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 log=build/test-results.txt
 : >"$log"
 

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Runs every fuzz target for FUZZ_SECONDS each, from seeds made from real cryptsetup headers.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 seconds=${FUZZ_SECONDS:-8}
 seeds=build/fuzz/seeds
 mkdir -p "$seeds"/{luks1,luks2_json,header,cipher_spec}

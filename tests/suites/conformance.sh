@@ -1,6 +1,7 @@
 #!/bin/bash
 # Conformance against the real cryptsetup: images formatted at test time with a known volume key;
 # unlock must recover exactly that key and build the table cryptsetup would load.
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
 source "$(dirname "$0")/../lib.sh"
 
 FAST_PBKDF2=(--pbkdf pbkdf2 --pbkdf-force-iterations 1000)
@@ -114,7 +115,7 @@ keyslots() {
 
 	key=$("$UNLOCK" open --dump-volume-key --key-file "$WORK/keyfile" "$img" 2>"$WORK/err")
 	check_eq "key file opens keyslot 3" "$(hex_of "$vk")" "$key"
-	grep -q "keyslot 3 opened" "$WORK/err" && ok "key file reports keyslot 3" || not_ok "key file reports keyslot 3" "$(cat "$WORK/err")"
+	if grep -q "keyslot 3 opened" "$WORK/err"; then ok "key file reports keyslot 3"; else not_ok "key file reports keyslot 3" "$(cat "$WORK/err")"; fi
 	key=$("$UNLOCK" open --dump-volume-key --key-file "$WORK/bigkeyfile" --keyfile-offset 100 --keyfile-size 64 "$img" 2>"$WORK/err")
 	check_eq "keyfile-offset/keyfile-size" "$(hex_of "$vk")" "$key"
 	check_exit "whole key file is not the offset key" 2 -- "$UNLOCK" open --test-passphrase --key-file "$WORK/bigkeyfile" "$img"
@@ -154,12 +155,10 @@ damaged_primary() {
 	before=$(sha_of "$img")
 	key=$(printf pw-damaged | "$UNLOCK" open --dump-volume-key "$img" 2>"$WORK/err")
 	check_eq "damaged primary: key from the secondary copy" "$(hex_of "$vk")" "$key"
-	grep -q "primary header is damaged; using the secondary" "$WORK/err" && ok "damaged primary: reported" ||
-		not_ok "damaged primary: reported" "$(cat "$WORK/err")"
+	if grep -q "primary header is damaged; using the secondary" "$WORK/err"; then ok "damaged primary: reported"; else not_ok "damaged primary: reported" "$(cat "$WORK/err")"; fi
 	check_eq "damaged primary: image not repaired or changed" "$before" "$(sha_of "$img")"
 	"$UNLOCK" inspect "$img" >"$WORK/out" 2>/dev/null
-	grep -q "Header copy:   secondary" "$WORK/out" && ok "damaged primary: inspect names the copy" ||
-		not_ok "damaged primary: inspect names the copy" "$(cat "$WORK/out")"
+	if grep -q "Header copy:   secondary" "$WORK/out"; then ok "damaged primary: inspect names the copy"; else not_ok "damaged primary: inspect names the copy" "$(cat "$WORK/out")"; fi
 	printf 'XXXX' | dd of="$img" bs=1 seek=$((16384 + 4200)) conv=notrunc status=none
 	check_exit "both copies damaged" 3 "both LUKS2 header copies" -- "$UNLOCK" inspect "$img"
 }

@@ -1,5 +1,6 @@
 #!/bin/bash
 # cryptsetup's own test images (../shared/cryptsetup-corpus, see its MANIFEST.md).
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
 source "$(dirname "$0")/../lib.sh"
 CORPUS=$SHARED/cryptsetup-corpus
 SECTOR_CRYPT=$TOP/build/sector-crypt
@@ -55,8 +56,7 @@ for img in luks1-images/*.img; do
 	name=$(basename "$img" .img)
 	case $name in
 	luks1_aes-xts-plain64-* | luks1_aes-cbc-essiv-sha256-*)
-		"$UNLOCK" open --test-passphrase --key-file luks1-images/keyfile1 "$img" 2>"$WORK/err" &&
-			ok "$name opens with keyfile1" || not_ok "$name opens with keyfile1" "$(cat "$WORK/err")"
+		if "$UNLOCK" open --test-passphrase --key-file luks1-images/keyfile1 "$img" 2>"$WORK/err"; then ok "$name opens with keyfile1"; else not_ok "$name opens with keyfile1" "$(cat "$WORK/err")"; fi
 		"$UNLOCK" open --print-table --show-key --key-file luks1-images/keyfile1 "$img" >"$WORK/table" 2>/dev/null
 		key=$(awk '{print $5}' "$WORK/table")
 		off=$(awk '{print $8}' "$WORK/table")
@@ -86,7 +86,7 @@ check_exit "valid_header_file: no active keyslot" 2 "no usable keyslot" -- \
 	bash -c "printf x | '$UNLOCK' open --test-passphrase valid_header_file"
 
 check_exit "requirements: header loads" 0 -- "$UNLOCK" inspect luks2_header_requirements
-grep -q "req0" "$WORK/out" && ok "requirements: inspect lists them" || not_ok "requirements: inspect lists them" "$(cat "$WORK/out")"
+if grep -q "req0" "$WORK/out"; then ok "requirements: inspect lists them"; else not_ok "requirements: inspect lists them" "$(cat "$WORK/out")"; fi
 check_exit "requirements: passphrase verifies" 0 "unmet requirements" -- \
 	bash -c "printf blablabl | '$UNLOCK' open --test-passphrase luks2_header_requirements"
 check_exit "requirements: no table" 4 "unmet requirements" -- \

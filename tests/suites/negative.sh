@@ -1,5 +1,6 @@
 #!/bin/bash
 # Hostile and broken input: every case gets a clear message and a documented exit code, never a crash.
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
 source "$(dirname "$0")/../lib.sh"
 REWRITE=$TOP/tests/tools/luks2_rewrite.py
 
@@ -11,7 +12,7 @@ truncate -s 4M "$base1"
 printf pw | cryptsetup luksFormat -q --type luks1 --pbkdf-force-iterations 1000 "$base1" -
 
 variant() { cp "$base" "$WORK/$1.img"; echo "$WORK/$1.img"; }
-poke() { printf "$2" | dd of="$1" bs=1 seek="$3" conv=notrunc status=none; }
+poke() { printf '%b' "$2" | dd of="$1" bs=1 seek="$3" conv=notrunc status=none; }
 
 # Binary headers.
 img=$(variant empty); truncate -s 0 "$img"
