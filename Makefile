@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 CC ?= cc
 CLANG ?= clang
-PKGS := libcrypto json-c libargon2 devmapper blkid
+PKGS := libcrypto json-c libargon2 devmapper blkid libkmod
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -23,7 +23,11 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,build/unit/%,$(wildcard tests/unit/test_
 
 .PHONY: all check demo deps fuzz fuzz-build bench install clean
 
-all: build/unlock
+all: build/unlock build/unlock-mkinitrd
+
+build/unlock-mkinitrd: mkinitrd/unlock-mkinitrd
+	@mkdir -p build
+	install -m 0755 $< $@
 
 build/unlock: $(UNLOCK_SRC) $(HEADERS) Makefile
 	@mkdir -p build
@@ -50,10 +54,10 @@ deps:
 	@tests/deps.sh
 
 check: deps
-	@$(MAKE) --no-print-directory build/unlock build/asan/unlock build/sector-crypt $(UNIT_TESTS) $(FUZZ_TARGETS)
+	@$(MAKE) --no-print-directory all build/asan/unlock build/sector-crypt $(UNIT_TESTS) $(FUZZ_TARGETS)
 	@tests/run-all.sh
 
-demo: deps build/unlock
+demo: deps all build/sector-crypt
 	@tests/demo.sh
 
 fuzz-build: $(FUZZ_TARGETS)
@@ -64,9 +68,13 @@ fuzz: deps fuzz-build
 bench: deps build/unlock
 	@tests/bench/bench.sh
 
-install: build/unlock
+install: build/unlock build/unlock-mkinitrd
 	install -D -m 0755 build/unlock $(DESTDIR)$(SBINDIR)/unlock
+	install -D -m 0755 mkinitrd/unlock-mkinitrd $(DESTDIR)$(SBINDIR)/unlock-mkinitrd
+	install -D -m 0644 hooks/unlock-files.sh $(DESTDIR)$(PREFIX)/lib/unlock/hooks/unlock-files.sh
 	install -D -m 0644 docs/unlock.8 $(DESTDIR)$(MANDIR)/man8/unlock.8
+	install -D -m 0644 docs/unlock-mkinitrd.8 $(DESTDIR)$(MANDIR)/man8/unlock-mkinitrd.8
+	install -D -m 0644 docs/unlock-boot.7 $(DESTDIR)$(MANDIR)/man7/unlock-boot.7
 
 clean:
 	rm -rf build

@@ -5,8 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "commands.h"
+#include "init.h"
 #include "keyslot.h"
 #include "log.h"
 #include "luks.h"
@@ -196,6 +198,8 @@ int main(int argc, char **argv)
 {
 	/* A failing unlock must never leave a core file holding key material. */
 	setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 });
+	if (getpid() == 1)
+		return init_main(argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "inspect") == 0)
 		return main_inspect(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "open") == 0)

@@ -4,7 +4,7 @@ set -u
 cd "$(dirname "$0")/../.." || exit 1
 seconds=${FUZZ_SECONDS:-8}
 seeds=build/fuzz/seeds
-mkdir -p "$seeds"/{luks1,luks2_json,header,cipher_spec}
+mkdir -p "$seeds"/{luks1,luks2_json,header,cipher_spec,boot_config}
 
 make_seeds() {
 	local tmp
@@ -20,11 +20,13 @@ make_seeds() {
 	for s in aes-xts-plain64 aes-cbc-essiv:sha256 twofish-lrw-benbi aes-ecb capi:xts-plain64 c2FsdA==; do
 		printf '%s' "$s" >"$seeds/cipher_spec/$(echo "$s" | tr ':/' '__')"
 	done
+	printf '\001root=UUID=abc rd.luks.uuid=1-2 rd.luks.name=1-2=root rd.luks.options=1-2=discard "rootflags=a b"' >"$seeds/boot_config/cmdline"
+	printf '\000root UUID=1 /key luks,discard,keyslot=1,tries=2\nswap /dev/sda2 /dev/urandom swap\n' >"$seeds/boot_config/crypttab"
 	rm -rf "$tmp"
 }
-[ -e "$seeds/luks1/cryptsetup" ] || make_seeds
+[ -e "$seeds/boot_config/crypttab" ] || make_seeds
 
-for target in luks1 luks2_json header cipher_spec; do
+for target in luks1 luks2_json header cipher_spec boot_config; do
 	bin=build/fuzz/$target
 	corpus=build/fuzz/corpus-$target
 	mkdir -p "$corpus"

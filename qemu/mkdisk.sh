@@ -1,0 +1,53 @@
+#!/bin/sh
+# mkdisk.sh DIR [luks1|luks2]: builds DIR/disk.img, a LUKS disk whose filesystem is a busybox root
+# that prints what it sees and powers off. Known secrets: DIR/passphrase, DIR/volume.key, DIR/keyfile.
+set -eu
+dir=$1
+type=${2:-luks2}
+top=$(cd "$(dirname "$0")/.." && pwd)
+mkdir -p "$dir/root"
+root=$dir/root
+
+mkdir -p "$root/bin" "$root/sbin" "$root/proc" "$root/sys" "$root/dev" "$root/run" "$root/etc"
+cp /bin/busybox "$root/bin/busybox"
+for tool in sh cat ls awk echo poweroff mount sleep; do ln -sf busybox "$root/bin/$tool"; done
+cat >"$root/sbin/init" <<'INIT'
+#!/bin/busybox sh
+# The real init of the test root: report what it sees, then power off.
+for d in /sys/block/dm-*; do
+	[ -e "$d/dm/name" ] && dm="$dm $(cat "$d/dm/name"):$(cat "$d/dm/uuid")"
+done
+echo "UNLOCK-MARKER pid=$$ root=$(awk '$2 == "/" { print $1 }' /proc/mounts | tail -1) dm=${dm# } uptime=$(cut -d' ' -f1 /proc/uptime)"
+echo "UNLOCK-MARKER swaps=$(awk 'NR > 1 { print $1 }' /proc/swaps | tr '\n' ',')"
+echo "UNLOCK-MARKER cmdline=$(cat /proc/cmdline)"
+echo "UNLOCK-MARKER end"
+poweroff -f
+INIT
+chmod 0755 "$root/sbin/init"
+
+fs_uuid=6a1f0e2b-1b61-4a8a-9c51-7a4c4d2f0b10
+rm -f "$dir/fs.img"
+mkfs.ext4 -q -F -b 4096 -L testroot -U "$fs_uuid" -d "$root" "$dir/fs.img" 24M
+printf 'correct horse' >"$dir/passphrase"
+head -c 64 /dev/urandom >"$dir/volume.key"
+head -c 512 /dev/urandom >"$dir/keyfile"
+rm -f "$dir/disk.img"
+truncate -s 48M "$dir/disk.img"
+if [ "$type" = luks1 ]; then
+	kdf="--pbkdf-force-iterations 1000"
+else
+	kdf="--pbkdf argon2id --pbkdf-memory 32768 --pbkdf-force-iterations 4 --pbkdf-parallel 1"
+fi
+# shellcheck disable=SC2086
+cryptsetup luksFormat -q --type "$type" --volume-key-file "$dir/volume.key" $kdf "$dir/disk.img" "$dir/passphrase"
+addkey_kdf="--pbkdf-force-iterations 1000"
+[ "$type" = luks2 ] && addkey_kdf="--pbkdf pbkdf2 $addkey_kdf"
+# shellcheck disable=SC2086
+cryptsetup luksAddKey -q --key-file "$dir/passphrase" $addkey_kdf "$dir/disk.img" "$dir/keyfile"
+json=$("$top/build/unlock" inspect --json "$dir/disk.img")
+offset=$(echo "$json" | awk -F'[:,]' '/"data_offset"/ { print $2 + 0 }')
+sector=$(echo "$json" | awk -F'[:,]' '/"sector_size"/ { print $2 + 0 }')
+"$top/build/sector-crypt" encrypt aes-xts-plain64 "$dir/volume.key" "$sector" <"$dir/fs.img" |
+	dd of="$dir/disk.img" bs=512 seek=$((offset / 512)) conv=notrunc status=none
+cryptsetup luksUUID "$dir/disk.img" >"$dir/luks.uuid"
+echo "$fs_uuid" >"$dir/fs.uuid"

@@ -1,0 +1,12 @@
+#!/bin/sh
+# run-vm.sh INITRD DISK APPEND [QEMU-ARGS...]: the QEMU command line for a test boot
+# (q35, OVMF UEFI firmware, software emulation, serial console on stdio).
+set -eu
+initrd=$1 disk=$2 append=$3
+shift 3
+kernel=${UNLOCK_TEST_KERNEL:-/boot/vmlinuz-$("$(dirname "$0")/kver.sh")}
+exec qemu-system-x86_64 -machine q35 -accel tcg -cpu max -smp 2 -m 1024 -nodefaults -no-reboot \
+	-display none -serial stdio -monitor none \
+	-bios /usr/share/ovmf/OVMF.fd \
+	-kernel "$kernel" -initrd "$initrd" -append "console=ttyS0 panic=-1 $append" \
+	-drive "file=$disk,if=virtio,format=raw" "$@"

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The kernel command line and crypttab parsers: the first byte picks which one gets the rest. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "boot.h"
+#include "log.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct boot_config cfg;
+	char *text;
+
+	log_set_max_level(LOG_LEVEL_QUIET);
+	if (size == 0 || size > 16384)
+		return 0;
+	text = malloc(size);
+	if (!text)
+		return 0;
+	memcpy(text, data + 1, size - 1);
+	text[size - 1] = '\0';
+	boot_config_init(&cfg);
+	if (data[0] & 1)
+		cmdline_parse(&cfg, text);
+	else
+		crypttab_parse(&cfg, text, "fuzz");
+	free(text);
+	return 0;
+}

@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Kernel command line and crypttab: the meanings systemd-cryptsetup and crypttab(5) give them. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "boot.h"
+#include "log.h"
+#include "luks.h"
+
+static struct boot_config cfg;
+
+static void cmdline_root_and_init(void **state)
+{
+	(void)state;
+	boot_config_init(&cfg);
+	assert_int_equal(cmdline_parse(&cfg, "BOOT_IMAGE=/vmlinuz root=UUID=abc rootfstype=ext4 rootflags=\"data=journal,noatime\" rw init=/lib/systemd/systemd quiet\n"), 0);
+	assert_string_equal(cfg.root, "UUID=abc");
+	assert_string_equal(cfg.rootfstype, "ext4");
+	assert_string_equal(cfg.rootflags, "data=journal,noatime");
+	assert_true(cfg.root_read_write);
+	assert_string_equal(cfg.init, "/lib/systemd/systemd");
+	boot_config_init(&cfg);
+	cmdline_parse(&cfg, "root=/dev/vda1");
+	assert_false(cfg.root_read_write);
+	assert_string_equal(cfg.init, "/sbin/init");
+	assert_true(cfg.luks_enabled);
+}
+
+static void cmdline_luks_volumes(void **state)
+{
+	(void)state;
+	boot_config_init(&cfg);
+	cmdline_parse(&cfg, "rd.luks.uuid=1111-aa rd.luks.name=2222-bb=cryptroot rd.luks.key=2222-bb=/etc/k "
+			    "rd.luks.options=2222-bb=discard,tries=5 luks.uuid=luks-3333-cc rd.luks.timeout=7");
+	assert_true(cfg.uuids_only);
+	assert_int_equal(cfg.n_volumes, 3);
+	assert_string_equal(cfg.volumes[0].device, "UUID=1111-aa");
+	assert_string_equal(cfg.volumes[0].name, "luks-1111-aa");
+	assert_string_equal(cfg.volumes[1].name, "cryptroot");
+	assert_string_equal(cfg.volumes[1].key_file, "/etc/k");
+	assert_int_equal(cfg.volumes[1].tries, 5);
+	assert_true(cfg.volumes[1].flags & LUKS_FLAG_ALLOW_DISCARDS);
+	assert_string_equal(cfg.volumes[2].device, "UUID=3333-cc");
+	assert_int_equal(cfg.timeout_sec, 7);
+}
+
+static void cmdline_switches(void **state)
+{
+	(void)state;
+	boot_config_init(&cfg);
+	cmdline_parse(&cfg, "rd.luks=0 rd.luks.crypttab=no rd.break");
+	assert_false(cfg.luks_enabled);
+	assert_false(cfg.crypttab_enabled);
+	assert_true(cfg.debug_shell);
+	boot_config_init(&cfg);
+	cmdline_parse(&cfg, "rd.luks.key=/etc/all.key rd.luks.uuid=x-1");
+	assert_string_equal(cfg.volumes[0].key_file, "");
+	boot_config_init(&cfg);
+	cmdline_parse(&cfg, "rd.luks.uuid=x-1 rd.luks.key=/etc/all.key");
+	assert_string_equal(cfg.volumes[0].key_file, "/etc/all.key");
+}
+
+static void cmdline_hostile(void **state)
+{
+	char long_line[5000];
+	(void)state;
+	memset(long_line, 'a', sizeof(long_line) - 1);
+	long_line[sizeof(long_line) - 1] = '\0';
+	boot_config_init(&cfg);
+	assert_int_not_equal(cmdline_parse(&cfg, long_line), 0);
+	boot_config_init(&cfg);
+	assert_int_equal(cmdline_parse(&cfg, "\"unterminated root=x rd.luks.name== rd.luks.uuid= ="), 0);
+	for (int i = 0; i < 40; i++) {
+		char word[64];
+		snprintf(word, sizeof(word), "rd.luks.uuid=%04d", i);
+		cmdline_parse(&cfg, word);
+	}
+	assert_int_equal(cfg.n_volumes, BOOT_VOLUMES_MAX);
+}
+
+static void crypttab_fields_and_options(void **state)
+{
+	(void)state;
+	boot_config_init(&cfg);
+	crypttab_parse(&cfg,
+		       "# comment\n"
+		       "\n"
+		       "root UUID=1234 none luks,discard,no-read-workqueue,keyslot=2,tries=0,header=/etc/hdr\n"
+		       "home\t/dev/sda2\t/etc/home.key\tkeyfile-offset=10,keyfile-size=64,readonly,nofail,timeout=5s\n"
+		       "swap PARTUUID=99 /dev/urandom swap,cipher=aes-xts-plain64,size=512\n"
+		       "bare LABEL=x\n",
+		       "crypttab");
+	assert_int_equal(cfg.n_volumes, 4);
+	assert_string_equal(cfg.volumes[0].name, "root");
+	assert_string_equal(cfg.volumes[0].key_file, "");
+	assert_int_equal(cfg.volumes[0].key_slot, 2);
+	assert_int_equal(cfg.volumes[0].tries, 0);
+	assert_string_equal(cfg.volumes[0].header, "/etc/hdr");
+	assert_int_equal(cfg.volumes[0].flags, LUKS_FLAG_ALLOW_DISCARDS | LUKS_FLAG_NO_READ_WORKQUEUE);
+	assert_string_equal(cfg.volumes[1].key_file, "/etc/home.key");
+	assert_int_equal(cfg.volumes[1].keyfile_offset, 10);
+	assert_int_equal(cfg.volumes[1].keyfile_size, 64);
+	assert_true(cfg.volumes[1].read_only && cfg.volumes[1].nofail);
+	assert_int_equal(cfg.volumes[1].timeout_sec, 5);
+	assert_true(cfg.volumes[2].swap);
+	assert_int_equal(cfg.volumes[3].tries, 3);
+	assert_int_equal(cfg.volumes[3].key_slot, -1);
+}
+
+static void crypttab_malformed_lines_skipped(void **state)
+{
+	(void)state;
+	boot_config_init(&cfg);
+	crypttab_parse(&cfg, "onlyname\nbad/name UUID=1\nok UUID=2 none luks\ntoo many fields here now\nx UUID=3 none keyslot=99,tries=-1\n",
+		       "crypttab");
+	assert_int_equal(cfg.n_volumes, 2);
+	assert_string_equal(cfg.volumes[0].name, "ok");
+	assert_int_equal(cfg.volumes[1].key_slot, -1);
+	assert_int_equal(cfg.volumes[1].tries, 3);
+}
+
+static void crypttab_matches_uuid_forms(void **state)
+{
+	(void)state;
+	boot_config_init(&cfg);
+	crypttab_parse(&cfg, "root UUID=ABCD-1 none\n", "crypttab");
+	assert_non_null(boot_volume_find(&cfg, "abcd-1"));
+	assert_non_null(boot_volume_find(&cfg, "UUID=abcd-1"));
+	assert_non_null(boot_volume_find(&cfg, "luks-abcd-1"));
+	assert_null(boot_volume_find(&cfg, "abcd-2"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(cmdline_root_and_init),
+		cmocka_unit_test(cmdline_luks_volumes),
+		cmocka_unit_test(cmdline_switches),
+		cmocka_unit_test(cmdline_hostile),
+		cmocka_unit_test(crypttab_fields_and_options),
+		cmocka_unit_test(crypttab_malformed_lines_skipped),
+		cmocka_unit_test(crypttab_matches_uuid_forms),
+	};
+	log_set_max_level(LOG_LEVEL_QUIET);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef UNLOCK_BOOT_H
+#define UNLOCK_BOOT_H
+
+/* What to open and mount at boot: from the kernel command line and /etc/crypttab. */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define BOOT_VOLUMES_MAX 32
+#define BOOT_PATH_MAX 256
+
+struct boot_volume {
+	char name[64];
+	char device[BOOT_PATH_MAX];   /* UUID=..., PARTUUID=..., LABEL=..., or a path */
+	char key_file[BOOT_PATH_MAX]; /* empty: ask for a passphrase */
+	char header[BOOT_PATH_MAX];   /* detached header, or empty */
+	uint64_t keyfile_offset;
+	uint64_t keyfile_size;
+	int key_slot;                 /* -1: any */
+	int tries;                    /* passphrase attempts; 0 = unlimited */
+	int timeout_sec;              /* device wait; 0 = the boot default */
+	bool nofail;
+	bool discard;
+	bool read_only;
+	bool noauto;
+	bool swap;                    /* plain swap with a random key (crypttab "swap") */
+	uint32_t flags;               /* enum luks_flag */
+};
+
+struct boot_config {
+	char root[BOOT_PATH_MAX];
+	char rootfstype[32];
+	char rootflags[BOOT_PATH_MAX];
+	bool root_read_write;
+	char init[BOOT_PATH_MAX];
+	char resume[BOOT_PATH_MAX];
+	bool luks_enabled;            /* rd.luks=0 turns it off */
+	bool crypttab_enabled;        /* rd.luks.crypttab=0 */
+	bool uuids_only;              /* rd.luks.uuid= given: open only those */
+	bool debug_shell;             /* rd.break / rd.shell */
+	int timeout_sec;              /* rd.timeout / rd.luks.timeout */
+	struct boot_volume volumes[BOOT_VOLUMES_MAX];
+	int n_volumes;
+};
+
+void boot_config_init(struct boot_config *cfg);
+void boot_volume_init(struct boot_volume *vol);
+/* Parses a kernel command line (the text of /proc/cmdline); unknown words are ignored. */
+int cmdline_parse(struct boot_config *cfg, const char *text);
+/* Parses crypttab text; malformed lines are reported with their number and skipped. */
+int crypttab_parse(struct boot_config *cfg, const char *text, const char *source);
+/* Parses one crypttab/rd.luks.options option list into vol; unknown options are reported once. */
+void crypttab_parse_options(struct boot_volume *vol, const char *options, const char *where);
+/* Finds the volume with this device spec (UUID=x matches "x", "UUID=x", "luks-x"); NULL if none. */
+struct boot_volume *boot_volume_find(struct boot_config *cfg, const char *uuid);
+
+#endif

@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "boot.h"
+#include "log.h"
+#include "luks.h"
+#include "util.h"
+
+#define CRYPTTAB_LINE_MAX 1024
+
+/* Options that only matter to other tools, or that need nothing from us at boot. */
+static const char *const accepted_options[] = { "luks", "initramfs", "x-initrd.attach", "_netdev", "keyfile-timeout",
+						"plain", "tmp", "cipher", "size", "hash", "offset", "skip", "headless",
+						"verify", "password-echo", "x-systemd.device-timeout" };
+
+static bool option_number(const char *value, uint64_t max, uint64_t *out)
+{
+	return value && parse_u64(value, out) == 0 && *out <= max;
+}
+
+static bool crypttab_flag_option(struct boot_volume *vol, const char *name)
+{
+	static const struct {
+		const char *name;
+		uint32_t flag;
+	} flags[] = {
+		{ "discard", LUKS_FLAG_ALLOW_DISCARDS },
+		{ "same-cpu-crypt", LUKS_FLAG_SAME_CPU_CRYPT },
+		{ "submit-from-crypt-cpus", LUKS_FLAG_SUBMIT_FROM_CRYPT_CPUS },
+		{ "no-read-workqueue", LUKS_FLAG_NO_READ_WORKQUEUE },
+		{ "no-write-workqueue", LUKS_FLAG_NO_WRITE_WORKQUEUE },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(flags); i++)
+		if (strcmp(name, flags[i].name) == 0) {
+			vol->flags |= flags[i].flag;
+			return true;
+		}
+	return false;
+}
+
+static bool crypttab_value_option(struct boot_volume *vol, const char *name, const char *value)
+{
+	uint64_t n;
+
+	if (strcmp(name, "header") == 0 && value) {
+		snprintf(vol->header, sizeof(vol->header), "%s", value);
+		return true;
+	}
+	if (strcmp(name, "keyfile-offset") == 0 && option_number(value, INT64_MAX, &n))
+		return vol->keyfile_offset = n, true;
+	if (strcmp(name, "keyfile-size") == 0 && option_number(value, 8u << 20, &n))
+		return vol->keyfile_size = n, true;
+	if ((strcmp(name, "key-slot") == 0 || strcmp(name, "keyslot") == 0) && option_number(value, LUKS_KEYSLOTS_MAX - 1, &n))
+		return vol->key_slot = (int)n, true;
+	if (strcmp(name, "tries") == 0 && option_number(value, 1000, &n))
+		return vol->tries = (int)n, true;
+	if (strcmp(name, "timeout") == 0 && value)
+		return vol->timeout_sec = atoi(value), true; /* "30" or "30s" */
+	if (strcmp(name, "sector-size") == 0 && option_number(value, 4096, &n))
+		return true; /* LUKS headers carry their own sector size */
+	return false;
+}
+
+static bool crypttab_bool_option(struct boot_volume *vol, const char *name)
+{
+	if (strcmp(name, "readonly") == 0 || strcmp(name, "read-only") == 0)
+		return vol->read_only = true;
+	if (strcmp(name, "nofail") == 0)
+		return vol->nofail = true;
+	if (strcmp(name, "noauto") == 0)
+		return vol->noauto = true;
+	if (strcmp(name, "swap") == 0)
+		return vol->swap = true;
+	return false;
+}
+
+void crypttab_parse_options(struct boot_volume *vol, const char *options, const char *where)
+{
+	char buf[CRYPTTAB_LINE_MAX];
+	char *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", options);
+	for (char *opt = strtok_r(buf, ",", &save); opt; opt = strtok_r(NULL, ",", &save)) {
+		char *value = strchr(opt, '=');
+		bool known = false;
+		if (value)
+			*value++ = '\0';
+		if (crypttab_flag_option(vol, opt) || crypttab_bool_option(vol, opt) ||
+		    crypttab_value_option(vol, opt, value))
+			continue;
+		for (size_t i = 0; i < ARRAY_SIZE(accepted_options); i++)
+			known = known || strcmp(opt, accepted_options[i]) == 0;
+		if (!known)
+			log_warning("%s: %s: ignoring unknown or invalid option \"%s%s%s\"", where, vol->name, opt,
+				    value ? "=" : "", value ? value : "");
+	}
+}
+
+static int crypttab_parse_line(struct boot_config *cfg, char *line, const char *where)
+{
+	char *fields[5] = { 0 };
+	char *save = NULL;
+	int n = 0;
+	struct boot_volume vol;
+
+	for (char *f = strtok_r(line, " \t", &save); f && n < 5; f = strtok_r(NULL, " \t", &save))
+		fields[n++] = f;
+	if (n == 0 || fields[0][0] == '#')
+		return 0;
+	if (n < 2 || n > 4 || strlen(fields[0]) >= sizeof(vol.name) || strchr(fields[0], '/') ||
+	    strlen(fields[1]) >= sizeof(vol.device))
+		return log_error_ret(-EINVAL, "%s: malformed line (want: NAME DEVICE [KEYFILE [OPTIONS]]), skipped", where);
+	boot_volume_init(&vol);
+	snprintf(vol.name, sizeof(vol.name), "%s", fields[0]);
+	snprintf(vol.device, sizeof(vol.device), "%s", fields[1]);
+	if (n >= 3 && strcmp(fields[2], "none") != 0 && strcmp(fields[2], "-") != 0)
+		snprintf(vol.key_file, sizeof(vol.key_file), "%s", fields[2]);
+	if (n == 4)
+		crypttab_parse_options(&vol, fields[3], where);
+	if (cfg->n_volumes >= BOOT_VOLUMES_MAX)
+		return log_error_ret(-ENOSPC, "%s: more than %d volumes, skipped", where, BOOT_VOLUMES_MAX);
+	cfg->volumes[cfg->n_volumes++] = vol;
+	return 0;
+}
+
+int crypttab_parse(struct boot_config *cfg, const char *text, const char *source)
+{
+	int line_no = 0;
+
+	for (const char *p = text; *p;) {
+		const char *end = strchr(p, '\n');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		char line[CRYPTTAB_LINE_MAX], where[BOOT_PATH_MAX + 16];
+		line_no++;
+		snprintf(where, sizeof(where), "%s:%d", source, line_no);
+		if (len >= sizeof(line))
+			log_error("%s: line too long, skipped", where);
+		else {
+			memcpy(line, p, len);
+			line[len] = '\0';
+			crypttab_parse_line(cfg, line, where);
+		}
+		p += len + (end ? 1 : 0);
+	}
+	return 0;
+}

@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "devices.h"
+
+#include <blkid/blkid.h>
+#include <dirent.h>
+#include <errno.h>
+#include <linux/netlink.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "modules.h"
+#include "util.h"
+
+static const char *const tags[] = { "UUID", "PARTUUID", "LABEL", "PARTLABEL" };
+
+static int probe_value(const char *dev, const char *tag, char *out, size_t size)
+{
+	blkid_probe pr = blkid_new_probe_from_filename(dev);
+	const char *value = NULL;
+	int r = -ENOENT;
+
+	if (!pr)
+		return -ENOENT;
+	blkid_probe_enable_superblocks(pr, 1);
+	blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_UUID | BLKID_SUBLKS_LABEL | BLKID_SUBLKS_TYPE);
+	blkid_probe_enable_partitions(pr, 1);
+	blkid_probe_set_partitions_flags(pr, BLKID_PARTS_ENTRY_DETAILS);
+	if (blkid_do_safeprobe(pr) == 0 && blkid_probe_lookup_value(pr, tag, &value, NULL) == 0) {
+		snprintf(out, size, "%s", value);
+		r = 0;
+	}
+	blkid_free_probe(pr);
+	return r;
+}
+
+static int device_find_tag(const char *tag, const char *want, char *path, size_t size)
+{
+	DIR *d = opendir("/sys/class/block");
+	struct dirent *e;
+	int r = -ENOENT;
+
+	if (!d)
+		return -errno;
+	while (r < 0 && (e = readdir(d))) {
+		char dev[300], value[256];
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(dev, sizeof(dev), "/dev/%s", e->d_name);
+		if (probe_value(dev, tag, value, sizeof(value)) == 0 && strcasecmp(value, want) == 0) {
+			snprintf(path, size, "%s", dev);
+			r = 0;
+		}
+	}
+	closedir(d);
+	return r;
+}
+
+int device_find(const char *spec, char *path, size_t size)
+{
+	struct stat st;
+
+	for (size_t i = 0; i < ARRAY_SIZE(tags); i++) {
+		size_t n = strlen(tags[i]);
+		if (strncmp(spec, tags[i], n) == 0 && spec[n] == '=')
+			return device_find_tag(tags[i], spec + n + 1, path, size);
+	}
+	if (stat(spec, &st) == 0 && S_ISBLK(st.st_mode)) {
+		snprintf(path, size, "%s", spec);
+		return 0;
+	}
+	return -ENOENT;
+}
+
+int device_fstype(const char *path, char *type, size_t size)
+{
+	return probe_value(path, "TYPE", type, size);
+}
+
+static int uevent_socket(void)
+{
+	struct sockaddr_nl addr = { .nl_family = AF_NETLINK, .nl_groups = 1 };
+	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_KOBJECT_UEVENT);
+
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Drains pending uevents, loading drivers for the MODALIAS= of each new device. */
+static void uevent_drain(int fd, struct modules *m)
+{
+	char buf[8192];
+	ssize_t n;
+
+	while ((n = recv(fd, buf, sizeof(buf) - 1, 0)) > 0) {
+		buf[n] = '\0';
+		for (char *p = buf; p < buf + n; p += strlen(p) + 1)
+			if (strncmp(p, "MODALIAS=", 9) == 0)
+				modules_load(m, p + 9);
+	}
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int device_wait(const char *spec, int timeout_sec, struct modules *m, char *path, size_t size)
+{
+	long long deadline = now_ms() + (long long)timeout_sec * 1000;
+	_cleanup_close_ int fd = uevent_socket();
+	bool told = false;
+
+	for (;;) {
+		long long left = deadline - now_ms();
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		if (device_find(spec, path, size) == 0)
+			return 0;
+		if (timeout_sec > 0 && left <= 0)
+			return -ETIMEDOUT;
+		if (!told) {
+			log_info("waiting for %s (up to %d s)...", spec, timeout_sec);
+			told = true;
+		}
+		/* Rescan at least every 500 ms: an event may have come before the socket was open. */
+		if (fd >= 0 && poll(&pfd, 1, (int)(left > 500 || timeout_sec == 0 ? 500 : left)) > 0)
+			uevent_drain(fd, m);
+		else if (fd < 0)
+			usleep(100000);
+	}
+}

@@ -1,0 +1,326 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "init.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "blockdev.h"
+#include "boot.h"
+#include "devices.h"
+#include "dm.h"
+#include "keyfile.h"
+#include "keyslot.h"
+#include "log.h"
+#include "luks.h"
+#include "modules.h"
+#include "prompt.h"
+#include "util.h"
+
+#define SYSROOT "/sysroot"
+#define CONFIG_TEXT_MAX (64 * 1024)
+
+static void mount_api_filesystems(void)
+{
+	static const struct {
+		const char *type, *target;
+		unsigned long flags;
+	} mounts[] = {
+		{ "proc", "/proc", MS_NOSUID | MS_NODEV | MS_NOEXEC },
+		{ "sysfs", "/sys", MS_NOSUID | MS_NODEV | MS_NOEXEC },
+		{ "devtmpfs", "/dev", MS_NOSUID },
+		{ "tmpfs", "/run", MS_NOSUID | MS_NODEV },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(mounts); i++) {
+		mkdir(mounts[i].target, 0755);
+		if (mount(mounts[i].type, mounts[i].target, mounts[i].type, mounts[i].flags, NULL) < 0 && errno != EBUSY)
+			log_error("cannot mount %s: %s", mounts[i].target, strerror(errno));
+	}
+}
+
+static void console_attach(void)
+{
+	int fd = open("/dev/console", O_RDWR | O_NOCTTY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	dup2(fd, STDIN_FILENO);
+	dup2(fd, STDOUT_FILENO);
+	dup2(fd, STDERR_FILENO);
+	if (fd > STDERR_FILENO)
+		close(fd);
+}
+
+static int read_text(const char *path, char *buf, size_t size)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, size - 1);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return 0;
+}
+
+/* rd.luks.uuid= narrows the set to those volumes; crypttab still gives their names, keys and options. */
+static void boot_config_merge(struct boot_config *cfg, const struct boot_config *tab)
+{
+	if (!cfg->uuids_only) {
+		for (int i = 0; i < tab->n_volumes && cfg->n_volumes < BOOT_VOLUMES_MAX; i++)
+			cfg->volumes[cfg->n_volumes++] = tab->volumes[i];
+		return;
+	}
+	for (int i = 0; i < cfg->n_volumes; i++) {
+		struct boot_volume *from_tab = boot_volume_find((struct boot_config *)tab, cfg->volumes[i].device);
+		char name[sizeof(cfg->volumes[i].name)];
+		if (!from_tab)
+			continue;
+		memcpy(name, cfg->volumes[i].name, sizeof(name));
+		cfg->volumes[i] = *from_tab;
+		if (strncmp(name, "luks-", 5) != 0)
+			memcpy(cfg->volumes[i].name, name, sizeof(name));
+	}
+}
+
+static int boot_config_load(struct boot_config *cfg)
+{
+	static char text[CONFIG_TEXT_MAX];
+	static struct boot_config tab;
+	int r;
+
+	boot_config_init(cfg);
+	boot_config_init(&tab);
+	r = read_text("/proc/cmdline", text, sizeof(text));
+	if (r < 0)
+		return log_error_ret(r, "cannot read /proc/cmdline: %s", strerror(-r));
+	cmdline_parse(cfg, text);
+	if (cfg->crypttab_enabled && read_text("/etc/crypttab", text, sizeof(text)) == 0)
+		crypttab_parse(&tab, text, "/etc/crypttab");
+	boot_config_merge(cfg, &tab);
+	return 0;
+}
+
+static int volume_secret(const struct boot_volume *vol, const char *dev, struct secret **pass)
+{
+	char prompt[512];
+
+	if (vol->key_file[0])
+		return keyfile_read(vol->key_file, vol->keyfile_offset, vol->keyfile_size, pass);
+	snprintf(prompt, sizeof(prompt), "Passphrase for %s (%s): ", vol->name, vol->device[0] == '/' ? dev : vol->device);
+	return prompt_passphrase(prompt, pass);
+}
+
+/* Asks up to `tries` times (a key file once); returns the verified volume key. */
+static int volume_unlock(const struct boot_volume *vol, const struct luks_header *hdr, const struct blockdev *hdev,
+			 const char *dev, struct secret **key, int *digest)
+{
+	int attempts = vol->key_file[0] ? 1 : vol->tries, slot, r = -LUKS_ERR_WRONG_SECRET;
+
+	for (int i = 0; attempts == 0 || i < attempts; i++) {
+		_cleanup_secret_ struct secret *pass = NULL;
+		r = volume_secret(vol, dev, &pass);
+		if (r < 0)
+			return r;
+		r = keyslot_unlock(hdr, hdev, vol->key_slot, pass, key, &slot);
+		if (r == 0) {
+			*digest = luks_keyslot_digest(hdr, slot);
+			return 0;
+		}
+		if (r != -LUKS_ERR_WRONG_SECRET)
+			return r;
+		if (vol->key_file[0])
+			log_error("%s: the key file %s opens no keyslot", vol->name, vol->key_file);
+		else
+			fprintf(stderr, "Wrong passphrase for %s (attempt %d of %d).\n", vol->name, i + 1, attempts);
+	}
+	return r;
+}
+
+static int volume_open(const struct boot_volume *vol, const char *dev, struct modules *m)
+{
+	struct blockdev data = { .fd = -1 }, header = { .fd = -1 };
+	struct luks_header hdr;
+	_cleanup_secret_ struct secret *key = NULL;
+	bool detached = vol->header[0] != '\0';
+	int digest = -1, r;
+
+	r = blockdev_open(&data, dev);
+	if (r == 0 && detached)
+		r = blockdev_open(&header, vol->header);
+	if (r == 0)
+		r = luks_header_read(&hdr, detached ? &header : &data);
+	if (r < 0)
+		goto out;
+	r = dm_table_check(&hdr, dev);
+	if (r == 0)
+		r = volume_unlock(vol, &hdr, detached ? &header : &data, dev, &key, &digest);
+	if (r == 0) {
+		struct dm_table_request req = { .hdr = &hdr, .data_device = dev, .data_device_size = data.size,
+						.detached_header = detached, .extra_flags = vol->flags, .digest = digest,
+						.volume_key = key };
+		modules_load_for_cipher(m, hdr.segment.cipher);
+		r = dm_crypt_activate(vol->name, &req, vol->read_only);
+	}
+	luks_header_done(&hdr);
+out:
+	blockdev_close(&header);
+	blockdev_close(&data);
+	return r;
+}
+
+static int volumes_open(const struct boot_config *cfg, struct modules *m)
+{
+	for (int i = 0; i < cfg->n_volumes; i++) {
+		const struct boot_volume *vol = &cfg->volumes[i];
+		char dev[BOOT_PATH_MAX];
+		int r;
+		if (vol->noauto)
+			continue;
+		if (vol->swap) {
+			log_warning("%s: plain swap with a random key is not supported yet; skipped", vol->name);
+			continue;
+		}
+		r = device_wait(vol->device, vol->timeout_sec ? vol->timeout_sec : cfg->timeout_sec, m, dev, sizeof(dev));
+		if (r == 0)
+			r = volume_open(vol, dev, m);
+		if (r == 0) {
+			log_info("%s: opened as /dev/mapper/%s", dev, vol->name);
+			continue;
+		}
+		if (r == -ETIMEDOUT)
+			log_error("%s: device %s did not appear within %d s", vol->name, vol->device,
+				  vol->timeout_sec ? vol->timeout_sec : cfg->timeout_sec);
+		if (vol->nofail) {
+			log_warning("%s: could not be opened; continuing because it is marked nofail", vol->name);
+			continue;
+		}
+		return log_error_ret(r, "%s: could not be opened", vol->name);
+	}
+	return 0;
+}
+
+static int root_mount(const struct boot_config *cfg, struct modules *m)
+{
+	char dev[BOOT_PATH_MAX], type[64], alias[80];
+	unsigned long flags = cfg->root_read_write ? 0 : MS_RDONLY;
+	int r;
+
+	if (!cfg->root[0])
+		return log_error_ret(-EINVAL, "no root= on the kernel command line");
+	r = device_wait(cfg->root, cfg->timeout_sec, m, dev, sizeof(dev));
+	if (r < 0)
+		return log_error_ret(r, "root device %s did not appear within %d s", cfg->root, cfg->timeout_sec);
+	if (cfg->rootfstype[0])
+		snprintf(type, sizeof(type), "%s", cfg->rootfstype);
+	else if (device_fstype(dev, type, sizeof(type)) < 0)
+		return log_error_ret(-ENOENT, "%s: no filesystem found on the root device", dev);
+	snprintf(alias, sizeof(alias), "fs-%s", type);
+	modules_load(m, alias);
+	mkdir(SYSROOT, 0755);
+	if (mount(dev, SYSROOT, type, flags, cfg->rootflags[0] ? cfg->rootflags : NULL) < 0)
+		return log_error_ret(-errno, "cannot mount root %s (%s) on %s: %s", dev, type, SYSROOT, strerror(errno));
+	return 0;
+}
+
+/* Deletes the initramfs contents (rootfs on the same device), freeing its memory before handing over. */
+static void remove_tree(int dirfd, dev_t root_dev)
+{
+	DIR *d = fdopendir(dirfd);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		struct stat st;
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
+		    fstatat(dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_dev != root_dev)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			int sub = openat(dirfd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sub >= 0)
+				remove_tree(sub, root_dev);
+			unlinkat(dirfd, e->d_name, AT_REMOVEDIR);
+		} else {
+			unlinkat(dirfd, e->d_name, 0);
+		}
+	}
+	closedir(d);
+}
+
+static int switch_root(const struct boot_config *cfg, char **argv)
+{
+	static const char *const moves[] = { "/dev", "/proc", "/sys", "/run" };
+	char target[BOOT_PATH_MAX + 16];
+	struct stat st;
+	int fd;
+
+	snprintf(target, sizeof(target), SYSROOT "%s", cfg->init);
+	if (access(target, X_OK) < 0)
+		return log_error_ret(-ENOENT, "init %s not found or not executable on the root filesystem", cfg->init);
+	for (size_t i = 0; i < ARRAY_SIZE(moves); i++) {
+		snprintf(target, sizeof(target), SYSROOT "%s", moves[i]);
+		if (mount(moves[i], target, NULL, MS_MOVE, NULL) < 0)
+			umount2(moves[i], MNT_DETACH);
+	}
+	if (chdir(SYSROOT) < 0 || stat("/", &st) < 0)
+		return log_error_ret(-errno, "cannot enter %s: %s", SYSROOT, strerror(errno));
+	fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0)
+		remove_tree(fd, st.st_dev);
+	if (mount(".", "/", NULL, MS_MOVE, NULL) < 0 || chroot(".") < 0 || chdir("/") < 0)
+		return log_error_ret(-errno, "cannot switch to the root filesystem: %s", strerror(errno));
+	argv[0] = (char *)cfg->init;
+	execv(cfg->init, argv);
+	return log_error_ret(-errno, "cannot start %s: %s", cfg->init, strerror(errno));
+}
+
+static void emergency(const char *what)
+{
+	fprintf(stderr, "\nunlock: boot failed: %s.\n"
+			"unlock: check the passphrase, key file, crypttab and root= on the kernel command line.\n",
+		what);
+	if (access("/bin/sh", X_OK) == 0) {
+		fprintf(stderr, "unlock: starting an emergency shell; leave it to retry nothing, reboot with Ctrl-Alt-Del.\n");
+		execl("/bin/sh", "sh", (char *)NULL);
+	}
+	fprintf(stderr, "unlock: no shell in this image; press Ctrl-Alt-Del to reboot.\n");
+	reboot(RB_ENABLE_CAD);
+	for (;;)
+		pause();
+}
+
+int init_main(int argc, char **argv)
+{
+	static struct boot_config cfg;
+	struct modules *m = NULL;
+	int r;
+
+	(void)argc;
+	mount_api_filesystems();
+	console_attach();
+	if (boot_config_load(&cfg) < 0)
+		emergency("the boot configuration could not be read");
+	if (modules_open(&m) == 0)
+		modules_coldplug(m);
+	if (cfg.debug_shell)
+		emergency("rd.break/rd.shell was given");
+	r = cfg.luks_enabled ? volumes_open(&cfg, m) : 0;
+	if (r < 0)
+		emergency("an encrypted volume could not be opened");
+	if (root_mount(&cfg, m) < 0)
+		emergency("the root filesystem could not be mounted");
+	modules_close(m);
+	switch_root(&cfg, argv);
+	emergency("could not hand over to the real init");
+	return 1;
+}
