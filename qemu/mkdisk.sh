@@ -11,9 +11,35 @@ root=$dir/root
 mkdir -p "$root/bin" "$root/sbin" "$root/proc" "$root/sys" "$root/dev" "$root/run" "$root/etc"
 cp /bin/busybox "$root/bin/busybox"
 for tool in sh cat ls awk echo poweroff mount sleep; do ln -sf busybox "$root/bin/$tool"; done
+# With WITH_UNLOCK=1 the root also carries unlock itself, for tests that run it inside the guest.
+if [ "${WITH_UNLOCK:-0}" = 1 ]; then
+	# shellcheck source-path=SCRIPTDIR source=../hooks/unlock-files.sh
+	. "$top/hooks/unlock-files.sh"
+	for f in $(unlock_library_closure "$top/build/unlock") $(unlock_openssl_modules); do
+		mkdir -p "$root$(dirname "$f")"
+		cp -L "$f" "$root$f"
+	done
+	mkdir -p "$root/usr/sbin"
+	cp "$top/build/unlock" "$root/usr/sbin/unlock"
+fi
+# GUEST_MODULES: kernel modules the root can load with busybox modprobe (it has no other way).
+if [ -n "${GUEST_MODULES:-}" ]; then
+	# shellcheck source-path=SCRIPTDIR source=../hooks/unlock-files.sh
+	. "$top/hooks/unlock-files.sh"
+	kver=$("$top/qemu/kver.sh")
+	# shellcheck disable=SC2086
+	for ko in $(unlock_module_files "$kver" $GUEST_MODULES); do
+		mkdir -p "$root$(dirname "$ko")"
+		cp "$ko" "$root$ko"
+	done
+	for f in modules.builtin modules.builtin.modinfo modules.order; do cp "/lib/modules/$kver/$f" "$root/lib/modules/$kver/"; done
+	depmod -b "$root" "$kver"
+	ln -sf busybox "$root/bin/modprobe"
+fi
 cat >"$root/sbin/init" <<'INIT'
 #!/bin/busybox sh
-# The real init of the test root: report what it sees, then power off.
+# The real init of the test root: report what it sees, run /guest-test if present, power off.
+[ -x /guest-test ] && /guest-test
 for d in /sys/block/dm-*; do
 	[ -e "$d/dm/name" ] && dm="$dm $(cat "$d/dm/name"):$(cat "$d/dm/uuid")"
 done

@@ -220,6 +220,30 @@ static int transform_run(struct transform *t, uint8_t *buf, size_t len, const ui
 	return 0;
 }
 
+/* Hashes the kernel has and libcrypto lacks (wp256, the truncated whirlpool old headers use). */
+static int afalg_digest(const char *hash, const uint8_t *data, size_t len, uint8_t *out, unsigned int *out_len)
+{
+	struct sockaddr_alg sa = { .salg_family = AF_ALG, .salg_type = "hash" };
+	int tfm, op = -1;
+	ssize_t n = -1;
+
+	snprintf((char *)sa.salg_name, sizeof(sa.salg_name), "%s", hash);
+	tfm = socket(AF_ALG, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (tfm < 0)
+		return -EAFNOSUPPORT;
+	if (bind(tfm, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+		op = accept4(tfm, NULL, 0, SOCK_CLOEXEC);
+	if (op >= 0 && write(op, data, len) == (ssize_t)len)
+		n = read(op, out, EVP_MAX_MD_SIZE);
+	if (op >= 0)
+		close(op);
+	close(tfm);
+	if (n <= 0)
+		return -ENOENT;
+	*out_len = (unsigned int)n;
+	return 0;
+}
+
 static int essiv_open(struct sector_cipher *c, const struct cipher_spec *s, const uint8_t *key, size_t key_len)
 {
 	const EVP_MD *md = hash_by_name(s->iv_hash);
@@ -227,7 +251,8 @@ static int essiv_open(struct sector_cipher *c, const struct cipher_spec *s, cons
 	unsigned int salt_len = 0;
 	int r;
 
-	if (!md || !EVP_Digest(key, key_len, salt, &salt_len, md, NULL))
+	if (md ? !EVP_Digest(key, key_len, salt, &salt_len, md, NULL)
+	       : afalg_digest(s->iv_hash, key, key_len, salt, &salt_len) < 0)
 		return -LUKS_ERR_UNSUPPORTED;
 	r = transform_open(&c->essiv, s->cipher, "ecb", salt, salt_len, true);
 	OPENSSL_cleanse(salt, sizeof(salt));

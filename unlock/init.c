@@ -146,6 +146,17 @@ static int volume_unlock(const struct boot_volume *vol, const struct luks_header
 	return r;
 }
 
+/* Keyslots in ciphers libcrypto lacks go through AF_ALG; dm-crypt needs the data cipher. */
+static void modules_load_for_header(struct modules *m, const struct luks_header *hdr)
+{
+	modules_load(m, "algif_skcipher");
+	modules_load(m, "algif_hash");
+	modules_load_for_cipher(m, hdr->segment.cipher);
+	for (int i = 0; i < LUKS_KEYSLOTS_MAX; i++)
+		if (hdr->keyslots[i].active)
+			modules_load_for_cipher(m, hdr->keyslots[i].area_cipher);
+}
+
 static int volume_open(const struct boot_volume *vol, const char *dev, struct modules *m)
 {
 	struct blockdev data = { .fd = -1 }, header = { .fd = -1 };
@@ -162,13 +173,13 @@ static int volume_open(const struct boot_volume *vol, const char *dev, struct mo
 	if (r < 0)
 		goto out;
 	r = dm_table_check(&hdr, dev);
+	modules_load_for_header(m, &hdr);
 	if (r == 0)
 		r = volume_unlock(vol, &hdr, detached ? &header : &data, dev, &key, &digest);
 	if (r == 0) {
 		struct dm_table_request req = { .hdr = &hdr, .data_device = dev, .data_device_size = data.size,
 						.detached_header = detached, .extra_flags = vol->flags, .digest = digest,
 						.volume_key = key };
-		modules_load_for_cipher(m, hdr.segment.cipher);
 		r = dm_crypt_activate(vol->name, &req, vol->read_only);
 	}
 	luks_header_done(&hdr);
