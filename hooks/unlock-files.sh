@@ -28,6 +28,15 @@ unlock_openssl_modules() {
 	return 0
 }
 
+# unlock_crypttab_files CRYPTTAB: the key files and detached headers its entries name; they go into
+# the image at the same path (devices such as /dev/urandom excepted).
+unlock_crypttab_files() {
+	awk '!/^[ \t]*(#|$)/ {
+		if (NF >= 3 && $3 != "none" && $3 != "-" && $3 !~ /^\/dev\//) print $3
+		if (NF >= 4) { n = split($4, opts, ","); for (i = 1; i <= n; i++) if (opts[i] ~ /^header=/) print substr(opts[i], 8) }
+	}' "$1" | sort -u
+}
+
 # unlock_module_files KVER MODULE...: the .ko files of the modules and their dependencies;
 # modules built into the kernel or missing from it are skipped.
 unlock_module_files() {

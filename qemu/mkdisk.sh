@@ -64,16 +64,22 @@ if [ "$type" = luks1 ]; then
 else
 	kdf="--pbkdf argon2id --pbkdf-memory 32768 --pbkdf-force-iterations 4 --pbkdf-parallel 1"
 fi
+# DETACHED=1: the header goes to DIR/header.img and the data starts at sector 0 of the disk.
+header_args="" header_dev=$dir/disk.img
+if [ "${DETACHED:-0}" = 1 ]; then
+	header_args="--header $dir/header.img"
+	header_dev=$dir/header.img
+fi
 # shellcheck disable=SC2086
-cryptsetup luksFormat -q --type "$type" --volume-key-file "$dir/volume.key" $kdf "$dir/disk.img" "$dir/passphrase"
+cryptsetup luksFormat -q --type "$type" --volume-key-file "$dir/volume.key" $kdf $header_args "$dir/disk.img" "$dir/passphrase"
 addkey_kdf="--pbkdf-force-iterations 1000"
 [ "$type" = luks2 ] && addkey_kdf="--pbkdf pbkdf2 $addkey_kdf"
 # shellcheck disable=SC2086
-cryptsetup luksAddKey -q --key-file "$dir/passphrase" $addkey_kdf "$dir/disk.img" "$dir/keyfile"
-json=$("$top/build/unlock" inspect --json "$dir/disk.img")
+cryptsetup luksAddKey -q --key-file "$dir/passphrase" $addkey_kdf $header_args "$dir/disk.img" "$dir/keyfile"
+json=$("$top/build/unlock" inspect --json "$header_dev")
 offset=$(echo "$json" | awk -F'[:,]' '/"data_offset"/ { print $2 + 0 }')
 sector=$(echo "$json" | awk -F'[:,]' '/"sector_size"/ { print $2 + 0 }')
 "$top/build/sector-crypt" encrypt aes-xts-plain64 "$dir/volume.key" "$sector" <"$dir/fs.img" |
 	dd of="$dir/disk.img" bs=512 seek=$((offset / 512)) conv=notrunc status=none
-cryptsetup luksUUID "$dir/disk.img" >"$dir/luks.uuid"
+cryptsetup luksUUID "$header_dev" >"$dir/luks.uuid"
 echo "$fs_uuid" >"$dir/fs.uuid"

@@ -68,6 +68,16 @@ boot keyfile-crypttab "$WORK/keyfile.img" "$WORK/l2/disk.img" "root=/dev/mapper/
 marker keyfile-crypttab "dm=root:CRYPT-LUKS2-${L2//-/}-root" "crypttab name used, no prompt"
 marker keyfile-crypttab "continuing because it is marked nofail" "a missing nofail volume does not block boot"
 
+DETACHED=1 "$TOP/qemu/mkdisk.sh" "$WORK/det" luks2 >/dev/null
+mkdir -p /etc/unlock-test-hdr
+cp "$WORK/det/header.img" /etc/unlock-test-hdr/root.hdr
+printf 'root /dev/vda none header=/etc/unlock-test-hdr/root.hdr,tries=1\n' >"$WORK/crypttab-det"
+"$MKINITRD" -o "$WORK/detached.img" --kver "$KVER" --crypttab "$WORK/crypttab-det"
+rm -rf /etc/unlock-test-hdr
+boot detached-header "$WORK/detached.img" "$WORK/det/disk.img" "root=/dev/mapper/root" \
+	"expect:Passphrase for root (/dev/vda)" 'send:correct horse\n' "expect:UNLOCK-MARKER end"
+marker detached-header "root=/dev/mapper/root dm=root:CRYPT-LUKS2-$(tr -d - <"$WORK/det/luks.uuid")-root" "header from the image, data from the disk"
+
 boot luks1 "$WORK/plain.img" "$WORK/l1/disk.img" "rd.luks.uuid=$L1 root=UUID=$FS rd.luks.name=$L1=cryptroot" \
 	"expect:Passphrase for cryptroot" 'send:correct horse\n' "expect:UNLOCK-MARKER end"
 marker luks1 "dm=cryptroot:CRYPT-LUKS1-${L1//-/}-cryptroot" "LUKS1 root with rd.luks.name"
