@@ -25,6 +25,10 @@ struct boot_volume {
 	bool read_only;
 	bool noauto;
 	bool swap;                    /* plain swap with a random key (crypttab "swap") */
+	char cipher[64];              /* plain mode: cipher= (default aes-cbc-essiv:sha256, as systemd) */
+	uint32_t key_bits;            /* plain mode: size= (default 256) */
+	uint64_t offset;              /* plain mode: offset= in 512-byte sectors */
+	uint64_t skip;                /* plain mode: skip= (IV offset) in 512-byte sectors */
 	uint32_t flags;               /* enum luks_flag */
 };
 

@@ -13,7 +13,7 @@
 
 /* Options that only matter to other tools, or that need nothing from us at boot. */
 static const char *const accepted_options[] = { "luks", "initramfs", "x-initrd.attach", "_netdev", "keyfile-timeout",
-						"plain", "tmp", "cipher", "size", "hash", "offset", "skip", "headless",
+						"plain", "tmp", "hash", "headless",
 						"verify", "password-echo", "x-systemd.device-timeout" };
 
 static bool option_number(const char *value, uint64_t max, uint64_t *out)
@@ -59,6 +59,16 @@ static bool crypttab_value_option(struct boot_volume *vol, const char *name, con
 		return vol->tries = (int)n, true;
 	if (strcmp(name, "timeout") == 0 && value)
 		return vol->timeout_sec = atoi(value), true; /* "30" or "30s" */
+	if (strcmp(name, "cipher") == 0 && value && strlen(value) < sizeof(vol->cipher)) {
+		snprintf(vol->cipher, sizeof(vol->cipher), "%s", value);
+		return true;
+	}
+	if (strcmp(name, "size") == 0 && option_number(value, LUKS_KEY_MAX * 8, &n) && n % 8 == 0 && n > 0)
+		return vol->key_bits = (uint32_t)n, true;
+	if (strcmp(name, "offset") == 0 && option_number(value, UINT64_MAX / 512, &n))
+		return vol->offset = n, true;
+	if (strcmp(name, "skip") == 0 && option_number(value, UINT64_MAX / 512, &n))
+		return vol->skip = n, true;
 	if (strcmp(name, "sector-size") == 0 && option_number(value, 4096, &n))
 		return true; /* LUKS headers carry their own sector size */
 	return false;

@@ -2,6 +2,7 @@
 #include "dm.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <libdevmapper.h>
 #include <linux/keyctl.h>
 #include <string.h>
@@ -49,6 +50,34 @@ static int dm_activate_with(const char *name, const char *uuid, struct dm_table_
 		r = dm_create(name, uuid, &table, read_only);
 	secret_free(table.params);
 	return r;
+}
+
+int dm_plain_activate(const char *name, const char *device, uint64_t sectors, const char *cipher,
+		      const struct secret *key, uint64_t offset, uint64_t skip, uint32_t flags)
+{
+	char uuid[160], desc[200];
+	struct dm_table table = { .sectors = sectors };
+	long key_id;
+	int r;
+
+	if (snprintf(uuid, sizeof(uuid), "CRYPT-PLAIN-%s", name) >= (int)sizeof(uuid) ||
+	    snprintf(desc, sizeof(desc), "cryptsetup:%s", uuid) >= (int)sizeof(desc))
+		return log_error_ret(-EINVAL, "volume name %s is too long", name);
+	key_id = keyring_add_logon(desc, key);
+	if (key_id < 0)
+		return log_error_ret(-errno, "%s: the kernel keyring refused the key", name);
+	table.params = secret_new(4096);
+	r = table.params ? 0 : -ENOMEM;
+	if (r == 0) {
+		int n = snprintf((char *)table.params->data, table.params->capacity, "%s :%zu:logon:%s %llu %s %llu%s", cipher,
+				 key->len, desc, (unsigned long long)skip, device, (unsigned long long)offset,
+				 flags & LUKS_FLAG_ALLOW_DISCARDS ? " 1 allow_discards" : "");
+		table.params->len = (size_t)n;
+		r = dm_create(name, uuid, &table, false);
+	}
+	keyring_unlink(key_id);
+	secret_free(table.params);
+	return r < 0 ? log_error_ret(r, "%s: device-mapper could not create the plain crypt device", name) : 0;
 }
 
 int dm_crypt_activate(const char *name, const struct dm_table_request *req, bool read_only)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/random.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -22,6 +23,7 @@
 #include "luks.h"
 #include "modules.h"
 #include "prompt.h"
+#include "swap.h"
 #include "util.h"
 
 #define SYSROOT "/sysroot"
@@ -189,6 +191,36 @@ out:
 	return r;
 }
 
+/* crypttab "swap": a plain mapping with a key nobody knows, then a fresh swap signature. */
+static int swap_volume_open(const struct boot_volume *vol, const char *dev, struct modules *m)
+{
+	const char *cipher = vol->cipher[0] ? vol->cipher : "aes-cbc-essiv:sha256";
+	_cleanup_secret_ struct secret *key = secret_new((vol->key_bits ? vol->key_bits : 256) / 8);
+	struct blockdev bd = { .fd = -1 };
+	uint64_t sectors;
+	char mapped[BOOT_PATH_MAX], type[64];
+	int r;
+
+	/* A random key destroys what is on the device: never over a filesystem or a LUKS volume. */
+	if (device_fstype(dev, type, sizeof(type)) == 0 && strcmp(type, "swap") != 0)
+		return log_error_ret(-EEXIST, "%s: %s holds %s data; refusing to turn it into swap with a random key. Check the device in crypttab.",
+				     vol->name, dev, type);
+	if (!key || getrandom(key->data, key->capacity, 0) != (ssize_t)key->capacity)
+		return log_error_ret(-EIO, "%s: no random key for swap", vol->name);
+	key->len = key->capacity;
+	r = blockdev_open(&bd, dev);
+	if (r < 0)
+		return r;
+	sectors = bd.size / 512;
+	blockdev_close(&bd);
+	if (sectors <= vol->offset)
+		return log_error_ret(-ENOSPC, "%s: %s is smaller than offset=", vol->name, dev);
+	modules_load_for_cipher(m, cipher);
+	r = dm_plain_activate(vol->name, dev, sectors - vol->offset, cipher, key, vol->offset, vol->skip, vol->flags);
+	snprintf(mapped, sizeof(mapped), "/dev/mapper/%s", vol->name);
+	return r < 0 ? r : swap_format(mapped);
+}
+
 static int volumes_open(const struct boot_config *cfg, struct modules *m)
 {
 	for (int i = 0; i < cfg->n_volumes; i++) {
@@ -197,13 +229,9 @@ static int volumes_open(const struct boot_config *cfg, struct modules *m)
 		int r;
 		if (vol->noauto)
 			continue;
-		if (vol->swap) {
-			log_warning("%s: plain swap with a random key is not supported yet; skipped", vol->name);
-			continue;
-		}
 		r = device_wait(vol->device, vol->timeout_sec ? vol->timeout_sec : cfg->timeout_sec, m, dev, sizeof(dev));
 		if (r == 0)
-			r = volume_open(vol, dev, m);
+			r = vol->swap ? swap_volume_open(vol, dev, m) : volume_open(vol, dev, m);
 		if (r == 0) {
 			log_info("%s: opened as /dev/mapper/%s", dev, vol->name);
 			continue;
@@ -328,6 +356,14 @@ int init_main(int argc, char **argv)
 	r = cfg.luks_enabled ? volumes_open(&cfg, m) : 0;
 	if (r < 0)
 		emergency("an encrypted volume could not be opened");
+	/* Resume only after its (encrypted) device is open, and before root is touched. */
+	if (cfg.resume[0]) {
+		char dev[BOOT_PATH_MAX];
+		if (device_wait(cfg.resume, 5, m, dev, sizeof(dev)) == 0)
+			swap_resume_from(dev);
+		else
+			log_warning("resume device %s not found; booting normally", cfg.resume);
+	}
 	if (root_mount(&cfg, m) < 0)
 		emergency("the root filesystem could not be mounted");
 	modules_close(m);

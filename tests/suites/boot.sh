@@ -8,12 +8,13 @@ MKINITRD=$TOP/build/unlock-mkinitrd
 BOOT="python3 $TOP/qemu/boot.py"
 VM=$TOP/qemu/run-vm.sh
 
-# boot NAME INITRD DISK APPEND STEP...: one boot; the console log is left in $WORK/NAME.log
+# boot NAME INITRD DISK APPEND STEP... [-- QEMU-ARGS...]: one boot; the console log is left in $WORK/NAME.log
 boot() {
 	local name=$1 initrd=$2 disk=$3 append=$4 steps=()
 	shift 4
-	for s in "$@"; do steps+=(--step "$s"); done
-	if $BOOT --log "$WORK/$name.log" --timeout 150 "${steps[@]}" -- "$VM" "$initrd" "$disk" "$append" 2>"$WORK/$name.err"; then
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do steps+=(--step "$1"); shift; done
+	[ $# -gt 0 ] && shift
+	if $BOOT --log "$WORK/$name.log" --timeout 150 "${steps[@]}" -- "$VM" "$initrd" "$disk" "$append" "$@" 2>"$WORK/$name.err"; then
 		ok "boot: $name"
 	else
 		not_ok "boot: $name" "$(cat "$WORK/$name.err")" "$(grep -aE 'unlock|UNLOCK|Passphrase|Kernel panic' "$WORK/$name.log" | tail -8)"
@@ -81,3 +82,42 @@ marker detached-header "root=/dev/mapper/root dm=root:CRYPT-LUKS2-$(tr -d - <"$W
 boot luks1 "$WORK/plain.img" "$WORK/l1/disk.img" "rd.luks.uuid=$L1 root=UUID=$FS rd.luks.name=$L1=cryptroot" \
 	"expect:Passphrase for cryptroot" 'send:correct horse\n' "expect:UNLOCK-MARKER end"
 marker luks1 "dm=cryptroot:CRYPT-LUKS1-${L1//-/}-cryptroot" "LUKS1 root with rd.luks.name"
+
+# Swap: a random-key plain volume gets a swap signature (the root's init swapons it); a LUKS swap is
+# opened before resume= is tried, and both before root; a device holding a filesystem is never
+# turned into swap.
+mkdir -p "$WORK/sw/root"
+printf '#!/bin/busybox sh\n/bin/busybox swapon /dev/mapper/swap && echo SWAPON-OK\n' >"$WORK/sw/root/guest-test"
+chmod +x "$WORK/sw/root/guest-test"
+"$TOP/qemu/mkdisk.sh" "$WORK/sw" luks2 >/dev/null
+truncate -s 32M "$WORK/sw/plain-swap.img" "$WORK/sw/luks-swap.img"
+cryptsetup luksFormat -q --type luks2 --pbkdf pbkdf2 --pbkdf-force-iterations 1000 "$WORK/sw/luks-swap.img" "$WORK/sw/keyfile"
+cp "$WORK/sw/fs.img" "$WORK/sw/precious.img"
+SW_ROOT=$(cat "$WORK/sw/luks.uuid")
+SW_CSWAP=$(cryptsetup luksUUID "$WORK/sw/luks-swap.img")
+mkdir -p /etc/unlock-test-keys
+cp "$WORK/sw/keyfile" /etc/unlock-test-keys/root.key
+cat >"$WORK/crypttab-sw" <<TAB
+root UUID=$SW_ROOT /etc/unlock-test-keys/root.key luks
+swap /dev/vdb /dev/urandom swap,cipher=aes-xts-plain64,size=512
+cswap UUID=$SW_CSWAP /etc/unlock-test-keys/root.key luks
+precious /dev/vdd /dev/urandom swap,nofail
+TAB
+"$MKINITRD" -o "$WORK/swap.img" --kver "$KVER" --crypttab "$WORK/crypttab-sw"
+rm -rf /etc/unlock-test-keys
+precious_before=$(sha_of "$WORK/sw/precious.img")
+boot swap-resume "$WORK/swap.img" "$WORK/sw/disk.img" "root=/dev/mapper/root resume=/dev/mapper/cswap" \
+	"expect:UNLOCK-MARKER end" -- -drive "file=$WORK/sw/plain-swap.img,if=virtio,format=raw" \
+	-drive "file=$WORK/sw/luks-swap.img,if=virtio,format=raw" -drive "file=$WORK/sw/precious.img,if=virtio,format=raw"
+marker swap-resume "SWAPON-OK" "random-key swap has a valid swap signature"
+marker swap-resume "swaps=/dev/mapper/swap," "the swap is in use"
+marker swap-resume "dm=.*swap:CRYPT-PLAIN-swap" "plain mapping with cryptsetup's DM UUID"
+marker swap-resume "refusing to turn it into swap" "a filesystem is never turned into swap"
+check_eq "boot: swap-resume: the filesystem device is untouched" "$precious_before" "$(sha_of "$WORK/sw/precious.img")"
+order=$(grep -anE "opened as /dev/mapper/cswap|no hibernation image on /dev/mapper/cswap|UNLOCK-MARKER pid" "$WORK/swap-resume.log" | cut -d: -f1 | tr '\n' ' ')
+read -r a b c <<<"$order"
+if [ -n "${c:-}" ] && [ "$a" -lt "$b" ] && [ "$b" -lt "$c" ]; then
+	ok "boot: swap-resume: LUKS swap opened, then resume tried, then root"
+else
+	not_ok "boot: swap-resume: LUKS swap opened, then resume tried, then root" "$(grep -aE 'cswap|hibernation|UNLOCK-MARKER pid' "$WORK/swap-resume.log")"
+fi
