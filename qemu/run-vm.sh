@@ -8,5 +8,5 @@ kernel=${UNLOCK_TEST_KERNEL:-/boot/vmlinuz-$("$(dirname "$0")/kver.sh")}
 exec qemu-system-x86_64 -machine q35 -accel tcg -cpu max -smp 2 -m 1024 -nodefaults -no-reboot \
 	-display none -serial stdio -monitor none \
 	-bios /usr/share/ovmf/OVMF.fd \
-	-kernel "$kernel" -initrd "$initrd" -append "console=ttyS0 panic=-1 $append" \
+	-kernel "$kernel" -initrd "$initrd" -append "$(case "$append" in *console=*) ;; *) printf "console=ttyS0 " ;; esac)panic=-1 $append" \
 	-drive "file=$disk,if=virtio,format=raw" "$@"

@@ -15,6 +15,7 @@
 
 #include "blockdev.h"
 #include "boot.h"
+#include "console.h"
 #include "devices.h"
 #include "dm.h"
 #include "keyfile.h"
@@ -27,6 +28,13 @@
 #include "util.h"
 
 #define SYSROOT "/sysroot"
+
+static struct consoles consoles;
+
+static void log_to_consoles(const char *line)
+{
+	consoles_write(&consoles, line);
+}
 #define CONFIG_TEXT_MAX (64 * 1024)
 
 static void mount_api_filesystems(void)
@@ -119,7 +127,7 @@ static int volume_secret(const struct boot_volume *vol, const char *dev, struct 
 	if (vol->key_file[0])
 		return keyfile_read(vol->key_file, vol->keyfile_offset, vol->keyfile_size, pass);
 	snprintf(prompt, sizeof(prompt), "Passphrase for %s (%s): ", vol->name, vol->device[0] == '/' ? dev : vol->device);
-	return prompt_passphrase(prompt, pass);
+	return consoles_read_secret(&consoles, prompt, PASSPHRASE_MAX, pass);
 }
 
 /* Asks up to `tries` times (a key file once); returns the verified volume key. */
@@ -142,8 +150,11 @@ static int volume_unlock(const struct boot_volume *vol, const struct luks_header
 			return r;
 		if (vol->key_file[0])
 			log_error("%s: the key file %s opens no keyslot", vol->name, vol->key_file);
-		else
-			fprintf(stderr, "Wrong passphrase for %s (attempt %d of %d).\n", vol->name, i + 1, attempts);
+		else {
+			char msg[160];
+			snprintf(msg, sizeof(msg), "Wrong passphrase for %s (attempt %d of %d).\n", vol->name, i + 1, attempts);
+			consoles_write(&consoles, msg);
+		}
 	}
 	return r;
 }
@@ -325,14 +336,18 @@ static int switch_root(const struct boot_config *cfg, char **argv)
 
 static void emergency(const char *what)
 {
-	fprintf(stderr, "\nunlock: boot failed: %s.\n"
-			"unlock: check the passphrase, key file, crypttab and root= on the kernel command line.\n",
-		what);
+	char msg[512];
+
+	snprintf(msg, sizeof(msg),
+		 "\nunlock: boot failed: %s.\n"
+		 "unlock: check the passphrase, key file, crypttab and root= on the kernel command line.\n",
+		 what);
+	consoles_write(&consoles, msg);
 	if (access("/bin/sh", X_OK) == 0) {
-		fprintf(stderr, "unlock: starting an emergency shell; leave it to retry nothing, reboot with Ctrl-Alt-Del.\n");
+		consoles_write(&consoles, "unlock: starting an emergency shell on /dev/console; reboot with Ctrl-Alt-Del.\n");
 		execl("/bin/sh", "sh", (char *)NULL);
 	}
-	fprintf(stderr, "unlock: no shell in this image; press Ctrl-Alt-Del to reboot.\n");
+	consoles_write(&consoles, "unlock: no shell in this image; press Ctrl-Alt-Del to reboot.\n");
 	reboot(RB_ENABLE_CAD);
 	for (;;)
 		pause();
@@ -347,10 +362,15 @@ int init_main(int argc, char **argv)
 	(void)argc;
 	mount_api_filesystems();
 	console_attach();
+	consoles_open(&consoles);
 	if (boot_config_load(&cfg) < 0)
 		emergency("the boot configuration could not be read");
 	if (modules_open(&m) == 0)
 		modules_coldplug(m);
+	/* Consoles whose drivers are modules (virtio hvc, USB serial) exist only now. */
+	consoles_close(&consoles);
+	consoles_open(&consoles);
+	log_set_sink(log_to_consoles);
 	if (cfg.debug_shell)
 		emergency("rd.break/rd.shell was given");
 	r = cfg.luks_enabled ? volumes_open(&cfg, m) : 0;
@@ -367,6 +387,8 @@ int init_main(int argc, char **argv)
 	if (root_mount(&cfg, m) < 0)
 		emergency("the root filesystem could not be mounted");
 	modules_close(m);
+	log_set_sink(NULL);
+	consoles_close(&consoles);
 	switch_root(&cfg, argv);
 	emergency("could not hand over to the real init");
 	return 1;

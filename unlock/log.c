@@ -3,21 +3,31 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 static enum log_level max_level = LOG_LEVEL_INFO;
+static void (*log_sink)(const char *line);
 
 void log_set_max_level(enum log_level level) { max_level = level; }
+void log_set_sink(void (*sink)(const char *line)) { log_sink = sink; }
 
 void log_msg(enum log_level level, const char *fmt, ...)
 {
 	static const char *const prefix[] = { "error: ", "warning: ", "", "debug: " };
 	va_list ap;
 
+	char line[1024];
+	int n;
+
 	if (level > max_level)
 		return;
-	fprintf(stderr, "unlock: %s", prefix[level]);
+	n = snprintf(line, sizeof(line), "unlock: %s", prefix[level]);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	strcat(line, "\n");
+	if (log_sink)
+		log_sink(line);
+	else
+		fputs(line, stderr);
 }

@@ -42,6 +42,17 @@ boot luks2-passphrase "$WORK/plain.img" "$WORK/l2/disk.img" "rd.luks.uuid=$L2 ro
 marker luks2-passphrase "UNLOCK-MARKER pid=1 root=/dev/dm-0" "the real init runs as PID 1 on the unlocked root"
 marker luks2-passphrase "dm=luks-$L2:CRYPT-LUKS2-${L2//-/}-luks-$L2" "DM name and cryptsetup-style DM UUID"
 
+# Two consoles of different drivers (one 8250 serial console at most): a virtio console whose output
+# goes to a file, and ttyS0. The prompt appears on both; the answer comes from ttyS0.
+boot two-consoles "$WORK/plain.img" "$WORK/l2/disk.img" "rd.luks.uuid=$L2 root=UUID=$FS console=hvc0 console=ttyS0" \
+	"expect:Passphrase for luks-$L2" 'send:correct horse\n' "expect:UNLOCK-MARKER end" -- \
+	-device virtio-serial-pci -chardev "file,id=hvc,path=$WORK/hvc0.log" -device virtconsole,chardev=hvc
+if grep -aq "Passphrase for luks-$L2" "$WORK/hvc0.log" 2>/dev/null; then
+	ok "boot: two-consoles: the prompt appears on the second console too"
+else
+	not_ok "boot: two-consoles: the prompt appears on the second console too" "$(tail -c 600 "$WORK/hvc0.log" 2>/dev/null)"
+fi
+
 boot wrong-then-right "$WORK/plain.img" "$WORK/l2/disk.img" "rd.luks.uuid=$L2 root=UUID=$FS" \
 	"expect:Passphrase for" 'send:wrong horse\n' "expect:Wrong passphrase for luks-$L2 (attempt 1 of 3)" \
 	"expect:Passphrase for" 'send:correct horse\n' "expect:UNLOCK-MARKER end"

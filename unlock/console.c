@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "console.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "util.h"
+
+static void consoles_add(struct consoles *c, const char *path)
+{
+	int fd;
+
+	if (c->n >= CONSOLES_MAX)
+		return;
+	fd = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return;
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	c->fd[c->n++] = fd;
+}
+
+int consoles_open(struct consoles *c)
+{
+	char active[256] = "", *save = NULL;
+	_cleanup_close_ int fd = open("/sys/class/tty/console/active", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, active, sizeof(active) - 1) : -1;
+
+	c->n = 0;
+	if (n > 0)
+		active[n] = '\0';
+	for (char *name = strtok_r(active, " \n", &save); name; name = strtok_r(NULL, " \n", &save)) {
+		char path[64];
+		snprintf(path, sizeof(path), "/dev/%s", name);
+		consoles_add(c, path);
+	}
+	if (c->n == 0)
+		consoles_add(c, "/dev/console");
+	return c->n;
+}
+
+void consoles_close(struct consoles *c)
+{
+	for (int i = 0; i < c->n; i++)
+		close(c->fd[i]);
+	c->n = 0;
+}
+
+void consoles_write(const struct consoles *c, const char *text)
+{
+	for (int i = 0; i < c->n; i++)
+		if (write(c->fd[i], text, strlen(text)) < 0)
+			continue; /* a console that cannot be written to is no reason to stop booting */
+}
+
+/* Canonical mode without echo: a console becomes readable only when a whole line was entered there. */
+static void consoles_quiet(const struct consoles *c, struct termios *saved, bool *is_tty)
+{
+	for (int i = 0; i < c->n; i++) {
+		struct termios t;
+		is_tty[i] = tcgetattr(c->fd[i], &saved[i]) == 0;
+		if (!is_tty[i])
+			continue;
+		t = saved[i];
+		t.c_lflag &= ~(tcflag_t)ECHO;
+		t.c_lflag |= ICANON | ECHONL;
+		tcsetattr(c->fd[i], TCSAFLUSH, &t);
+	}
+}
+
+static void consoles_restore(const struct consoles *c, const struct termios *saved, const bool *is_tty)
+{
+	for (int i = 0; i < c->n; i++)
+		if (is_tty[i])
+			tcsetattr(c->fd[i], TCSAFLUSH, &saved[i]);
+}
+
+int consoles_read_secret(const struct consoles *c, const char *prompt, size_t max, struct secret **out)
+{
+	struct termios saved[CONSOLES_MAX];
+	bool is_tty[CONSOLES_MAX];
+	struct pollfd pfd[CONSOLES_MAX];
+	_cleanup_secret_ struct secret *s = secret_new(max + 1);
+	int r = -EIO;
+
+	if (!s)
+		return -ENOMEM;
+	consoles_quiet(c, saved, is_tty);
+	consoles_write(c, prompt);
+	for (int i = 0; i < c->n; i++)
+		pfd[i] = (struct pollfd){ .fd = c->fd[i], .events = POLLIN };
+	while (r == -EIO) {
+		if (poll(pfd, (nfds_t)c->n, -1) < 0 && errno != EINTR)
+			break;
+		for (int i = 0; i < c->n && r == -EIO; i++) {
+			ssize_t n;
+			if (!(pfd[i].revents & POLLIN))
+				continue;
+			n = read(c->fd[i], s->data, s->capacity);
+			if (n <= 0)
+				continue;
+			s->len = (size_t)n;
+			if (s->data[s->len - 1] != '\n') {
+				consoles_write(c, "\nPassphrase too long.\n");
+				explicit_bzero(s->data, s->capacity);
+				s->len = 0;
+				r = -EINVAL;
+				break;
+			}
+			s->len--;
+			r = 0;
+		}
+	}
+	consoles_restore(c, saved, is_tty);
+	if (r < 0)
+		return r;
+	*out = s;
+	s = NULL;
+	return 0;
+}

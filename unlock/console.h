@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef UNLOCK_CONSOLE_H
+#define UNLOCK_CONSOLE_H
+
+#include "secret.h"
+
+#define CONSOLES_MAX 8
+
+/* Every console the kernel writes to (console= may be given several times). */
+struct consoles {
+	int fd[CONSOLES_MAX];
+	int n;
+};
+
+/* Opens the consoles in /sys/class/tty/console/active (or /dev/console); returns how many. */
+int consoles_open(struct consoles *c);
+void consoles_close(struct consoles *c);
+void consoles_write(const struct consoles *c, const char *text);
+/* Shows prompt on every console without echo; the first line entered on any of them wins. */
+int consoles_read_secret(const struct consoles *c, const char *prompt, size_t max, struct secret **out);
+
+#endif
