@@ -44,6 +44,7 @@ struct boot_config {
 	bool uuids_only;              /* rd.luks.uuid= given: open only those */
 	bool debug_shell;             /* rd.break / rd.shell */
 	int timeout_sec;              /* rd.timeout / rd.luks.timeout */
+	char crypt_key[BOOT_PATH_MAX]; /* mkinitcpio cryptkey=rootfs:PATH */
 	struct boot_volume volumes[BOOT_VOLUMES_MAX];
 	int n_volumes;
 };

@@ -7,6 +7,7 @@
 
 #include "boot.h"
 #include "log.h"
+#include "luks.h"
 #include "util.h"
 
 #define CMDLINE_MAX 4096
@@ -126,6 +127,48 @@ static void cmdline_luks_option(struct boot_config *cfg, const char *key, char *
 	}
 }
 
+/* mkinitcpio's encrypt hook: cryptdevice=DEVICE:NAME[:allow-discards] */
+static void cmdline_cryptdevice(struct boot_config *cfg, char *value)
+{
+	char *name = strchr(value, ':'), *options;
+	struct boot_volume *vol;
+
+	if (!name || cfg->n_volumes >= BOOT_VOLUMES_MAX) {
+		log_warning("kernel command line: cryptdevice=%s is not DEVICE:NAME[:OPTIONS]; ignored", value);
+		return;
+	}
+	*name++ = '\0';
+	options = strchr(name, ':');
+	if (options)
+		*options++ = '\0';
+	if (!*value || !*name || strlen(name) >= sizeof(vol->name) || strchr(name, '/')) {
+		log_warning("kernel command line: invalid cryptdevice=; ignored");
+		return;
+	}
+	vol = &cfg->volumes[cfg->n_volumes++];
+	boot_volume_init(vol);
+	copy_value(vol->device, sizeof(vol->device), value, "cryptdevice");
+	copy_value(vol->name, sizeof(vol->name), name, "cryptdevice");
+	if (options && strstr(options, "allow-discards"))
+		vol->flags |= LUKS_FLAG_ALLOW_DISCARDS;
+	cfg->uuids_only = true;
+	if (cfg->crypt_key[0])
+		copy_value(vol->key_file, sizeof(vol->key_file), cfg->crypt_key, "cryptkey");
+}
+
+/* cryptkey=rootfs:PATH: a key file inside the image (the other mkinitcpio forms read other devices). */
+static void cmdline_cryptkey(struct boot_config *cfg, const char *value)
+{
+	if (strncmp(value, "rootfs:", 7) != 0) {
+		log_warning("kernel command line: only cryptkey=rootfs:PATH is supported; ignoring cryptkey=%s", value);
+		return;
+	}
+	copy_value(cfg->crypt_key, sizeof(cfg->crypt_key), value + 7, "cryptkey");
+	for (int i = 0; i < cfg->n_volumes; i++)
+		if (!cfg->volumes[i].key_file[0])
+			copy_value(cfg->volumes[i].key_file, sizeof(cfg->volumes[i].key_file), cfg->crypt_key, "cryptkey");
+}
+
 static void cmdline_word(struct boot_config *cfg, char *word)
 {
 	char *value = strchr(word, '=');
@@ -149,6 +192,10 @@ static void cmdline_word(struct boot_config *cfg, char *word)
 		cfg->root_read_write = true;
 	else if (strcmp(key, "ro") == 0)
 		cfg->root_read_write = false;
+	else if (strcmp(key, "cryptdevice") == 0)
+		cmdline_cryptdevice(cfg, value);
+	else if (strcmp(key, "cryptkey") == 0)
+		cmdline_cryptkey(cfg, value);
 	else if (strcmp(key, "rd.timeout") == 0)
 		cfg->timeout_sec = atoi(value);
 	else if (strcmp(key, "rd.break") == 0 || strcmp(key, "rd.shell") == 0)

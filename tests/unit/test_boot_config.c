@@ -83,6 +83,23 @@ static void cmdline_hostile(void **state)
 	assert_int_equal(cfg.n_volumes, BOOT_VOLUMES_MAX);
 }
 
+static void cmdline_mkinitcpio(void **state)
+{
+	(void)state;
+	boot_config_init(&cfg);
+	cmdline_parse(&cfg, "cryptdevice=UUID=abcd-1:cryptroot:allow-discards cryptkey=rootfs:/crypto_keyfile.bin root=/dev/mapper/cryptroot");
+	assert_int_equal(cfg.n_volumes, 1);
+	assert_string_equal(cfg.volumes[0].device, "UUID=abcd-1");
+	assert_string_equal(cfg.volumes[0].name, "cryptroot");
+	assert_true(cfg.volumes[0].flags & LUKS_FLAG_ALLOW_DISCARDS);
+	assert_string_equal(cfg.volumes[0].key_file, "/crypto_keyfile.bin");
+	boot_config_init(&cfg);
+	cmdline_parse(&cfg, "cryptkey=rootfs:/k cryptdevice=/dev/sda2:root cryptdevice=nocolon cryptkey=/dev/sdb:ext4:/k");
+	assert_int_equal(cfg.n_volumes, 1);
+	assert_string_equal(cfg.volumes[0].device, "/dev/sda2");
+	assert_string_equal(cfg.volumes[0].key_file, "/k");
+}
+
 static void crypttab_fields_and_options(void **state)
 {
 	(void)state;
@@ -142,6 +159,7 @@ int main(void)
 		cmocka_unit_test(cmdline_luks_volumes),
 		cmocka_unit_test(cmdline_switches),
 		cmocka_unit_test(cmdline_hostile),
+		cmocka_unit_test(cmdline_mkinitcpio),
 		cmocka_unit_test(crypttab_fields_and_options),
 		cmocka_unit_test(crypttab_malformed_lines_skipped),
 		cmocka_unit_test(crypttab_matches_uuid_forms),
