@@ -65,8 +65,9 @@ fuzz-build: $(FUZZ_TARGETS)
 fuzz: deps fuzz-build
 	@FUZZ_SECONDS=$${FUZZ_SECONDS:-300} tests/fuzz/run.sh
 
-bench: deps build/unlock
+bench: deps all build/sector-crypt
 	@tests/bench/bench.sh
+	@tests/bench/boot-bench.sh
 
 install: build/unlock build/unlock-mkinitrd
 	install -D -m 0755 build/unlock $(DESTDIR)$(SBINDIR)/unlock

@@ -10,22 +10,35 @@ root=$dir/root
 
 mkdir -p "$root/bin" "$root/sbin" "$root/proc" "$root/sys" "$root/dev" "$root/run" "$root/etc"
 cp /bin/busybox "$root/bin/busybox"
+# An os-release file makes it an OS tree for systemd-based initramfs images (dracut in make bench).
+printf 'ID=unlock-test\nNAME="unlock test root"\n' >"$root/etc/os-release"
 for tool in sh cat ls awk echo poweroff mount sleep; do ln -sf busybox "$root/bin/$tool"; done
-# With WITH_UNLOCK=1 the root also carries unlock itself, for tests that run it inside the guest.
-if [ "${WITH_UNLOCK:-0}" = 1 ]; then
-	# shellcheck source-path=SCRIPTDIR source=../hooks/unlock-files.sh
-	. "$top/hooks/unlock-files.sh"
-	for f in $(unlock_library_closure "$top/build/unlock") $(unlock_openssl_modules); do
+# shellcheck source-path=SCRIPTDIR source=../hooks/unlock-files.sh
+. "$top/hooks/unlock-files.sh"
+copy_in() { # copy_in FILE...: into the root at the same path
+	for f in "$@"; do
 		mkdir -p "$root$(dirname "$f")"
 		cp -L "$f" "$root$f"
 	done
+}
+carry() { # carry PROGRAM...: the programs and their libraries
+	for p in "$@"; do
+		# shellcheck disable=SC2046 # a list of paths
+		copy_in "$p" $(unlock_library_closure "$p")
+	done
+}
+# With WITH_UNLOCK=1 the root also carries unlock itself, for tests that run it inside the guest.
+if [ "${WITH_UNLOCK:-0}" = 1 ]; then
+	# shellcheck disable=SC2046 # lists of paths
+	copy_in $(unlock_library_closure "$top/build/unlock") $(unlock_openssl_modules)
 	mkdir -p "$root/usr/sbin"
 	cp "$top/build/unlock" "$root/usr/sbin/unlock"
 fi
+# GUEST_TOOLS: more programs for tests inside the guest (cryptsetup, dmsetup), with their libraries.
+# shellcheck disable=SC2086 # a list
+[ -z "${GUEST_TOOLS:-}" ] || carry $GUEST_TOOLS
 # GUEST_MODULES: kernel modules the root can load with busybox modprobe (it has no other way).
 if [ -n "${GUEST_MODULES:-}" ]; then
-	# shellcheck source-path=SCRIPTDIR source=../hooks/unlock-files.sh
-	. "$top/hooks/unlock-files.sh"
 	kver=$("$top/qemu/kver.sh")
 	# shellcheck disable=SC2086
 	for ko in $(unlock_module_files "$kver" $GUEST_MODULES); do
@@ -43,7 +56,7 @@ cat >"$root/sbin/init" <<'INIT'
 for d in /sys/block/dm-*; do
 	[ -e "$d/dm/name" ] && dm="$dm $(cat "$d/dm/name"):$(cat "$d/dm/uuid")"
 done
-echo "UNLOCK-MARKER pid=$$ root=$(awk '$2 == "/" { print $1 }' /proc/mounts | tail -1) dm=${dm# } uptime=$(cut -d' ' -f1 /proc/uptime)"
+echo "UNLOCK-MARKER pid=$$ root=$(awk '$2 == "/" { print $1 }' /proc/mounts | tail -1) dm=${dm# } uptime=$(cut -d' ' -f1 /proc/uptime) memused=$(awk '/^MemTotal:/ { t = $2 } /^MemAvailable:/ { a = $2 } END { print t - a }' /proc/meminfo)"
 echo "UNLOCK-MARKER swaps=$(awk 'NR > 1 { print $1 }' /proc/swaps | tr '\n' ',')"
 echo "UNLOCK-MARKER cmdline=$(cat /proc/cmdline)"
 echo "UNLOCK-MARKER end"
@@ -53,12 +66,14 @@ chmod 0755 "$root/sbin/init"
 
 fs_uuid=6a1f0e2b-1b61-4a8a-9c51-7a4c4d2f0b10
 rm -f "$dir/fs.img"
-mkfs.ext4 -q -F -b 4096 -L testroot -U "$fs_uuid" -d "$root" "$dir/fs.img" 24M
+# FS_MB: the root filesystem's size (the LUKS2 header takes 16 MiB more on the disk).
+fs_mb=${FS_MB:-24}
+mkfs.ext4 -q -F -b 4096 -L testroot -U "$fs_uuid" -d "$root" "$dir/fs.img" "${fs_mb}M"
 printf 'correct horse' >"$dir/passphrase"
 head -c 64 /dev/urandom >"$dir/volume.key"
 head -c 512 /dev/urandom >"$dir/keyfile"
 rm -f "$dir/disk.img"
-truncate -s 48M "$dir/disk.img"
+truncate -s "$((fs_mb + 24))M" "$dir/disk.img"
 if [ "$type" = luks1 ]; then
 	kdf="--pbkdf-force-iterations 1000"
 else

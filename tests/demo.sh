@@ -9,8 +9,8 @@ kver=$(qemu/kver.sh)
 
 echo "== making a LUKS2 disk (cryptsetup luksFormat, Argon2id) with a small busybox root"
 qemu/mkdisk.sh "$WORK" luks2 >/dev/null
-echo "== building the initramfs: build/unlock-mkinitrd -o initrd.img --kver $kver"
-build/unlock-mkinitrd -o "$WORK/initrd.img" --kver "$kver"
+echo "== building the initramfs: build/unlock-mkinitrd -o initrd.img --kver $kver --generic"
+build/unlock-mkinitrd -o "$WORK/initrd.img" --kver "$kver" --generic
 ls -l "$WORK/initrd.img"
 append="rd.luks.uuid=$(cat "$WORK/luks.uuid") root=UUID=$(cat "$WORK/fs.uuid")"
 echo "== booting in QEMU (software emulation: about 10 s to the prompt)"

@@ -4,20 +4,20 @@
 #include <blkid/blkid.h>
 #include <dirent.h>
 #include <errno.h>
-#include <linux/netlink.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "hotplug.h"
 #include "log.h"
-#include "modules.h"
 #include "util.h"
+
+#define DEVICE_WAIT_QUIET_MS 2000
 
 static const char *const tags[] = { "UUID", "PARTUUID", "LABEL", "PARTLABEL" };
 
@@ -84,32 +84,6 @@ int device_fstype(const char *path, char *type, size_t size)
 	return probe_value(path, "TYPE", type, size);
 }
 
-static int uevent_socket(void)
-{
-	struct sockaddr_nl addr = { .nl_family = AF_NETLINK, .nl_groups = 1 };
-	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_KOBJECT_UEVENT);
-
-	if (fd >= 0 && bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/* Drains pending uevents, loading drivers for the MODALIAS= of each new device. */
-static void uevent_drain(int fd, struct modules *m)
-{
-	char buf[8192];
-	ssize_t n;
-
-	while ((n = recv(fd, buf, sizeof(buf) - 1, 0)) > 0) {
-		buf[n] = '\0';
-		for (char *p = buf; p < buf + n; p += strlen(p) + 1)
-			if (strncmp(p, "MODALIAS=", 9) == 0)
-				modules_load(m, p + 9);
-	}
-}
-
 static long long now_ms(void)
 {
 	struct timespec ts;
@@ -118,9 +92,9 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int device_wait(const char *spec, int timeout_sec, struct modules *m, char *path, size_t size)
+int device_wait(const char *spec, int timeout_sec, char *path, size_t size)
 {
-	long long deadline = now_ms() + (long long)timeout_sec * 1000;
+	long long start = now_ms(), deadline = start + (long long)timeout_sec * 1000;
 	_cleanup_close_ int fd = uevent_socket();
 	bool told = false;
 
@@ -131,13 +105,17 @@ int device_wait(const char *spec, int timeout_sec, struct modules *m, char *path
 			return 0;
 		if (timeout_sec > 0 && left <= 0)
 			return -ETIMEDOUT;
-		if (!told) {
-			log_info("waiting for %s (up to %d s)...", spec, timeout_sec);
+		/* Disks usually show up within a moment; say something only when one is slow. */
+		if (!told && now_ms() - start >= DEVICE_WAIT_QUIET_MS) {
+			if (timeout_sec > 0)
+				log_info("waiting for %s (up to %d s)...", spec, timeout_sec);
+			else
+				log_info("waiting for %s...", spec);
 			told = true;
 		}
 		/* Rescan at least every 500 ms: an event may have come before the socket was open. */
 		if (fd >= 0 && poll(&pfd, 1, (int)(left > 500 || timeout_sec == 0 ? 500 : left)) > 0)
-			uevent_drain(fd, m);
+			uevent_drain(fd, NULL);
 		else if (fd < 0)
 			usleep(100000);
 	}

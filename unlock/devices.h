@@ -4,15 +4,13 @@
 
 #include <stddef.h>
 
-struct modules;
-
 /* Finds the device node for UUID=, PARTUUID=, LABEL=, PARTLABEL= or a path; -ENOENT if absent now. */
 int device_find(const char *spec, char *path, size_t size);
 /*
- * Waits for the device up to timeout_sec (0: forever), woken by kernel uevents; loads the drivers
- * for devices that appear meanwhile. -ETIMEDOUT when it never shows up.
+ * Waits for the device up to timeout_sec (0: forever), woken by kernel uevents (the hotplug loader
+ * brings the drivers). -ETIMEDOUT when it never shows up.
  */
-int device_wait(const char *spec, int timeout_sec, struct modules *m, char *path, size_t size);
+int device_wait(const char *spec, int timeout_sec, char *path, size_t size);
 /* The filesystem type libblkid sees on a device, or -ENOENT. */
 int device_fstype(const char *path, char *type, size_t size);
 

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include "console.h"
 #include "devices.h"
 #include "dm.h"
+#include "hotplug.h"
 #include "keyfile.h"
 #include "keyslot.h"
 #include "log.h"
@@ -28,8 +30,10 @@
 #include "util.h"
 
 #define SYSROOT "/sysroot"
+#define HOTPLUG_SETTLE_SEC 10
 
 static struct consoles consoles;
+static struct hotplug *hotplug;
 
 static void log_to_consoles(const char *line)
 {
@@ -120,12 +124,28 @@ static int boot_config_load(struct boot_config *cfg)
 	return 0;
 }
 
+/* Consoles whose drivers are modules (virtio hvc, USB serial) and keyboards exist once the
+ * background loader has seen every device present at boot: wait for that before talking to a person. */
+static void consoles_refresh(void)
+{
+	static bool refreshed;
+
+	if (refreshed)
+		return;
+	if (!hotplug_settle(hotplug, HOTPLUG_SETTLE_SEC))
+		log_warning("device drivers are still loading after %d s; asking on the consoles found so far", HOTPLUG_SETTLE_SEC);
+	consoles_close(&consoles);
+	consoles_open(&consoles);
+	refreshed = true;
+}
+
 static int volume_secret(const struct boot_volume *vol, const char *dev, struct secret **pass)
 {
 	char prompt[512];
 
 	if (vol->key_file[0])
 		return keyfile_read(vol->key_file, vol->keyfile_offset, vol->keyfile_size, pass);
+	consoles_refresh();
 	snprintf(prompt, sizeof(prompt), "Passphrase for %s (%s): ", vol->name, vol->device[0] == '/' ? dev : vol->device);
 	return consoles_read_secret(&consoles, prompt, PASSPHRASE_MAX, pass);
 }
@@ -232,6 +252,19 @@ static int swap_volume_open(const struct boot_volume *vol, const char *dev, stru
 	return r < 0 ? r : swap_format(mapped);
 }
 
+/* While the background loader finds the disks, load what the boot is known to need. */
+static void boot_modules_preload(const struct boot_config *cfg, struct modules *m)
+{
+	char alias[80];
+
+	if (cfg->luks_enabled && cfg->n_volumes > 0)
+		modules_load(m, "dm-crypt");
+	if (cfg->rootfstype[0]) {
+		snprintf(alias, sizeof(alias), "fs-%s", cfg->rootfstype);
+		modules_load(m, alias);
+	}
+}
+
 static int volumes_open(const struct boot_config *cfg, struct modules *m)
 {
 	for (int i = 0; i < cfg->n_volumes; i++) {
@@ -240,7 +273,7 @@ static int volumes_open(const struct boot_config *cfg, struct modules *m)
 		int r;
 		if (vol->noauto)
 			continue;
-		r = device_wait(vol->device, vol->timeout_sec ? vol->timeout_sec : cfg->timeout_sec, m, dev, sizeof(dev));
+		r = device_wait(vol->device, vol->timeout_sec ? vol->timeout_sec : cfg->timeout_sec, dev, sizeof(dev));
 		if (r == 0)
 			r = vol->swap ? swap_volume_open(vol, dev, m) : volume_open(vol, dev, m);
 		if (r == 0) {
@@ -267,7 +300,7 @@ static int root_mount(const struct boot_config *cfg, struct modules *m)
 
 	if (!cfg->root[0])
 		return log_error_ret(-EINVAL, "no root= on the kernel command line");
-	r = device_wait(cfg->root, cfg->timeout_sec, m, dev, sizeof(dev));
+	r = device_wait(cfg->root, cfg->timeout_sec, dev, sizeof(dev));
 	if (r < 0)
 		return log_error_ret(r, "root device %s did not appear within %d s", cfg->root, cfg->timeout_sec);
 	if (cfg->rootfstype[0])
@@ -338,6 +371,7 @@ static void emergency(const char *what)
 {
 	char msg[512];
 
+	consoles_refresh();
 	snprintf(msg, sizeof(msg),
 		 "\nunlock: boot failed: %s.\n"
 		 "unlock: check the passphrase, key file, crypttab and root= on the kernel command line.\n",
@@ -365,12 +399,11 @@ int init_main(int argc, char **argv)
 	consoles_open(&consoles);
 	if (boot_config_load(&cfg) < 0)
 		emergency("the boot configuration could not be read");
-	if (modules_open(&m) == 0)
-		modules_coldplug(m);
-	/* Consoles whose drivers are modules (virtio hvc, USB serial) exist only now. */
-	consoles_close(&consoles);
-	consoles_open(&consoles);
+	if (hotplug_start(&hotplug) < 0)
+		log_error("cannot load device drivers in the background; only built-in drivers are available");
 	log_set_sink(log_to_consoles);
+	modules_open(&m);
+	boot_modules_preload(&cfg, m);
 	if (cfg.debug_shell)
 		emergency("rd.break/rd.shell was given");
 	r = cfg.luks_enabled ? volumes_open(&cfg, m) : 0;
@@ -379,7 +412,7 @@ int init_main(int argc, char **argv)
 	/* Resume only after its (encrypted) device is open, and before root is touched. */
 	if (cfg.resume[0]) {
 		char dev[BOOT_PATH_MAX];
-		if (device_wait(cfg.resume, 5, m, dev, sizeof(dev)) == 0)
+		if (device_wait(cfg.resume, 5, dev, sizeof(dev)) == 0)
 			swap_resume_from(dev);
 		else
 			log_warning("resume device %s not found; booting normally", cfg.resume);
@@ -387,6 +420,7 @@ int init_main(int argc, char **argv)
 	if (root_mount(&cfg, m) < 0)
 		emergency("the root filesystem could not be mounted");
 	modules_close(m);
+	hotplug_stop(hotplug);
 	log_set_sink(NULL);
 	consoles_close(&consoles);
 	switch_root(&cfg, argv);

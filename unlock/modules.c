@@ -2,7 +2,6 @@
 #include "modules.h"
 
 #include <errno.h>
-#include <glob.h>
 #include <libkmod.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,7 +51,11 @@ int modules_load(struct modules *m, const char *name_or_alias)
 	kmod_list_foreach(l, list)
 	{
 		struct kmod_module *mod = kmod_module_get_module(l);
-		r = kmod_module_probe_insert_module(mod, KMOD_PROBE_IGNORE_LOADED, NULL, NULL, NULL, NULL);
+		r = kmod_module_probe_insert_module(mod, 0, NULL, NULL, NULL, NULL);
+		/* libkmod counts a module another thread is still initialising as loaded; inserting it
+		 * again makes the kernel wait until it is live (then -EEXIST), so it is usable on return. */
+		if (r == 0 && kmod_module_get_initstate(mod) == KMOD_MODULE_COMING)
+			r = kmod_module_insert_module(mod, 0, NULL);
 		if (r < 0 && r != -EEXIST)
 			log_debug("module %s: %s", kmod_module_get_name(mod), strerror(-r));
 		else
@@ -61,38 +64,6 @@ int modules_load(struct modules *m, const char *name_or_alias)
 	}
 	kmod_module_unref_list(list);
 	return loaded ? 0 : -ENOENT;
-}
-
-static int modalias_read(const char *path, char *buf, size_t size)
-{
-	FILE *f = fopen(path, "re");
-	int r = -EIO;
-
-	if (!f)
-		return -errno;
-	if (fgets(buf, (int)size, f)) {
-		buf[strcspn(buf, "\n")] = '\0';
-		r = 0;
-	}
-	fclose(f);
-	return r;
-}
-
-void modules_coldplug(struct modules *m)
-{
-	glob_t g;
-
-	/* Bus drivers reveal more devices (virtio-pci, then virtio block): a few rounds settle it. */
-	for (int round = 0; round < 3; round++) {
-		if (glob("/sys/bus/*/devices/*/modalias", 0, NULL, &g) != 0)
-			return;
-		for (size_t i = 0; i < g.gl_pathc; i++) {
-			char alias[512];
-			if (modalias_read(g.gl_pathv[i], alias, sizeof(alias)) == 0 && alias[0])
-				modules_load(m, alias);
-		}
-		globfree(&g);
-	}
 }
 
 void modules_load_for_cipher(struct modules *m, const char *cipher_spec)

@@ -32,10 +32,51 @@ L2=$(cat "$WORK/l2/luks.uuid")
 L1=$(cat "$WORK/l1/luks.uuid")
 FS=$(cat "$WORK/l2/fs.uuid")
 
-"$MKINITRD" -o "$WORK/plain.img" --kver "$KVER"
-"$MKINITRD" -o "$WORK/plain2.img" --kver "$KVER"
+# The guest is not this host: the boot images are generic; the host-only default is tested below.
+"$MKINITRD" -o "$WORK/plain.img" --kver "$KVER" --generic
+"$MKINITRD" -o "$WORK/plain2.img" --kver "$KVER" --generic
 check_eq "mkinitrd: the same inputs give a byte-identical image" "$(sha_of "$WORK/plain.img")" "$(sha_of "$WORK/plain2.img")"
 if zstd -dc "$WORK/plain.img" | cpio -t 2>/dev/null | grep -qx init; then ok "mkinitrd: unlock is /init"; else not_ok "mkinitrd: unlock is /init"; fi
+
+# Host-only (the default): dm-crypt, the drivers under this host's root and its filesystem; not the
+# generic storage drivers and filesystems. The expectations come from sysfs and modprobe directly.
+"$MKINITRD" -o "$WORK/hostonly.img" --kver "$KVER" 2>"$WORK/hostonly.err"
+zstd -dc "$WORK/hostonly.img" | cpio -t 2>/dev/null | sed -n 's|.*/\([^/]*\)\.ko$|\1|p' | tr - _ | sort >"$WORK/hostonly.ko"
+has_module() { grep -qx "$(echo "$1" | tr - _)" "$WORK/hostonly.ko"; }
+modular() { modprobe -S "$KVER" --show-depends "$1" 2>/dev/null | grep -q '^insmod'; }
+root_src=$(findmnt -n -o SOURCE --target / | head -n1)
+root_fs=$(findmnt -n -o FSTYPE --target / | head -n1)
+if [ -b "${root_src%%[*}" ]; then
+	if [ "$(stat -c %s "$WORK/hostonly.img")" -lt "$(stat -c %s "$WORK/plain.img")" ]; then
+		ok "mkinitrd: a host-only image is smaller than a generic one"
+	else
+		not_ok "mkinitrd: a host-only image is smaller than a generic one" "$(ls -l "$WORK/hostonly.img" "$WORK/plain.img")"
+	fi
+	if has_module dm_crypt; then ok "mkinitrd: host-only carries dm-crypt"; else not_ok "mkinitrd: host-only carries dm-crypt" "$(cat "$WORK/hostonly.ko")"; fi
+	disk=$(lsblk -dno PKNAME "${root_src%%[*}" 2>/dev/null | head -n1)
+	disk=/sys/class/block/${disk:-$(basename "${root_src%%[*}")}
+	want=""
+	for m in $(modprobe -S "$KVER" -R "$(cat "$disk/device/modalias" 2>/dev/null)" 2>/dev/null) $root_fs; do
+		modular "$m" && want="$want $m"
+	done
+	missing=""
+	for m in $want; do has_module "$m" || missing="$missing $m"; done
+	check_eq "mkinitrd: host-only carries the root disk's driver and filesystem ($want )" "" "$missing"
+	extra=""
+	for fs in ext4 xfs btrfs; do [ "$fs" != "$root_fs" ] && has_module "$fs" && extra="$extra $fs"; done
+	check_eq "mkinitrd: host-only leaves out the filesystems the host does not use" "" "$extra"
+	# The guest's disk is virtio: when this host's root is too, the host-only image boots it.
+	if echo "$want" | grep -qw virtio_blk; then
+		boot hostonly "$WORK/hostonly.img" "$WORK/l2/disk.img" "rd.luks.uuid=$L2 root=UUID=$FS" \
+			"expect:Passphrase for luks-$L2" 'send:correct horse\n' "expect:UNLOCK-MARKER end"
+	else
+		echo "skip - boot: hostonly (this host's root is not on virtio like the guest's disk)"
+	fi
+elif grep -q 'building a generic image' "$WORK/hostonly.err"; then
+	ok "mkinitrd: without a block device under / the default falls back to a generic image, and says so"
+else
+	not_ok "mkinitrd: without a block device under / the default falls back to a generic image, and says so" "$(cat "$WORK/hostonly.err")"
+fi
 
 boot luks2-passphrase "$WORK/plain.img" "$WORK/l2/disk.img" "rd.luks.uuid=$L2 root=UUID=$FS" \
 	"expect:Passphrase for luks-$L2" 'send:correct horse\n' "expect:UNLOCK-MARKER end"
@@ -53,6 +94,15 @@ else
 	not_ok "boot: two-consoles: the prompt appears on the second console too" "$(tail -c 600 "$WORK/hvc0.log" 2>/dev/null)"
 fi
 
+# rd.break stops before anything is opened; this image has no shell, so it says how to reboot.
+boot rd-break "$WORK/plain.img" "$WORK/l2/disk.img" "rd.luks.uuid=$L2 root=UUID=$FS rd.break" \
+	"expect:boot failed: rd.break/rd.shell was given" "expect:no shell in this image; press Ctrl-Alt-Del"
+if grep -aq "Passphrase for" "$WORK/rd-break.log"; then
+	not_ok "boot: rd-break: no passphrase is asked for" "$(grep -a unlock "$WORK/rd-break.log")"
+else
+	ok "boot: rd-break: no passphrase is asked for"
+fi
+
 boot wrong-then-right "$WORK/plain.img" "$WORK/l2/disk.img" "rd.luks.uuid=$L2 root=UUID=$FS" \
 	"expect:Passphrase for" 'send:wrong horse\n' "expect:Wrong passphrase for luks-$L2 (attempt 1 of 3)" \
 	"expect:Passphrase for" 'send:correct horse\n' "expect:UNLOCK-MARKER end"
@@ -68,7 +118,7 @@ printf '# test crypttab\nroot UUID=%s /etc/keys/root.key luks,discard\ndata UUID
 mkdir -p /etc/unlock-test-keys
 cp "$WORK/l2/keyfile" /etc/unlock-test-keys/root.key
 sed -i 's|/etc/keys/root.key|/etc/unlock-test-keys/root.key|' "$WORK/crypttab"
-"$MKINITRD" -o "$WORK/keyfile.img" --kver "$KVER" --crypttab "$WORK/crypttab" --key-file /etc/unlock-test-keys/root.key
+"$MKINITRD" -o "$WORK/keyfile.img" --kver "$KVER" --generic --crypttab "$WORK/crypttab" --key-file /etc/unlock-test-keys/root.key
 rm -rf /etc/unlock-test-keys
 if zstd -dc "$WORK/keyfile.img" | (cd "$WORK" && mkdir -p x && cd x && cpio -id --quiet 2>/dev/null) && \
 	[ "$(stat -c %a "$WORK/x/etc/unlock-test-keys/root.key")" = 400 ]; then
@@ -84,7 +134,7 @@ DETACHED=1 "$TOP/qemu/mkdisk.sh" "$WORK/det" luks2 >/dev/null
 mkdir -p /etc/unlock-test-hdr
 cp "$WORK/det/header.img" /etc/unlock-test-hdr/root.hdr
 printf 'root /dev/vda none header=/etc/unlock-test-hdr/root.hdr,tries=1\n' >"$WORK/crypttab-det"
-"$MKINITRD" -o "$WORK/detached.img" --kver "$KVER" --crypttab "$WORK/crypttab-det"
+"$MKINITRD" -o "$WORK/detached.img" --kver "$KVER" --generic --crypttab "$WORK/crypttab-det"
 rm -rf /etc/unlock-test-hdr
 boot detached-header "$WORK/detached.img" "$WORK/det/disk.img" "root=/dev/mapper/root" \
 	"expect:Passphrase for root (/dev/vda)" 'send:correct horse\n' "expect:UNLOCK-MARKER end"
@@ -114,7 +164,7 @@ swap /dev/vdb /dev/urandom swap,cipher=aes-xts-plain64,size=512
 cswap UUID=$SW_CSWAP /etc/unlock-test-keys/root.key luks
 precious /dev/vdd /dev/urandom swap,nofail
 TAB
-"$MKINITRD" -o "$WORK/swap.img" --kver "$KVER" --crypttab "$WORK/crypttab-sw"
+"$MKINITRD" -o "$WORK/swap.img" --kver "$KVER" --generic --crypttab "$WORK/crypttab-sw"
 rm -rf /etc/unlock-test-keys
 precious_before=$(sha_of "$WORK/sw/precious.img")
 boot swap-resume "$WORK/swap.img" "$WORK/sw/disk.img" "root=/dev/mapper/root resume=/dev/mapper/cswap" \

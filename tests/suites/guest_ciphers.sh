@@ -27,7 +27,7 @@ cp "$WORK/luks1-images/keyfile1" "$WORK/disk/root/keyfile1"
 } >"$WORK/disk/root/guest-test"
 chmod +x "$WORK/disk/root/guest-test"
 WITH_UNLOCK=1 GUEST_MODULES="$MODULES" "$TOP/qemu/mkdisk.sh" "$WORK/disk" luks2 >/dev/null
-"$TOP/build/unlock-mkinitrd" -o "$WORK/initrd.img" --kver "$KVER"
+"$TOP/build/unlock-mkinitrd" -o "$WORK/initrd.img" --kver "$KVER" --generic
 drives=()
 for img in "${images[@]}"; do drives+=(-drive "file=$img,if=virtio,format=raw,readonly=on"); done
 if python3 "$TOP/qemu/boot.py" --log "$WORK/boot.log" --timeout 150 --step "expect:Passphrase for" \

@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "hotplug.h"
+
+#include <errno.h>
+#include <glob.h>
+#include <linux/netlink.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "modules.h"
+
+/* Room for the burst of uevents a coldplug pass causes, so none is dropped. */
+#define UEVENT_BUFFER_BYTES (4 * 1024 * 1024)
+
+struct hotplug {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t settled_cond;
+	bool settled;
+	int uevent_fd;
+	int stop_fd;
+	struct modules *modules; /* the thread's own: a libkmod context is not shared across threads */
+};
+
+int uevent_socket(void)
+{
+	struct sockaddr_nl addr = { .nl_family = AF_NETLINK, .nl_groups = 1 };
+	int size = UEVENT_BUFFER_BYTES;
+	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_KOBJECT_UEVENT);
+
+	if (fd < 0)
+		return -1;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+void uevent_drain(int fd, struct modules *m)
+{
+	char buf[8192];
+	ssize_t n;
+
+	while ((n = recv(fd, buf, sizeof(buf) - 1, 0)) > 0) {
+		buf[n] = '\0';
+		for (char *p = buf; m && p < buf + n; p += strlen(p) + 1)
+			if (strncmp(p, "MODALIAS=", 9) == 0)
+				modules_load(m, p + 9);
+	}
+}
+
+static int modalias_read(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "re");
+	int r = -EIO;
+
+	if (!f)
+		return -errno;
+	if (fgets(buf, (int)size, f)) {
+		buf[strcspn(buf, "\n")] = '\0';
+		r = 0;
+	}
+	fclose(f);
+	return r;
+}
+
+/* Drivers for the devices present now; devices they reveal (virtio-pci, then its disks) come as
+ * uevents, handled between loads so a disk's driver does not wait for the whole pass. */
+static void coldplug_pass(struct hotplug *h)
+{
+	glob_t g;
+
+	if (glob("/sys/bus/*/devices/*/modalias", 0, NULL, &g) != 0)
+		return;
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		char alias[512];
+		if (modalias_read(g.gl_pathv[i], alias, sizeof(alias)) == 0 && alias[0])
+			modules_load(h->modules, alias);
+		uevent_drain(h->uevent_fd, h->modules);
+	}
+	globfree(&g);
+}
+
+static void *hotplug_run(void *arg)
+{
+	struct hotplug *h = arg;
+	struct pollfd fds[2] = { { .fd = h->uevent_fd, .events = POLLIN }, { .fd = h->stop_fd, .events = POLLIN } };
+
+	coldplug_pass(h);
+	uevent_drain(h->uevent_fd, h->modules);
+	pthread_mutex_lock(&h->lock);
+	h->settled = true;
+	pthread_cond_broadcast(&h->settled_cond);
+	pthread_mutex_unlock(&h->lock);
+	while (poll(fds, 2, -1) >= 0 || errno == EINTR) {
+		if (fds[1].revents)
+			break;
+		if (fds[0].revents)
+			uevent_drain(h->uevent_fd, h->modules);
+	}
+	return NULL;
+}
+
+static void hotplug_free(struct hotplug *h)
+{
+	if (h->uevent_fd >= 0)
+		close(h->uevent_fd);
+	if (h->stop_fd >= 0)
+		close(h->stop_fd);
+	modules_close(h->modules);
+	pthread_cond_destroy(&h->settled_cond);
+	pthread_mutex_destroy(&h->lock);
+	free(h);
+}
+
+int hotplug_start(struct hotplug **out)
+{
+	struct hotplug *h = calloc(1, sizeof(*h));
+	int r;
+
+	*out = NULL;
+	if (!h)
+		return -ENOMEM;
+	pthread_mutex_init(&h->lock, NULL);
+	pthread_cond_init(&h->settled_cond, NULL);
+	/* The socket opens before the pass, so a device announced in between is not missed. */
+	h->uevent_fd = uevent_socket();
+	h->stop_fd = eventfd(0, EFD_CLOEXEC);
+	r = modules_open(&h->modules);
+	if (r == 0 && (h->uevent_fd < 0 || h->stop_fd < 0))
+		r = log_error_ret(-EIO, "cannot listen for kernel device events: %s", strerror(errno));
+	if (r == 0)
+		r = -pthread_create(&h->thread, NULL, hotplug_run, h);
+	if (r < 0) {
+		hotplug_free(h);
+		return r;
+	}
+	*out = h;
+	return 0;
+}
+
+bool hotplug_settle(struct hotplug *h, int timeout_sec)
+{
+	struct timespec deadline;
+	bool settled;
+
+	if (!h)
+		return true;
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += timeout_sec;
+	pthread_mutex_lock(&h->lock);
+	while (!h->settled && pthread_cond_timedwait(&h->settled_cond, &h->lock, &deadline) != ETIMEDOUT)
+		;
+	settled = h->settled;
+	pthread_mutex_unlock(&h->lock);
+	return settled;
+}
+
+void hotplug_stop(struct hotplug *h)
+{
+	uint64_t one = 1;
+
+	if (!h)
+		return;
+	/* Should the wake-up fail, the thread keeps its memory; exec ends it anyway. */
+	if (write(h->stop_fd, &one, sizeof(one)) != sizeof(one))
+		return;
+	pthread_join(h->thread, NULL);
+	hotplug_free(h);
+}

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef UNLOCK_HOTPLUG_H
+#define UNLOCK_HOTPLUG_H
+
+#include <stdbool.h>
+
+struct modules;
+struct hotplug;
+
+/* A netlink socket that receives the kernel's uevents (non-blocking), or -1. */
+int uevent_socket(void);
+/* Reads every pending uevent; with m, loads the driver for each MODALIAS= on the way. */
+void uevent_drain(int fd, struct modules *m);
+
+/*
+ * Loads drivers in the background: one pass over the modaliases the kernel has announced, then
+ * every uevent until hotplug_stop. The caller meanwhile waits for devices and loads dm-crypt.
+ */
+int hotplug_start(struct hotplug **out);
+/* Waits up to timeout_sec for the first pass: the devices present at boot (consoles, keyboards)
+ * have drivers. False when it is still busy (a driver that hangs in its probe). */
+bool hotplug_settle(struct hotplug *h, int timeout_sec);
+/* Stops the background loader and frees it; NULL is fine. */
+void hotplug_stop(struct hotplug *h);
+
+#endif
