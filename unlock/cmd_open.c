@@ -6,7 +6,6 @@
 
 #include "blockdev.h"
 #include "commands.h"
-#include "dm.h"
 #include "dm_table.h"
 #include "keyfile.h"
 #include "keyslot.h"
@@ -14,42 +13,9 @@
 #include "luks.h"
 #include "prompt.h"
 #include "util.h"
+#include "volume.h"
 
-struct open_volume {
-	struct blockdev data;
-	struct blockdev header;
-	struct luks_header hdr;
-	bool hdr_loaded;
-};
-
-static const struct blockdev *header_dev(const struct open_volume *v)
-{
-	return v->header.fd >= 0 ? &v->header : &v->data;
-}
-
-static void open_volume_done(struct open_volume *v)
-{
-	if (v->hdr_loaded)
-		luks_header_done(&v->hdr);
-	blockdev_close(&v->header);
-	blockdev_close(&v->data);
-}
-
-static int open_volume_load(struct open_volume *v, const struct open_options *opts)
-{
-	int r;
-
-	v->data.fd = v->header.fd = -1;
-	r = blockdev_open(&v->data, opts->device);
-	if (r == 0 && opts->header)
-		r = blockdev_open(&v->header, opts->header);
-	if (r == 0)
-		r = luks_header_read(&v->hdr, header_dev(v));
-	v->hdr_loaded = r == 0;
-	return r;
-}
-
-static int secret_obtain(const struct open_options *opts, const struct open_volume *v, struct secret **pass)
+static int secret_obtain(const struct open_options *opts, const struct volume *v, struct secret **pass)
 {
 	char prompt[256];
 
@@ -77,7 +43,7 @@ static int volume_key_from_file(const struct open_options *opts, const struct lu
 			     opts->volume_key_file);
 }
 
-static int volume_key_obtain(const struct open_options *opts, const struct open_volume *v, struct secret **key,
+static int volume_key_obtain(const struct open_options *opts, const struct volume *v, struct secret **key,
 			     int *digest)
 {
 	_cleanup_secret_ struct secret *pass = NULL;
@@ -88,14 +54,13 @@ static int volume_key_obtain(const struct open_options *opts, const struct open_
 	r = secret_obtain(opts, v, &pass);
 	if (r < 0)
 		return r;
-	r = keyslot_unlock(&v->hdr, header_dev(v), opts->key_slot, pass, key, &slot);
+	r = volume_unlock(v, opts->key_slot, pass, key, digest, &slot);
 	if (r == -LUKS_ERR_WRONG_SECRET)
 		return log_error_ret(r, "%s: no key available with this passphrase%s", v->data.path,
 				     opts->key_file ? " (key file)" : "");
 	if (r < 0)
 		return r;
 	log_info("%s: keyslot %d opened", v->data.path, slot);
-	*digest = luks_keyslot_digest(&v->hdr, slot);
 	return 0;
 }
 
@@ -144,19 +109,11 @@ static int print_table(const struct dm_table *table)
 	return r;
 }
 
-static int open_finish(const struct open_options *opts, const struct open_volume *v, const struct secret *key,
+static int open_finish(const struct open_options *opts, const struct volume *v, const struct secret *key,
 		       int digest)
 {
-	struct dm_table_request req = {
-		.hdr = &v->hdr,
-		.data_device = v->data.path,
-		.data_device_size = v->data.size,
-		.detached_header = opts->header != NULL,
-		.extra_flags = opts->allow_discards ? LUKS_FLAG_ALLOW_DISCARDS : 0,
-		.digest = digest,
-		.volume_key = key,
-		.hex_key = opts->show_key,
-	};
+	uint32_t flags = opts->allow_discards ? LUKS_FLAG_ALLOW_DISCARDS : 0;
+	struct dm_table_request req = volume_table_request(v, key, digest, flags);
 	struct dm_table table = { 0 };
 	int r;
 
@@ -169,13 +126,14 @@ static int open_finish(const struct open_options *opts, const struct open_volume
 	case OPEN_DUMP_VOLUME_KEY:
 		return print_hex_line(key);
 	case OPEN_PRINT_TABLE:
+		req.hex_key = opts->show_key;
 		r = dm_table_build(&req, &table);
 		if (r == 0)
 			r = print_table(&table);
 		secret_free(table.params);
 		return r;
 	case OPEN_ACTIVATE:
-		return dm_crypt_activate(opts->name, &req, opts->read_only);
+		return volume_activate(v, opts->name, key, digest, flags, opts->read_only);
 	}
 	return -EINVAL;
 }
@@ -190,13 +148,13 @@ static int tokens_check(const struct open_options *opts)
 
 int cmd_open(const struct open_options *opts)
 {
-	struct open_volume v = { 0 };
+	struct volume v = { .data = { .fd = -1 }, .header = { .fd = -1 } };
 	_cleanup_secret_ struct secret *key = NULL;
 	int digest = -1, r;
 
 	r = tokens_check(opts);
 	if (r == 0)
-		r = open_volume_load(&v, opts);
+		r = volume_load(&v, opts->device, opts->header);
 	/* Fail before asking for a secret when the volume could not be activated anyway. */
 	if (r == 0 && (opts->mode == OPEN_ACTIVATE || opts->mode == OPEN_PRINT_TABLE))
 		r = dm_table_check(&v.hdr, v.data.path);
@@ -204,6 +162,6 @@ int cmd_open(const struct open_options *opts)
 		r = volume_key_obtain(opts, &v, &key, &digest);
 	if (r == 0)
 		r = open_finish(opts, &v, key, digest);
-	open_volume_done(&v);
+	volume_done(&v);
 	return exit_code_from(r);
 }

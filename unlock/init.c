@@ -21,13 +21,13 @@
 #include "dm.h"
 #include "hotplug.h"
 #include "keyfile.h"
-#include "keyslot.h"
 #include "log.h"
 #include "luks.h"
 #include "modules.h"
 #include "prompt.h"
 #include "swap.h"
 #include "util.h"
+#include "volume.h"
 
 #define SYSROOT "/sysroot"
 #define HOTPLUG_SETTLE_SEC 10
@@ -151,8 +151,8 @@ static int volume_secret(const struct boot_volume *vol, const char *dev, struct 
 }
 
 /* Asks up to `tries` times (a key file once); returns the verified volume key. */
-static int volume_unlock(const struct boot_volume *vol, const struct luks_header *hdr, const struct blockdev *hdev,
-			 const char *dev, struct secret **key, int *digest)
+static int boot_volume_unlock(const struct boot_volume *vol, const struct volume *v, const char *dev,
+			      struct secret **key, int *digest)
 {
 	int attempts = vol->key_file[0] ? 1 : vol->tries, slot, r = -LUKS_ERR_WRONG_SECRET;
 
@@ -161,11 +161,9 @@ static int volume_unlock(const struct boot_volume *vol, const struct luks_header
 		r = volume_secret(vol, dev, &pass);
 		if (r < 0)
 			return r;
-		r = keyslot_unlock(hdr, hdev, vol->key_slot, pass, key, &slot);
-		if (r == 0) {
-			*digest = luks_keyslot_digest(hdr, slot);
+		r = volume_unlock(v, vol->key_slot, pass, key, digest, &slot);
+		if (r == 0)
 			return 0;
-		}
 		if (r != -LUKS_ERR_WRONG_SECRET)
 			return r;
 		if (vol->key_file[0])
@@ -190,35 +188,22 @@ static void modules_load_for_header(struct modules *m, const struct luks_header 
 			modules_load_for_cipher(m, hdr->keyslots[i].area_cipher);
 }
 
-static int volume_open(const struct boot_volume *vol, const char *dev, struct modules *m)
+static int boot_volume_open(const struct boot_volume *vol, const char *dev, struct modules *m)
 {
-	struct blockdev data = { .fd = -1 }, header = { .fd = -1 };
-	struct luks_header hdr;
+	struct volume v;
 	_cleanup_secret_ struct secret *key = NULL;
-	bool detached = vol->header[0] != '\0';
 	int digest = -1, r;
 
-	r = blockdev_open(&data, dev);
-	if (r == 0 && detached)
-		r = blockdev_open(&header, vol->header);
-	if (r == 0)
-		r = luks_header_read(&hdr, detached ? &header : &data);
-	if (r < 0)
-		goto out;
-	r = dm_table_check(&hdr, dev);
-	modules_load_for_header(m, &hdr);
-	if (r == 0)
-		r = volume_unlock(vol, &hdr, detached ? &header : &data, dev, &key, &digest);
+	r = volume_load(&v, dev, vol->header[0] ? vol->header : NULL);
 	if (r == 0) {
-		struct dm_table_request req = { .hdr = &hdr, .data_device = dev, .data_device_size = data.size,
-						.detached_header = detached, .extra_flags = vol->flags, .digest = digest,
-						.volume_key = key };
-		r = dm_crypt_activate(vol->name, &req, vol->read_only);
+		r = dm_table_check(&v.hdr, dev);
+		modules_load_for_header(m, &v.hdr);
 	}
-	luks_header_done(&hdr);
-out:
-	blockdev_close(&header);
-	blockdev_close(&data);
+	if (r == 0)
+		r = boot_volume_unlock(vol, &v, dev, &key, &digest);
+	if (r == 0)
+		r = volume_activate(&v, vol->name, key, digest, vol->flags, vol->read_only);
+	volume_done(&v);
 	return r;
 }
 
@@ -275,7 +260,7 @@ static int volumes_open(const struct boot_config *cfg, struct modules *m)
 			continue;
 		r = device_wait(vol->device, vol->timeout_sec ? vol->timeout_sec : cfg->timeout_sec, dev, sizeof(dev));
 		if (r == 0)
-			r = vol->swap ? swap_volume_open(vol, dev, m) : volume_open(vol, dev, m);
+			r = vol->swap ? swap_volume_open(vol, dev, m) : boot_volume_open(vol, dev, m);
 		if (r == 0) {
 			log_info("%s: opened as /dev/mapper/%s", dev, vol->name);
 			continue;

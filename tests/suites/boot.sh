@@ -17,7 +17,8 @@ boot() {
 	if $BOOT --log "$WORK/$name.log" --timeout 150 "${steps[@]}" -- "$VM" "$initrd" "$disk" "$append" "$@" 2>"$WORK/$name.err"; then
 		ok "boot: $name"
 	else
-		not_ok "boot: $name" "$(cat "$WORK/$name.err")" "$(grep -aE 'unlock|UNLOCK|Passphrase|Kernel panic' "$WORK/$name.log" | tail -8)"
+		not_ok "boot: $name" "$(cat "$WORK/$name.err")" "$(grep -aE 'unlock|UNLOCK|Passphrase|Kernel panic' "$WORK/$name.log" | tail -8)" \
+			"last console lines:" "$(tail -n 6 "$WORK/$name.log")"
 	fi
 }
 
