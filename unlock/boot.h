@@ -25,6 +25,9 @@ struct boot_volume {
 	bool read_only;
 	bool noauto;
 	bool swap;                    /* plain swap with a random key (crypttab "swap") */
+	bool plain;                   /* plain dm-crypt, no header (crypttab "plain") */
+	bool tmp;                     /* crypttab "tmp": left to the system after boot */
+	char hash[32];                /* plain mode: hash= for the passphrase ("plain": none) */
 	char cipher[64];              /* plain mode: cipher= (default aes-cbc-essiv:sha256, as systemd) */
 	uint32_t key_bits;            /* plain mode: size= (default 256) */
 	uint64_t offset;              /* plain mode: offset= in 512-byte sectors */

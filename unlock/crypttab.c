@@ -13,7 +13,7 @@
 
 /* Options that only matter to other tools, or that need nothing from us at boot. */
 static const char *const accepted_options[] = { "luks", "initramfs", "x-initrd.attach", "_netdev", "keyfile-timeout",
-						"plain", "tmp", "hash", "headless",
+						"headless",
 						"verify", "password-echo", "x-systemd.device-timeout" };
 
 static bool option_number(const char *value, uint64_t max, uint64_t *out)
@@ -63,6 +63,10 @@ static bool crypttab_value_option(struct boot_volume *vol, const char *name, con
 		snprintf(vol->cipher, sizeof(vol->cipher), "%s", value);
 		return true;
 	}
+	if (strcmp(name, "hash") == 0 && value && *value && strlen(value) < sizeof(vol->hash)) {
+		snprintf(vol->hash, sizeof(vol->hash), "%s", value);
+		return true;
+	}
 	if (strcmp(name, "size") == 0 && option_number(value, LUKS_KEY_MAX * 8, &n) && n % 8 == 0 && n > 0)
 		return vol->key_bits = (uint32_t)n, true;
 	if (strcmp(name, "offset") == 0 && option_number(value, UINT64_MAX / 512, &n))
@@ -84,6 +88,10 @@ static bool crypttab_bool_option(struct boot_volume *vol, const char *name)
 		return vol->noauto = true;
 	if (strcmp(name, "swap") == 0)
 		return vol->swap = true;
+	if (strcmp(name, "plain") == 0)
+		return vol->plain = true;
+	if (strcmp(name, "tmp") == 0)
+		return vol->tmp = true;
 	return false;
 }
 

@@ -53,7 +53,7 @@ static int dm_activate_with(const char *name, const char *uuid, struct dm_table_
 }
 
 int dm_plain_activate(const char *name, const char *device, uint64_t sectors, const char *cipher,
-		      const struct secret *key, uint64_t offset, uint64_t skip, uint32_t flags)
+		      const struct secret *key, uint64_t offset, uint64_t skip, uint32_t flags, bool read_only)
 {
 	char uuid[160], desc[200];
 	struct dm_table table = { .sectors = sectors };
@@ -73,7 +73,7 @@ int dm_plain_activate(const char *name, const char *device, uint64_t sectors, co
 				 key->len, desc, (unsigned long long)skip, device, (unsigned long long)offset,
 				 flags & LUKS_FLAG_ALLOW_DISCARDS ? " 1 allow_discards" : "");
 		table.params->len = (size_t)n;
-		r = dm_create(name, uuid, &table, false);
+		r = dm_create(name, uuid, &table, read_only);
 	}
 	keyring_unlink(key_id);
 	secret_free(table.params);

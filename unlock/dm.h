@@ -14,6 +14,6 @@ int dm_crypt_activate(const char *name, const struct dm_table_request *req, bool
 
 /* A plain dm-crypt mapping (no header) with the given key: random-key swap. DM UUID CRYPT-PLAIN-<name>. */
 int dm_plain_activate(const char *name, const char *device, uint64_t sectors, const char *cipher,
-		      const struct secret *key, uint64_t offset, uint64_t skip, uint32_t flags);
+		      const struct secret *key, uint64_t offset, uint64_t skip, uint32_t flags, bool read_only);
 
 #endif

@@ -24,6 +24,7 @@
 #include "log.h"
 #include "luks.h"
 #include "modules.h"
+#include "plain.h"
 #include "prompt.h"
 #include "swap.h"
 #include "util.h"
@@ -31,6 +32,10 @@
 
 #define SYSROOT "/sysroot"
 #define HOTPLUG_SETTLE_SEC 10
+/* systemd-cryptsetup's plain-mode defaults */
+#define PLAIN_DEFAULT_CIPHER "aes-cbc-essiv:sha256"
+#define PLAIN_DEFAULT_KEY_BITS 256
+#define PLAIN_DEFAULT_HASH "ripemd160"
 
 static struct consoles consoles;
 static struct hotplug *hotplug;
@@ -195,6 +200,9 @@ static int boot_volume_open(const struct boot_volume *vol, const char *dev, stru
 	int digest = -1, r;
 
 	r = volume_load(&v, dev, vol->header[0] ? vol->header : NULL);
+	if (r == -LUKS_ERR_DAMAGED)
+		log_error("%s: %s has no valid LUKS header; if it is a plain dm-crypt volume, add \"plain\" to its crypttab options",
+			  vol->name, dev);
 	if (r == 0) {
 		r = dm_table_check(&v.hdr, dev);
 		modules_load_for_header(m, &v.hdr);
@@ -207,13 +215,40 @@ static int boot_volume_open(const struct boot_volume *vol, const char *dev, stru
 	return r;
 }
 
+/* The mapping's cipher: crypttab's cipher= as systemd reads it (no mode means "-plain"), or its default. */
+static void plain_cipher(const struct boot_volume *vol, char *buf, size_t size)
+{
+	if (!vol->cipher[0])
+		snprintf(buf, size, "%s", PLAIN_DEFAULT_CIPHER);
+	else
+		snprintf(buf, size, "%s%s", vol->cipher, strchr(vol->cipher, '-') ? "" : "-plain");
+}
+
+/* A plain mapping over the device from offset= on, with the key given. */
+static int plain_activate(const struct boot_volume *vol, const char *dev, const struct secret *key, struct modules *m)
+{
+	struct blockdev bd = { .fd = -1 };
+	char cipher[sizeof(vol->cipher) + 8];
+	uint64_t sectors;
+	int r = blockdev_open(&bd, dev);
+
+	if (r < 0)
+		return r;
+	sectors = bd.size / 512;
+	blockdev_close(&bd);
+	if (sectors <= vol->offset)
+		return log_error_ret(-ENOSPC, "%s: %s is not larger than offset=%llu sectors", vol->name, dev,
+				     (unsigned long long)vol->offset);
+	plain_cipher(vol, cipher, sizeof(cipher));
+	modules_load_for_cipher(m, cipher);
+	return dm_plain_activate(vol->name, dev, sectors - vol->offset, cipher, key, vol->offset, vol->skip, vol->flags,
+				 vol->read_only);
+}
+
 /* crypttab "swap": a plain mapping with a key nobody knows, then a fresh swap signature. */
 static int swap_volume_open(const struct boot_volume *vol, const char *dev, struct modules *m)
 {
-	const char *cipher = vol->cipher[0] ? vol->cipher : "aes-cbc-essiv:sha256";
-	_cleanup_secret_ struct secret *key = secret_new((vol->key_bits ? vol->key_bits : 256) / 8);
-	struct blockdev bd = { .fd = -1 };
-	uint64_t sectors;
+	_cleanup_secret_ struct secret *key = secret_new((vol->key_bits ? vol->key_bits : PLAIN_DEFAULT_KEY_BITS) / 8);
 	char mapped[BOOT_PATH_MAX], type[64];
 	int r;
 
@@ -224,17 +259,43 @@ static int swap_volume_open(const struct boot_volume *vol, const char *dev, stru
 	if (!key || getrandom(key->data, key->capacity, 0) != (ssize_t)key->capacity)
 		return log_error_ret(-EIO, "%s: no random key for swap", vol->name);
 	key->len = key->capacity;
-	r = blockdev_open(&bd, dev);
-	if (r < 0)
-		return r;
-	sectors = bd.size / 512;
-	blockdev_close(&bd);
-	if (sectors <= vol->offset)
-		return log_error_ret(-ENOSPC, "%s: %s is smaller than offset=", vol->name, dev);
-	modules_load_for_cipher(m, cipher);
-	r = dm_plain_activate(vol->name, dev, sectors - vol->offset, cipher, key, vol->offset, vol->skip, vol->flags);
+	r = plain_activate(vol, dev, key, m);
 	snprintf(mapped, sizeof(mapped), "/dev/mapper/%s", vol->name);
 	return r < 0 ? r : swap_format(mapped);
+}
+
+/* systemd's choice: hash= ("plain" for none); without it, ripemd160 for a passphrase and none for a
+ * key file, which is what cryptsetup does. */
+static const char *plain_hash(const struct boot_volume *vol)
+{
+	if (strcmp(vol->hash, "plain") == 0)
+		return NULL;
+	if (vol->hash[0])
+		return vol->hash;
+	return vol->key_file[0] ? NULL : PLAIN_DEFAULT_HASH;
+}
+
+/* crypttab "plain": no header can tell a wrong passphrase; the mapping then reads as noise, as
+ * with cryptsetup, so it is asked once. */
+static int plain_volume_open(const struct boot_volume *vol, const char *dev, struct modules *m)
+{
+	size_t key_len = (vol->key_bits ? vol->key_bits : PLAIN_DEFAULT_KEY_BITS) / 8;
+	_cleanup_secret_ struct secret *pass = NULL, *key = NULL;
+	char prompt[512];
+	int r;
+
+	if (vol->key_file[0]) {
+		r = keyfile_read(vol->key_file, vol->keyfile_offset, key_len, &pass);
+	} else {
+		consoles_refresh();
+		snprintf(prompt, sizeof(prompt), "Passphrase for %s (%s, plain dm-crypt): ", vol->name, vol->device);
+		r = consoles_read_secret(&consoles, prompt, PASSPHRASE_MAX, &pass);
+	}
+	if (r == 0)
+		r = plain_key_derive(plain_hash(vol), pass, key_len, &key);
+	if (r == 0)
+		r = plain_activate(vol, dev, key, m);
+	return r;
 }
 
 /* While the background loader finds the disks, load what the boot is known to need. */
@@ -258,9 +319,17 @@ static int volumes_open(const struct boot_config *cfg, struct modules *m)
 		int r;
 		if (vol->noauto)
 			continue;
+		if (vol->tmp) {
+			log_info("%s: a tmp volume; the system sets it up after boot", vol->name);
+			continue;
+		}
 		r = device_wait(vol->device, vol->timeout_sec ? vol->timeout_sec : cfg->timeout_sec, dev, sizeof(dev));
-		if (r == 0)
-			r = vol->swap ? swap_volume_open(vol, dev, m) : boot_volume_open(vol, dev, m);
+		if (r == 0 && vol->swap)
+			r = swap_volume_open(vol, dev, m);
+		else if (r == 0 && vol->plain)
+			r = plain_volume_open(vol, dev, m);
+		else if (r == 0)
+			r = boot_volume_open(vol, dev, m);
 		if (r == 0) {
 			log_info("%s: opened as /dev/mapper/%s", dev, vol->name);
 			continue;

@@ -110,9 +110,18 @@ static void crypttab_fields_and_options(void **state)
 		       "root UUID=1234 none luks,discard,no-read-workqueue,keyslot=2,tries=0,header=/etc/hdr\n"
 		       "home\t/dev/sda2\t/etc/home.key\tkeyfile-offset=10,keyfile-size=64,readonly,nofail,timeout=5s\n"
 		       "swap PARTUUID=99 /dev/urandom swap,cipher=aes-xts-plain64,size=512\n"
-		       "bare LABEL=x\n",
+		       "bare LABEL=x\n"
+		       "data /dev/vdb none plain,hash=sha256,cipher=serpent-xts-plain64,size=512,offset=8,skip=16\n"
+		       "scratch /dev/vdc /dev/urandom tmp\n",
 		       "crypttab");
-	assert_int_equal(cfg.n_volumes, 4);
+	assert_int_equal(cfg.n_volumes, 6);
+	assert_true(cfg.volumes[4].plain && !cfg.volumes[4].swap);
+	assert_string_equal(cfg.volumes[4].hash, "sha256");
+	assert_string_equal(cfg.volumes[4].cipher, "serpent-xts-plain64");
+	assert_int_equal(cfg.volumes[4].key_bits, 512);
+	assert_int_equal(cfg.volumes[4].offset, 8);
+	assert_int_equal(cfg.volumes[4].skip, 16);
+	assert_true(cfg.volumes[5].tmp);
 	assert_string_equal(cfg.volumes[0].name, "root");
 	assert_string_equal(cfg.volumes[0].key_file, "");
 	assert_int_equal(cfg.volumes[0].key_slot, 2);
