@@ -2,8 +2,8 @@
 # Installs the Debian packages the build and the tests need, when missing.
 set -eu
 packages="build-essential pkg-config clang libclang-rt-14-dev libssl-dev libjson-c-dev libargon2-dev
-libdevmapper-dev libblkid-dev libkmod-dev libcmocka-dev cryptsetup-bin xz-utils python3 util-linux xxd time
-qemu-system-x86 ovmf linux-image-amd64 busybox-static e2fsprogs cpio zstd kmod"
+libdevmapper-dev libblkid-dev libkmod-dev libcmocka-dev cryptsetup-bin dmsetup xz-utils python3 util-linux xxd time
+qemu-system-x86 ovmf linux-image-amd64 busybox-static e2fsprogs fdisk cpio zstd kmod"
 missing=""
 for p in $packages; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -19,7 +19,15 @@
 
 #define DEVICE_WAIT_QUIET_MS 2000
 
-static const char *const tags[] = { "UUID", "PARTUUID", "LABEL", "PARTLABEL" };
+/* The fstab-style tags and the names libblkid's low-level probe reports them under. */
+static const struct {
+	const char *tag, *probe_name;
+} tags[] = {
+	{ "UUID", "UUID" },
+	{ "PARTUUID", "PART_ENTRY_UUID" },
+	{ "LABEL", "LABEL" },
+	{ "PARTLABEL", "PART_ENTRY_NAME" },
+};
 
 static int probe_value(const char *dev, const char *tag, char *out, size_t size)
 {
@@ -68,9 +76,9 @@ int device_find(const char *spec, char *path, size_t size)
 	struct stat st;
 
 	for (size_t i = 0; i < ARRAY_SIZE(tags); i++) {
-		size_t n = strlen(tags[i]);
-		if (strncmp(spec, tags[i], n) == 0 && spec[n] == '=')
-			return device_find_tag(tags[i], spec + n + 1, path, size);
+		size_t n = strlen(tags[i].tag);
+		if (strncmp(spec, tags[i].tag, n) == 0 && spec[n] == '=')
+			return device_find_tag(tags[i].probe_name, spec + n + 1, path, size);
 	}
 	if (stat(spec, &st) == 0 && S_ISBLK(st.st_mode)) {
 		snprintf(path, size, "%s", spec);

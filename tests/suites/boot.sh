@@ -39,6 +39,21 @@ FS=$(cat "$WORK/l2/fs.uuid")
 check_eq "mkinitrd: the same inputs give a byte-identical image" "$(sha_of "$WORK/plain.img")" "$(sha_of "$WORK/plain2.img")"
 if zstd -dc "$WORK/plain.img" | cpio -t 2>/dev/null | grep -qx init; then ok "mkinitrd: unlock is /init"; else not_ok "mkinitrd: unlock is /init"; fi
 
+# Modules go in byte for byte, so their signatures still verify under Secure Boot.
+mkdir -p "$WORK/plainx"
+(cd "$WORK/plainx" && zstd -dc "$WORK/plain.img" | cpio -id --quiet 2>/dev/null)
+changed="" count=0
+for ko in $(cd "$WORK/plainx" && find lib/modules -name '*.ko'); do
+	count=$((count + 1))
+	cmp -s "$WORK/plainx/$ko" "/$ko" || changed="$changed $ko"
+done
+check_eq "mkinitrd: the $count modules are the kernel's files byte for byte" "" "$changed"
+if tail -c 28 "$WORK/plainx/lib/modules/$KVER/kernel/drivers/md/dm-crypt.ko" | grep -q 'Module signature appended'; then
+	ok "mkinitrd: module signatures are still appended"
+else
+	not_ok "mkinitrd: module signatures are still appended" "dm-crypt.ko ends: $(tail -c 28 "$WORK/plainx/lib/modules/$KVER/kernel/drivers/md/dm-crypt.ko" | od -c | head -2)"
+fi
+
 # Host-only (the default): dm-crypt, the drivers under this host's root and its filesystem; not the
 # generic storage drivers and filesystems. The expectations come from sysfs and modprobe directly.
 "$MKINITRD" -o "$WORK/hostonly.img" --kver "$KVER" 2>"$WORK/hostonly.err"
@@ -140,6 +155,19 @@ rm -rf /etc/unlock-test-hdr
 boot detached-header "$WORK/detached.img" "$WORK/det/disk.img" "root=/dev/mapper/root" \
 	"expect:Passphrase for root (/dev/vda)" 'send:correct horse\n' "expect:UNLOCK-MARKER end"
 marker detached-header "root=/dev/mapper/root dm=root:CRYPT-LUKS2-$(tr -d - <"$WORK/det/luks.uuid")-root" "header from the image, data from the disk"
+
+# A GPT disk whose second partition holds the LUKS volume, named in crypttab by PARTUUID=.
+PARTUUID=3f1c6a2e-5b7d-4c1e-9a0b-2d4e6f8a0c12
+truncate -s 64M "$WORK/gpt.img"
+printf 'label: gpt\nstart=2048, size=8192, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name=spare\nstart=10240, size=98304, type=CA7D7CCB-63ED-4C53-861C-1742536059CC, uuid=%s, name=cryptroot\n' \
+	"$PARTUUID" | sfdisk -q "$WORK/gpt.img"
+dd if="$WORK/l2/disk.img" of="$WORK/gpt.img" bs=512 seek=10240 conv=notrunc status=none
+echo "root PARTUUID=$PARTUUID none luks" >"$WORK/crypttab-gpt"
+"$MKINITRD" -o "$WORK/gpt-initrd.img" --kver "$KVER" --generic --crypttab "$WORK/crypttab-gpt"
+boot gpt-partuuid "$WORK/gpt-initrd.img" "$WORK/gpt.img" "root=UUID=$FS" \
+	"expect:Passphrase for root (PARTUUID=$PARTUUID)" 'send:correct horse\n' "expect:UNLOCK-MARKER end"
+marker gpt-partuuid "/dev/vda2: opened as /dev/mapper/root" "the volume found by PARTUUID on partition 2"
+marker gpt-partuuid "dm=root:CRYPT-LUKS2-${L2//-/}-root" "root by the filesystem UUID inside it"
 
 boot luks1 "$WORK/plain.img" "$WORK/l1/disk.img" "rd.luks.uuid=$L1 root=UUID=$FS rd.luks.name=$L1=cryptroot" \
 	"expect:Passphrase for cryptroot" 'send:correct horse\n' "expect:UNLOCK-MARKER end"
