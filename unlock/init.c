@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,10 +40,14 @@
 
 static struct consoles consoles;
 static struct hotplug *hotplug;
+/* The hotplug thread may log while the main thread reopens the consoles. */
+static pthread_mutex_t consoles_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void log_to_consoles(const char *line)
 {
+	pthread_mutex_lock(&consoles_lock);
 	consoles_write(&consoles, line);
+	pthread_mutex_unlock(&consoles_lock);
 }
 #define CONFIG_TEXT_MAX (64 * 1024)
 
@@ -139,8 +144,10 @@ static void consoles_refresh(void)
 		return;
 	if (!hotplug_settle(hotplug, HOTPLUG_SETTLE_SEC))
 		log_warning("device drivers are still loading after %d s; asking on the consoles found so far", HOTPLUG_SETTLE_SEC);
+	pthread_mutex_lock(&consoles_lock);
 	consoles_close(&consoles);
 	consoles_open(&consoles);
+	pthread_mutex_unlock(&consoles_lock);
 	refreshed = true;
 }
 
