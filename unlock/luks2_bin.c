@@ -137,7 +137,7 @@ static int luks2_choose(struct luks_header *hdr, struct luks_header *primary, in
 			struct luks_header *secondary, int r_secondary, const char *path)
 {
 	if (r_primary < 0 && r_secondary < 0)
-		return log_error_ret(-LUKS_ERR_DAMAGED, "%s: both LUKS2 header copies are damaged or invalid", path);
+		return log_error_ret(-LUKS_ERR_DAMAGED, "%s: no valid LUKS header (not LUKS1, and both LUKS2 header copies are absent, damaged or invalid)", path);
 	if (r_primary == 0 && r_secondary == 0) {
 		if (secondary->seqid > primary->seqid) {
 			log_warning("%s: LUKS2 header copies differ; using the newer secondary copy (seqid %llu > %llu)",
