@@ -46,6 +46,7 @@ struct boot_config {
 	bool crypttab_enabled;        /* rd.luks.crypttab=0 */
 	bool uuids_only;              /* rd.luks.uuid= given: open only those */
 	bool debug_shell;             /* rd.break / rd.shell */
+	bool debug;                   /* rd.debug: every step, with the time since boot */
 	int timeout_sec;              /* rd.timeout / rd.luks.timeout */
 	char crypt_key[BOOT_PATH_MAX]; /* mkinitcpio cryptkey=rootfs:PATH */
 	struct boot_volume volumes[BOOT_VOLUMES_MAX];

@@ -259,6 +259,22 @@ static int essiv_open(struct sector_cipher *c, const struct cipher_spec *s, cons
 	return r;
 }
 
+bool sector_cipher_in_userspace(const char *spec, size_t key_len)
+{
+	struct cipher_spec s;
+	enum iv_mode mode;
+	const EVP_MD *md;
+
+	if (cipher_spec_parse(spec, &s) < 0 || iv_mode_parse(&s, &mode) < 0)
+		return false;
+	if (!transform_openssl_cipher(s.cipher, s.chain, key_len))
+		return false;
+	if (mode != IV_ESSIV)
+		return true;
+	md = hash_by_name(s.iv_hash);
+	return md && transform_openssl_cipher(s.cipher, "ecb", (size_t)EVP_MD_get_size(md));
+}
+
 int sector_cipher_new(struct sector_cipher **out, const char *spec, const uint8_t *key, size_t key_len,
 		      bool encrypt)
 {

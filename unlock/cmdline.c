@@ -200,6 +200,8 @@ static void cmdline_word(struct boot_config *cfg, char *word)
 		cfg->timeout_sec = atoi(value);
 	else if (strcmp(key, "rd.break") == 0 || strcmp(key, "rd.shell") == 0)
 		cfg->debug_shell = true;
+	else if (strcmp(key, "rd.debug") == 0)
+		cfg->debug = true;
 	else if (strncmp(key, "rd.luks", 7) == 0)
 		cmdline_luks_option(cfg, key + 3, value);
 	else if (strncmp(key, "luks", 4) == 0)

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -92,6 +93,32 @@ int device_fstype(const char *path, char *type, size_t size)
 	return probe_value(path, "TYPE", type, size);
 }
 
+int buffer_fstype(const void *buf, size_t len, char *type, size_t size)
+{
+	_cleanup_close_ int fd = memfd_create("unlock-peek", MFD_CLOEXEC);
+	blkid_probe pr;
+	const char *value = NULL;
+	int r = -ENOENT;
+
+	if (fd < 0 || write(fd, buf, len) != (ssize_t)len)
+		return -EIO;
+	pr = blkid_new_probe();
+	if (!pr)
+		return -ENOMEM;
+	blkid_probe_enable_superblocks(pr, 1);
+	blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE);
+	if (blkid_probe_set_device(pr, fd, 0, (blkid_loff_t)len) == 0 && blkid_do_safeprobe(pr) == 0 &&
+	    blkid_probe_lookup_value(pr, "TYPE", &value, NULL) == 0) {
+		snprintf(type, size, "%s", value);
+		r = 0;
+	}
+	blkid_free_probe(pr);
+	/* Give the pages back now: they held the volume's first sectors in the clear. */
+	if (ftruncate(fd, 0) < 0)
+		r = r < 0 ? r : -EIO;
+	return r;
+}
+
 static long long now_ms(void)
 {
 	struct timespec ts;
@@ -109,8 +136,10 @@ int device_wait(const char *spec, int timeout_sec, char *path, size_t size)
 	for (;;) {
 		long long left = deadline - now_ms();
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		if (device_find(spec, path, size) == 0)
+		if (device_find(spec, path, size) == 0) {
+			log_debug("%s is %s", spec, path);
 			return 0;
+		}
 		if (timeout_sec > 0 && left <= 0)
 			return -ETIMEDOUT;
 		/* Disks usually show up within a moment; say something only when one is slow. */

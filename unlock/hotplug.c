@@ -100,6 +100,7 @@ static void *hotplug_run(void *arg)
 
 	coldplug_pass(h);
 	uevent_drain(h->uevent_fd, h->modules);
+	log_debug("drivers for the devices present at boot are loaded");
 	pthread_mutex_lock(&h->lock);
 	h->settled = true;
 	pthread_cond_broadcast(&h->settled_cond);

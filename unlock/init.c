@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "blockdev.h"
+#include "cipher.h"
 #include "boot.h"
 #include "console.h"
 #include "devices.h"
@@ -189,20 +190,60 @@ static int boot_volume_unlock(const struct boot_volume *vol, const struct volume
 	return r;
 }
 
-/* Keyslots in ciphers libcrypto lacks go through AF_ALG; dm-crypt needs the data cipher. */
-static void modules_load_for_header(struct modules *m, const struct luks_header *hdr)
+/* Keyslots in ciphers libcrypto lacks are decrypted through AF_ALG: their modules load first. */
+static void modules_load_for_keyslots(struct modules *m, const struct luks_header *hdr)
 {
-	modules_load(m, "algif_skcipher");
-	modules_load(m, "algif_hash");
-	modules_load_for_cipher(m, hdr->segment.cipher);
-	for (int i = 0; i < LUKS_KEYSLOTS_MAX; i++)
-		if (hdr->keyslots[i].active)
-			modules_load_for_cipher(m, hdr->keyslots[i].area_cipher);
+	for (int i = 0; i < LUKS_KEYSLOTS_MAX; i++) {
+		const struct luks_keyslot *ks = &hdr->keyslots[i];
+		if (!ks->active || sector_cipher_in_userspace(ks->area_cipher, ks->area_key_size))
+			continue;
+		modules_load(m, "algif_skcipher");
+		modules_load(m, "algif_hash");
+		modules_load_for_cipher(m, ks->area_cipher);
+	}
+}
+
+/* The data cipher's modules are needed only by dm-crypt: they load while the key is derived. */
+static struct modules_job *modules_start_for_data(const struct luks_header *hdr)
+{
+	struct modules_job *job = modules_job_new();
+
+	modules_job_add_cipher(job, hdr->segment.cipher);
+	modules_job_start(job);
+	return job;
+}
+
+/* Filesystem drivers loading in the background for volumes already open; root_mount waits for them. */
+static struct modules_job *fs_jobs[BOOT_VOLUMES_MAX];
+static int n_fs_jobs;
+
+static void fs_driver_preload(const struct boot_volume *vol, const struct volume *v, const struct secret *key)
+{
+	char type[64], alias[80];
+	struct modules_job *job;
+
+	if (n_fs_jobs >= BOOT_VOLUMES_MAX || volume_peek_fstype(v, key, type, sizeof(type)) < 0 ||
+	    strcmp(type, "swap") == 0)
+		return;
+	log_debug("%s: holds %s; loading its driver meanwhile", vol->name, type);
+	snprintf(alias, sizeof(alias), "fs-%s", type);
+	job = modules_job_new();
+	modules_job_add(job, alias);
+	modules_job_start(job);
+	fs_jobs[n_fs_jobs++] = job;
+}
+
+static void fs_drivers_wait(void)
+{
+	for (int i = 0; i < n_fs_jobs; i++)
+		modules_job_finish(fs_jobs[i]);
+	n_fs_jobs = 0;
 }
 
 static int boot_volume_open(const struct boot_volume *vol, const char *dev, struct modules *m)
 {
 	struct volume v;
+	struct modules_job *data_modules = NULL;
 	_cleanup_secret_ struct secret *key = NULL;
 	int digest = -1, r;
 
@@ -210,14 +251,23 @@ static int boot_volume_open(const struct boot_volume *vol, const char *dev, stru
 	if (r == -LUKS_ERR_DAMAGED)
 		log_error("%s: %s has no valid LUKS header; if it is a plain dm-crypt volume, add \"plain\" to its crypttab options",
 			  vol->name, dev);
-	if (r == 0) {
+	if (r == 0)
 		r = dm_table_check(&v.hdr, dev);
-		modules_load_for_header(m, &v.hdr);
-	}
-	if (r == 0)
+	if (r == 0) {
+		modules_load_for_keyslots(m, &v.hdr);
+		data_modules = modules_start_for_data(&v.hdr);
 		r = boot_volume_unlock(vol, &v, dev, &key, &digest);
-	if (r == 0)
+	}
+	if (r == 0) {
+		log_debug("%s: volume key verified", vol->name);
+		fs_driver_preload(vol, &v, key);
+	}
+	modules_job_finish(data_modules);
+	if (r == 0) {
+		/* Quick when the job loaded them; needed when it could not run. */
+		modules_load_for_cipher(m, v.hdr.segment.cipher);
 		r = volume_activate(&v, vol->name, key, digest, vol->flags, vol->read_only);
+	}
 	volume_done(&v);
 	return r;
 }
@@ -368,11 +418,13 @@ static int root_mount(const struct boot_config *cfg, struct modules *m)
 		snprintf(type, sizeof(type), "%s", cfg->rootfstype);
 	else if (device_fstype(dev, type, sizeof(type)) < 0)
 		return log_error_ret(-ENOENT, "%s: no filesystem found on the root device", dev);
+	fs_drivers_wait();
 	snprintf(alias, sizeof(alias), "fs-%s", type);
 	modules_load(m, alias);
 	mkdir(SYSROOT, 0755);
 	if (mount(dev, SYSROOT, type, flags, cfg->rootflags[0] ? cfg->rootflags : NULL) < 0)
 		return log_error_ret(-errno, "cannot mount root %s (%s) on %s: %s", dev, type, SYSROOT, strerror(errno));
+	log_debug("root %s (%s) mounted on %s", dev, type, SYSROOT);
 	return 0;
 }
 
@@ -460,10 +512,15 @@ int init_main(int argc, char **argv)
 	consoles_open(&consoles);
 	if (boot_config_load(&cfg) < 0)
 		emergency("the boot configuration could not be read");
+	if (cfg.debug) {
+		log_set_max_level(LOG_LEVEL_DEBUG);
+		log_set_uptime(true);
+	}
 	if (hotplug_start(&hotplug) < 0)
 		log_error("cannot load device drivers in the background; only built-in drivers are available");
 	log_set_sink(log_to_consoles);
-	modules_open(&m);
+	log_debug("started: %d volume(s) to open, root=%s", cfg.luks_enabled ? cfg.n_volumes : 0, cfg.root);
+	modules_open_nowait(&m);
 	boot_modules_preload(&cfg, m);
 	if (cfg.debug_shell)
 		emergency("rd.break/rd.shell was given");
@@ -482,6 +539,7 @@ int init_main(int argc, char **argv)
 		emergency("the root filesystem could not be mounted");
 	modules_close(m);
 	hotplug_stop(hotplug);
+	log_debug("handing over to %s", cfg.init);
 	log_set_sink(NULL);
 	consoles_close(&consoles);
 	switch_root(&cfg, argv);

@@ -3,9 +3,12 @@
 
 #include <errno.h>
 #include <libkmod.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cipher.h"
 #include "log.h"
@@ -14,13 +17,13 @@ struct modules {
 	struct kmod_ctx *ctx;
 };
 
-int modules_open(struct modules **out)
+static int modules_new(struct modules **out, const char *const *config_paths)
 {
 	struct modules *m = calloc(1, sizeof(*m));
 
 	if (!m)
 		return -ENOMEM;
-	m->ctx = kmod_new(NULL, NULL);
+	m->ctx = kmod_new(NULL, config_paths);
 	if (!m->ctx) {
 		free(m);
 		return log_error_ret(-ENOENT, "cannot read the kernel module index in /lib/modules");
@@ -28,6 +31,20 @@ int modules_open(struct modules **out)
 	kmod_load_resources(m->ctx);
 	*out = m;
 	return 0;
+}
+
+int modules_open(struct modules **out)
+{
+	return modules_new(out, NULL);
+}
+
+int modules_open_nowait(struct modules **out)
+{
+	static const char *const config[] = { MODULES_NOWAIT_CONF, NULL };
+
+	if (access(MODULES_NOWAIT_CONF, R_OK) < 0)
+		return modules_new(out, NULL);
+	return modules_new(out, config);
 }
 
 void modules_close(struct modules *m)
@@ -51,6 +68,7 @@ int modules_load(struct modules *m, const char *name_or_alias)
 	kmod_list_foreach(l, list)
 	{
 		struct kmod_module *mod = kmod_module_get_module(l);
+		int before = kmod_module_get_initstate(mod);
 		r = kmod_module_probe_insert_module(mod, 0, NULL, NULL, NULL, NULL);
 		/* libkmod counts a module another thread is still initialising as loaded; inserting it
 		 * again makes the kernel wait until it is live (then -EEXIST), so it is usable on return. */
@@ -60,29 +78,101 @@ int modules_load(struct modules *m, const char *name_or_alias)
 			log_debug("module %s: %s", kmod_module_get_name(mod), strerror(-r));
 		else
 			loaded++;
+		if (r == 0 && before != KMOD_MODULE_LIVE && before != KMOD_MODULE_BUILTIN)
+			log_debug("module %s loaded for %s", kmod_module_get_name(mod), name_or_alias);
 		kmod_module_unref(mod);
 	}
 	kmod_module_unref_list(list);
 	return loaded ? 0 : -ENOENT;
 }
 
-void modules_load_for_cipher(struct modules *m, const char *cipher_spec)
+#define CIPHER_ALIASES_MAX 6
+
+/* dm-crypt and the crypto API names a cipher spec resolves to (CIPHER_ALIASES_MAX at most). */
+static size_t cipher_aliases(const char *cipher_spec, char aliases[][MODULES_ALIAS_MAX])
 {
 	struct cipher_spec s;
-	char alias[3 * 64 + 16];
+	size_t n = 0;
 
-	modules_load(m, "dm-crypt");
+	snprintf(aliases[n++], MODULES_ALIAS_MAX, "dm-crypt");
 	if (cipher_spec_parse(cipher_spec, &s) < 0)
-		return;
-	snprintf(alias, sizeof(alias), "crypto-%s", s.cipher);
-	modules_load(m, alias);
-	snprintf(alias, sizeof(alias), "crypto-%s", s.chain);
-	modules_load(m, alias);
-	snprintf(alias, sizeof(alias), "crypto-%s(%s)", s.chain, s.cipher);
-	modules_load(m, alias);
+		return n;
+	snprintf(aliases[n++], MODULES_ALIAS_MAX, "crypto-%s", s.cipher);
+	snprintf(aliases[n++], MODULES_ALIAS_MAX, "crypto-%s", s.chain);
+	snprintf(aliases[n++], MODULES_ALIAS_MAX, "crypto-%s(%s)", s.chain, s.cipher);
 	if (s.iv_hash[0]) {
-		modules_load(m, "crypto-essiv");
-		snprintf(alias, sizeof(alias), "crypto-%s", s.iv_hash);
-		modules_load(m, alias);
+		snprintf(aliases[n++], MODULES_ALIAS_MAX, "crypto-essiv");
+		snprintf(aliases[n++], MODULES_ALIAS_MAX, "crypto-%s", s.iv_hash);
 	}
+	return n;
+}
+
+void modules_load_for_cipher(struct modules *m, const char *cipher_spec)
+{
+	char aliases[CIPHER_ALIASES_MAX][MODULES_ALIAS_MAX];
+	size_t n = cipher_aliases(cipher_spec, aliases);
+
+	for (size_t i = 0; i < n; i++)
+		modules_load(m, aliases[i]);
+}
+
+struct modules_job {
+	pthread_t thread;
+	bool running;
+	size_t n;
+	char names[MODULES_JOB_MAX][MODULES_ALIAS_MAX];
+};
+
+struct modules_job *modules_job_new(void)
+{
+	return calloc(1, sizeof(struct modules_job));
+}
+
+void modules_job_add(struct modules_job *job, const char *name_or_alias)
+{
+	size_t len = strnlen(name_or_alias, MODULES_ALIAS_MAX);
+
+	if (!job || job->running || job->n >= MODULES_JOB_MAX || len >= MODULES_ALIAS_MAX)
+		return;
+	memcpy(job->names[job->n], name_or_alias, len + 1);
+	job->n++;
+}
+
+void modules_job_add_cipher(struct modules_job *job, const char *cipher_spec)
+{
+	if (job && !job->running && job->n + CIPHER_ALIASES_MAX <= MODULES_JOB_MAX)
+		job->n += cipher_aliases(cipher_spec, job->names + job->n);
+}
+
+static void *modules_job_run(void *arg)
+{
+	struct modules_job *job = arg;
+	struct modules *m = NULL;
+
+	/* A libkmod context is not shared across threads: the job has its own. */
+	if (modules_open_nowait(&m) < 0)
+		return NULL;
+	for (size_t i = 0; i < job->n; i++)
+		modules_load(m, job->names[i]);
+	modules_close(m);
+	return NULL;
+}
+
+void modules_job_start(struct modules_job *job)
+{
+	if (!job || job->running)
+		return;
+	if (pthread_create(&job->thread, NULL, modules_job_run, job) == 0)
+		job->running = true;
+	else
+		modules_job_run(job); /* no thread: load them now, so the caller still finds them */
+}
+
+void modules_job_finish(struct modules_job *job)
+{
+	if (!job)
+		return;
+	if (job->running)
+		pthread_join(job->thread, NULL);
+	free(job);
 }

@@ -1,8 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "volume.h"
 
+#include <errno.h>
+#include <stdlib.h>
+
+#include <openssl/crypto.h>
+
+#include "cipher.h"
+#include "devices.h"
 #include "dm.h"
 #include "keyslot.h"
+
+/* Enough for the superblocks libblkid looks at first: btrfs has its own at 64 KiB. */
+#define PEEK_BYTES (128 * 1024)
 
 int volume_load(struct volume *v, const char *device, const char *header_path)
 {
@@ -53,6 +63,34 @@ int volume_activate(const struct volume *v, const char *name, const struct secre
 	struct dm_table_request req = volume_table_request(v, key, digest, extra_flags);
 
 	return dm_crypt_activate(name, &req, read_only);
+}
+
+int volume_peek_fstype(const struct volume *v, const struct secret *key, char *type, size_t size)
+{
+	const struct luks_segment *seg = &v->hdr.segment;
+	struct sector_cipher *c = NULL;
+	uint8_t *buf;
+	int r;
+
+	if (seg->integrity || !sector_cipher_in_userspace(seg->cipher, key->len))
+		return -EOPNOTSUPP;
+	if (v->data.size < seg->offset + PEEK_BYTES ||
+	    (seg->size != LUKS_SIZE_DYNAMIC && seg->size < PEEK_BYTES))
+		return -ENOSPC;
+	buf = malloc(PEEK_BYTES);
+	if (!buf)
+		return -ENOMEM;
+	r = blockdev_read(&v->data, seg->offset, buf, PEEK_BYTES);
+	if (r == 0)
+		r = sector_cipher_new(&c, seg->cipher, key->data, key->len, false);
+	if (r == 0)
+		r = sector_cipher_run(c, buf, PEEK_BYTES, 0, seg->sector_size);
+	sector_cipher_free(c);
+	if (r == 0)
+		r = buffer_fstype(buf, PEEK_BYTES, type, size);
+	OPENSSL_cleanse(buf, PEEK_BYTES);
+	free(buf);
+	return r;
 }
 
 void volume_done(struct volume *v)

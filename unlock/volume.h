@@ -34,6 +34,12 @@ struct dm_table_request volume_table_request(const struct volume *v, const struc
 					     uint32_t extra_flags);
 int volume_activate(const struct volume *v, const char *name, const struct secret *key, int digest,
 		    uint32_t extra_flags, bool read_only);
+/*
+ * The filesystem type inside the volume, from its first sectors decrypted in user space with the
+ * verified key, so its driver can load while dm-crypt is set up. A hint: -EOPNOTSUPP when only the
+ * kernel has the cipher, -ENOENT when nothing is recognised. The mapping is probed again later.
+ */
+int volume_peek_fstype(const struct volume *v, const struct secret *key, char *type, size_t size);
 void volume_done(struct volume *v);
 
 #endif

@@ -128,7 +128,12 @@ mkdir "$WORK/parts"
 (cd "$WORK/parts" && zstd -dc "$WORK/unlock.img" | cpio -id --quiet)
 cost() { # FILE...: compressed kB of the files together
 	local sum=0 f
-	for f in "$@"; do sum=$((sum + $(zstd -q -9 -c "$f" | wc -c))); done
+	for f in "$@"; do
+		case $f in
+		*.zst) sum=$((sum + $(stat -c %s "$f"))) ;; # a module compressed on its own already
+		*) sum=$((sum + $(zstd -q -9 -c "$f" | wc -c))) ;;
+		esac
+	done
 	echo $((sum / 1000))
 }
 (
@@ -140,10 +145,10 @@ cost() { # FILE...: compressed kB of the files together
 	mods=lib/modules/$KVER/kernel
 	# shellcheck disable=SC2046 # file lists
 	{
-		printf '  %-44s %6s\n' "modules: filesystems" "$(cost $(find "$mods/fs" "$mods/lib" -name '*.ko' 2>/dev/null))"
-		printf '  %-44s %6s\n' "modules: dm-crypt and crypto" "$(cost $(find "$mods/drivers/md" "$mods/crypto" "$mods/arch" -name '*.ko' 2>/dev/null))"
+		printf '  %-44s %6s\n' "modules: filesystems" "$(cost $(find "$mods/fs" "$mods/lib" -name '*.ko*' 2>/dev/null))"
+		printf '  %-44s %6s\n' "modules: dm-crypt and crypto" "$(cost $(find "$mods/drivers/md" "$mods/crypto" "$mods/arch" -name '*.ko*' 2>/dev/null))"
 		printf '  %-44s %6s\n' "modules: storage, bus and keyboard drivers" \
-			"$(cost $(find "$mods/drivers" -name '*.ko' ! -path '*/drivers/md/*'))"
+			"$(cost $(find "$mods/drivers" -name '*.ko*' ! -path '*/drivers/md/*'))"
 		printf '  %-44s %6s\n' "module index, crypttab, key file" "$(cost $(find etc lib/modules -maxdepth 2 -type f))"
 	}
 )

@@ -57,6 +57,11 @@ static void cmdline_switches(void **state)
 	assert_false(cfg.luks_enabled);
 	assert_false(cfg.crypttab_enabled);
 	assert_true(cfg.debug_shell);
+	assert_false(cfg.debug);
+	boot_config_init(&cfg);
+	cmdline_parse(&cfg, "quiet rd.debug");
+	assert_true(cfg.debug);
+	assert_false(cfg.debug_shell);
 	boot_config_init(&cfg);
 	cmdline_parse(&cfg, "rd.luks.key=/etc/all.key rd.luks.uuid=x-1");
 	assert_string_equal(cfg.volumes[0].key_file, "");
