@@ -5,7 +5,8 @@
 # trimming), all unlock keyslot 1 with the same key file (PBKDF2, 1000 iterations), so the KDF costs
 # the same and next to nothing: the numbers measure the initramfs itself.
 # Reports medians of: kernel start to the real init (the disk's init prints /proc/uptime), the part
-# of it after the kernel ran /init, memory in use when the real init starts, image size and build time.
+# of it after the kernel ran /init, memory in use when the real init starts, image size and build time;
+# and the smallest guest RAM each image boots with.
 set -eu
 cd "$(dirname "$0")/../.."
 BOOTS=${BOOTS:-5}
@@ -87,6 +88,24 @@ for round in $(seq "$BOOTS"); do
 	done
 done
 
+# Peak memory, as the smallest guest RAM (16 MiB steps) with which an image still reaches the real
+# init: firmware and kernel need the same for all, the rest is the initramfs (the image, its
+# unpacked files, what runs from it). 128 MiB is too little for OVMF itself; 1024 MiB boots.
+boots_with() { # TOOL MiB
+	python3 qemu/boot.py --log "$WORK/ram.log" --timeout 120 --step "expect:UNLOCK-MARKER end" -- \
+		qemu/run-vm.sh "$WORK/$1.img" "$WORK/disk/disk.img" "root=/dev/mapper/root" -m "$2" >/dev/null 2>&1
+}
+declare -A min_ram
+echo "finding the smallest RAM each image boots with (bisection, 16 MiB steps)..."
+for tool in "${TOOLS[@]}"; do
+	lo=128 hi=1024
+	while [ $((hi - lo)) -gt 16 ]; do
+		mid=$(((lo + hi) / 32 * 16))
+		if boots_with "$tool" "$mid"; then hi=$mid; else lo=$mid; fi
+	done
+	min_ram[$tool]=$hi
+done
+
 med() { tr ' ' '\n' <<<"$1" | grep . | median; }
 row() { # LABEL FORMAT ARRAY-NAME
 	local -n values=$3
@@ -112,12 +131,14 @@ printf '%-38s%18s%18s%18s\n' "" "${TOOLS[@]}"
 row "kernel start to real init (s)" '%.2f' total
 row "  after the kernel ran /init (s)" '%.2f' after_init
 row "memory in use at real init (MiB)" '%.1f' memory_mib
+row "smallest RAM that boots (MiB)" '%d' min_ram
 row "image size, compressed (MB)" '%.2f' size_mb
 row "image build time (s)" '%.2f' build_times
 echo
 for peer in initramfs-tools dracut; do
-	printf 'ratio %s / unlock: kernel start to real init %s, after /init %s, build time %s, size %s\n' "$peer" \
-		"$(ratio total "$peer")" "$(ratio after_init "$peer")" "$(ratio build_times "$peer")" "$(ratio size_mb "$peer")"
+	printf 'ratio %s / unlock: kernel start to real init %s, after /init %s, build time %s, size %s, smallest RAM %s\n' "$peer" \
+		"$(ratio total "$peer")" "$(ratio after_init "$peer")" "$(ratio build_times "$peer")" "$(ratio size_mb "$peer")" \
+		"$(ratio min_ram "$peer")"
 done
 
 # What each part of our generic image costs: every file compressed alone at the image's level (the
