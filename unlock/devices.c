@@ -152,7 +152,7 @@ int device_wait(const char *spec, int timeout_sec, char *path, size_t size)
 		}
 		/* Rescan at least every 500 ms: an event may have come before the socket was open. */
 		if (fd >= 0 && poll(&pfd, 1, (int)(left > 500 || timeout_sec == 0 ? 500 : left)) > 0)
-			uevent_drain(fd, NULL);
+			uevent_drain(fd, NULL, NULL);
 		else if (fd < 0)
 			usleep(100000);
 	}

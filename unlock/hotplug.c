@@ -48,17 +48,35 @@ int uevent_socket(void)
 	return fd;
 }
 
-void uevent_drain(int fd, struct modules *m)
+int uevent_drain(int fd, void (*each)(const char *modalias, void *data), void *data)
 {
 	char buf[8192];
+	struct sockaddr_nl from;
+	socklen_t from_len = sizeof(from);
 	ssize_t n;
+	int passed = 0;
 
-	while ((n = recv(fd, buf, sizeof(buf) - 1, 0)) > 0) {
+	while ((n = recvfrom(fd, buf, sizeof(buf) - 1, 0, (struct sockaddr *)&from, &from_len)) > 0) {
+		/* Only the kernel's own events name drivers to load: a process can send to the group too. */
+		bool from_kernel = from_len == sizeof(from) && from.nl_pid == 0;
+		from_len = sizeof(from);
+		if (!from_kernel)
+			continue;
 		buf[n] = '\0';
-		for (char *p = buf; m && p < buf + n; p += strlen(p) + 1)
-			if (strncmp(p, "MODALIAS=", 9) == 0)
-				modules_load(m, p + 9);
+		for (char *p = buf; p < buf + n; p += strlen(p) + 1) {
+			if (strncmp(p, "MODALIAS=", 9) != 0)
+				continue;
+			if (each)
+				each(p + 9, data);
+			passed++;
+		}
 	}
+	return passed;
+}
+
+static void modalias_load(const char *modalias, void *modules)
+{
+	modules_load(modules, modalias);
 }
 
 static int modalias_read(const char *path, char *buf, size_t size)
@@ -88,7 +106,7 @@ static void coldplug_pass(struct hotplug *h)
 		char alias[512];
 		if (modalias_read(g.gl_pathv[i], alias, sizeof(alias)) == 0 && alias[0])
 			modules_load(h->modules, alias);
-		uevent_drain(h->uevent_fd, h->modules);
+		uevent_drain(h->uevent_fd, modalias_load, h->modules);
 	}
 	globfree(&g);
 }
@@ -99,7 +117,7 @@ static void *hotplug_run(void *arg)
 	struct pollfd fds[2] = { { .fd = h->uevent_fd, .events = POLLIN }, { .fd = h->stop_fd, .events = POLLIN } };
 
 	coldplug_pass(h);
-	uevent_drain(h->uevent_fd, h->modules);
+	uevent_drain(h->uevent_fd, modalias_load, h->modules);
 	log_debug("drivers for the devices present at boot are loaded");
 	pthread_mutex_lock(&h->lock);
 	h->settled = true;
@@ -109,7 +127,7 @@ static void *hotplug_run(void *arg)
 		if (fds[1].revents)
 			break;
 		if (fds[0].revents)
-			uevent_drain(h->uevent_fd, h->modules);
+			uevent_drain(h->uevent_fd, modalias_load, h->modules);
 	}
 	return NULL;
 }

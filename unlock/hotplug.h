@@ -4,13 +4,13 @@
 
 #include <stdbool.h>
 
-struct modules;
 struct hotplug;
 
 /* A netlink socket that receives the kernel's uevents (non-blocking), or -1. */
 int uevent_socket(void);
-/* Reads every pending uevent; with m, loads the driver for each MODALIAS= on the way. */
-void uevent_drain(int fd, struct modules *m);
+/* Reads every pending uevent and calls each(MODALIAS, data), if given, for those the kernel sent;
+ * returns how many MODALIAS= it found in them. */
+int uevent_drain(int fd, void (*each)(const char *modalias, void *data), void *data);
 
 /*
  * Loads drivers in the background: one pass over the modaliases the kernel has announced, then
