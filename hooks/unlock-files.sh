@@ -69,6 +69,60 @@ unlock_hostonly_modules() {
 	return 0
 }
 
+# unlock_keymap GENERIC OUT: writes to OUT the console keyboard layout an image needs, in the binary
+# form unlock loads before its prompt; nothing for US, the kernel's own layout. The layout is
+# $UNLOCK_KEYMAP when set (a keymap file or name loadkeys reads; "none": no layout); otherwise, for
+# a host-only image (GENERIC=0), this host's: KEYMAP= in systemd's /etc/vconsole.conf, or Debian's
+# /etc/default/keyboard compiled by console-setup. Returns 1, saying why, when it cannot be made.
+unlock_keymap() {
+	if [ -n "${UNLOCK_KEYMAP:-}" ]; then
+		[ "$UNLOCK_KEYMAP" = none ] || unlock_keymap_binary "$UNLOCK_KEYMAP" "$2"
+		return
+	fi
+	[ "$1" = 0 ] || return 0
+	map=$(unlock_config_value /etc/vconsole.conf KEYMAP)
+	if [ -n "$map" ]; then
+		[ "$map" = us ] || unlock_keymap_binary "$map" "$2"
+		return
+	fi
+	layout=$(unlock_config_value /etc/default/keyboard XKBLAYOUT)
+	variant=$(unlock_config_value /etc/default/keyboard XKBVARIANT)
+	[ -n "$layout" ] && [ "$layout,$variant" != "us," ] || return 0
+	# Compiled afresh, as initramfs-tools does: the cache may predate the last change.
+	if command -v setupcon >/dev/null 2>&1 && setupcon --save-keyboard "$2.kmap.gz" 2>/dev/null; then
+		unlock_keymap_binary "$2.kmap.gz" "$2" && rm -f "$2.kmap.gz" && return 0
+		rm -f "$2.kmap.gz"
+		return 1
+	fi
+	for cached in /etc/console-setup/cached_*.kmap.gz; do
+		[ -f "$cached" ] && { unlock_keymap_binary "$cached" "$2"; return; }
+	done
+	echo "unlock-mkinitrd: the console layout \"$layout\" of /etc/default/keyboard cannot be compiled (setupcon, package console-setup, is missing)" >&2
+	return 1
+}
+
+# unlock_config_value FILE NAME: the value of NAME=VALUE in a shell-style configuration file, quotes
+# removed, without running the file.
+unlock_config_value() {
+	[ -r "$1" ] || return 0
+	sed -n "s/^[ \t]*$2=[\"']\{0,1\}\([^\"']*\)[\"']\{0,1\}[ \t]*$/\1/p" "$1" | tail -n1
+}
+
+# unlock_keymap_binary SOURCE OUT: the layout in the binary form unlock loads before its prompt (the
+# kernel's keyboard is in Unicode mode, as vt.default_utf8 leaves it). Says why on failure.
+unlock_keymap_binary() {
+	if ! command -v loadkeys >/dev/null 2>&1; then
+		echo "unlock-mkinitrd: loadkeys (package kbd) is needed for the console layout $1" >&2
+		return 1
+	fi
+	if ! loadkeys -q -u -b "$1" >"$2" 2>"$2.err"; then
+		echo "unlock-mkinitrd: loadkeys cannot read the console layout $1: $(head -n1 "$2.err")" >&2
+		rm -f "$2" "$2.err"
+		return 1
+	fi
+	rm -f "$2.err"
+}
+
 # unlock_library_closure BINARY: the dynamic loader and every shared library BINARY needs,
 # resolved as the loader resolves them (ldd asks the loader itself).
 unlock_library_closure() {

@@ -1,21 +1,51 @@
 #!/usr/bin/env python3
 """Boots QEMU and drives its serial console: waits for text, types answers, checks the outcome.
 
-usage: boot.py --log FILE --timeout SECONDS [--step expect:TEXT | --step send:TEXT]... -- QEMU-COMMAND...
+usage: boot.py --log FILE --timeout SECONDS [--monitor SOCKET]
+               [--step expect:TEXT | --step send:TEXT | --step keys:KEY...]... -- QEMU-COMMAND...
+send: types TEXT on the serial console. keys: presses keyboard keys, named as QEMU's sendkey names
+them ("z", "shift-a", "slash", "ret"), through the human monitor at SOCKET (QEMU started with
+-monitor unix:SOCKET,server=on,wait=off): they reach the guest as a PS/2 keyboard's scancodes.
 Every step must happen in order before the timeout; QEMU is always killed at the end. Exit 0 when
 all steps matched, 1 otherwise (the reason goes to stderr, the console to the log)."""
 import argparse
 import os
 import select
+import socket
 import subprocess
 import sys
 import time
+
+
+def monitor_connect(path, deadline):
+    while True:
+        try:
+            mon = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            mon.connect(path)
+            return mon
+        except OSError:
+            mon.close()
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.2)
+
+
+def press_keys(mon, keys):
+    for key in keys.split():
+        mon.sendall(f"sendkey {key}\n".encode())
+        time.sleep(0.15)
+        try:  # the monitor's echo is of no interest, but must not fill the socket
+            while mon.recv(4096, socket.MSG_DONTWAIT):
+                pass
+        except BlockingIOError:
+            pass
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--log", required=True)
     parser.add_argument("--timeout", type=float, default=180)
+    parser.add_argument("--monitor")
     parser.add_argument("--step", action="append", default=[])
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args()
@@ -25,6 +55,7 @@ def main():
     seen = b""
     searched_from = 0
     result = 0
+    mon = None
     try:
         with open(args.log, "wb") as log:
             for step in args.step:
@@ -33,6 +64,11 @@ def main():
                     time.sleep(0.3)
                     qemu.stdin.write(text.encode().decode("unicode_escape").encode())
                     qemu.stdin.flush()
+                    continue
+                if kind == "keys":
+                    time.sleep(0.3)
+                    mon = mon or monitor_connect(args.monitor, deadline)
+                    press_keys(mon, text)
                     continue
                 want = text.encode()
                 while want not in seen[searched_from:]:
@@ -61,6 +97,8 @@ def main():
                         break
                     log.write(chunk)
     finally:
+        if mon:
+            mon.close()
         if qemu.poll() is None:
             qemu.kill()
         qemu.wait()

@@ -23,6 +23,7 @@
 #include "dm.h"
 #include "hotplug.h"
 #include "keyfile.h"
+#include "keymap.h"
 #include "log.h"
 #include "luks.h"
 #include "modules.h"
@@ -136,7 +137,8 @@ static int boot_config_load(struct boot_config *cfg)
 }
 
 /* Consoles whose drivers are modules (virtio hvc, USB serial) and keyboards exist once the
- * background loader has seen every device present at boot: wait for that before talking to a person. */
+ * background loader has seen every device present at boot: wait for that before talking to a
+ * person, and give the keyboard the machine's layout (when the image carries one). */
 static void consoles_refresh(void)
 {
 	static bool refreshed;
@@ -149,6 +151,7 @@ static void consoles_refresh(void)
 	consoles_close(&consoles);
 	consoles_open(&consoles);
 	pthread_mutex_unlock(&consoles_lock);
+	keymap_load(KEYMAP_PATH);
 	refreshed = true;
 }
 

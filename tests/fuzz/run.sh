@@ -4,7 +4,7 @@ set -u
 cd "$(dirname "$0")/../.." || exit 1
 seconds=${FUZZ_SECONDS:-8}
 seeds=build/fuzz/seeds
-mkdir -p "$seeds"/{luks1,luks2_json,header,cipher_spec,boot_config}
+mkdir -p "$seeds"/{luks1,luks2_json,header,cipher_spec,boot_config,keymap}
 
 make_seeds() {
 	local tmp
@@ -25,8 +25,10 @@ make_seeds() {
 	rm -rf "$tmp"
 }
 [ -e "$seeds/boot_config/crypttab" ] || make_seeds
+# A keymap as console-setup and loadkeys make it for a German keyboard.
+[ -e "$seeds/keymap/de" ] || { ckbcomp -model pc105 de 2>/dev/null | loadkeys -q -u -b - >"$seeds/keymap/de" 2>/dev/null || rm -f "$seeds/keymap/de"; }
 
-for target in luks1 luks2_json header cipher_spec boot_config; do
+for target in luks1 luks2_json header cipher_spec boot_config keymap; do
 	bin=build/fuzz/$target
 	corpus=build/fuzz/corpus-$target
 	mkdir -p "$corpus"

@@ -8,13 +8,19 @@ MKINITRD=$TOP/build/unlock-mkinitrd
 BOOT="python3 $TOP/qemu/boot.py"
 VM=$TOP/qemu/run-vm.sh
 
-# boot NAME INITRD DISK APPEND STEP... [-- QEMU-ARGS...]: one boot; the console log is left in $WORK/NAME.log
+# boot NAME INITRD DISK APPEND STEP... [-- QEMU-ARGS...]: one boot; the console log is left in $WORK/NAME.log.
+# Steps that press keys ("keys:...") go through a monitor socket made for this boot.
 boot() {
-	local name=$1 initrd=$2 disk=$3 append=$4 steps=()
+	local name=$1 initrd=$2 disk=$3 append=$4 steps=() monitor=()
 	shift 4
-	while [ $# -gt 0 ] && [ "$1" != -- ]; do steps+=(--step "$1"); shift; done
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		steps+=(--step "$1")
+		[[ $1 == keys:* ]] && monitor=(--monitor "$WORK/$name.sock")
+		shift
+	done
 	[ $# -gt 0 ] && shift
-	if $BOOT --log "$WORK/$name.log" --timeout 150 "${steps[@]}" -- "$VM" "$initrd" "$disk" "$append" "$@" 2>"$WORK/$name.err"; then
+	[ ${#monitor[@]} -gt 0 ] && set -- "$@" -monitor "unix:$WORK/$name.sock,server=on,wait=off"
+	if $BOOT --log "$WORK/$name.log" --timeout 150 "${monitor[@]}" "${steps[@]}" -- "$VM" "$initrd" "$disk" "$append" "$@" 2>"$WORK/$name.err"; then
 		ok "boot: $name"
 	else
 		not_ok "boot: $name" "$(cat "$WORK/$name.err")" "$(grep -aE 'unlock|UNLOCK|Passphrase|Kernel panic' "$WORK/$name.log" | tail -8)" \
@@ -127,6 +133,28 @@ if grep -aq "Passphrase for luks-$L2" "$WORK/hvc0.log" 2>/dev/null; then
 else
 	not_ok "boot: two-consoles: the prompt appears on the second console too" "$(tail -c 600 "$WORK/hvc0.log" 2>/dev/null)"
 fi
+
+# A German keyboard: the image carries the layout console-setup compiles for "de", and the keys are
+# pressed on the guest's PS/2 keyboard (the VT, tty0), not typed on the serial line. The same keys
+# give "Zürich-yz" with the layout and "Y[rich/zy" without it, which the control boot shows before
+# it types the US-layout passphrase on the same keyboard.
+cp "$WORK/l2/disk.img" "$WORK/de-disk.img"
+cryptsetup luksAddKey -q --pbkdf pbkdf2 --pbkdf-force-iterations 1000 --key-file <(printf 'correct horse') \
+	"$WORK/de-disk.img" <(printf 'Z\303\274rich-yz')
+ckbcomp -model pc105 de >"$WORK/de.kmap" 2>/dev/null
+UNLOCK_KEYMAP=$WORK/de.kmap "$MKINITRD" -o "$WORK/de.img" --kver "$KVER" --generic
+UNLOCK_KEYMAP=$WORK/de.kmap "$MKINITRD" -o "$WORK/de2.img" --kver "$KVER" --generic
+check_eq "mkinitrd: an image with a keyboard layout is reproducible too" "$(sha_of "$WORK/de.img")" "$(sha_of "$WORK/de2.img")"
+check_exit "mkinitrd: a layout asked for by UNLOCK_KEYMAP that loadkeys cannot read stops the build" 1 \
+	"cannot read the console layout /nonexistent.kmap" -- \
+	env UNLOCK_KEYMAP=/nonexistent.kmap "$MKINITRD" -o "$WORK/nokeymap.img" --kver "$KVER" --generic
+de_keys="keys:shift-y bracket_left r i c h slash z y ret"
+boot keymap-de "$WORK/de.img" "$WORK/de-disk.img" "console=tty0 console=ttyS0 rd.debug rd.luks.uuid=$L2 root=UUID=$FS" \
+	"expect:Passphrase for luks-$L2" "$de_keys" "expect:UNLOCK-MARKER end"
+marker keymap-de "unlock: debug: keyboard layout loaded from /lib/unlock/keymap.bkeymap \(128 tables\)" "the layout is loaded before the prompt"
+boot keymap-none "$WORK/plain.img" "$WORK/de-disk.img" "console=tty0 console=ttyS0 rd.luks.uuid=$L2 root=UUID=$FS" \
+	"expect:Passphrase for luks-$L2" "$de_keys" "expect:Wrong passphrase for luks-$L2 (attempt 1 of 3)" \
+	"expect:Passphrase for" "keys:c o r r e c t spc h o r s e ret" "expect:UNLOCK-MARKER end"
 
 # rd.break stops before anything is opened; this image has no shell, so it says how to reboot.
 boot rd-break "$WORK/plain.img" "$WORK/l2/disk.img" "rd.luks.uuid=$L2 root=UUID=$FS rd.break" \
