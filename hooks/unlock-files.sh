@@ -40,6 +40,18 @@ unlock_block_drivers() {
 	return 0
 }
 
+# unlock_block_assemblers MAJ:MIN: what under a block device needs assembling that unlock cannot do
+# (LVM logical volumes, MD RAID arrays), one line each.
+unlock_block_assemblers() {
+	b=$(readlink -f "/sys/dev/block/$1") || return 0
+	case $(cat "$b/dm/uuid" 2>/dev/null) in LVM-*) echo "LVM" ;; esac
+	[ -d "$b/md" ] && echo "MD RAID"
+	for s in "$b"/slaves/*; do
+		[ -e "$s/dev" ] && unlock_block_assemblers "$(cat "$s/dev")"
+	done
+	return 0
+}
+
 # unlock_device_number PATH: MAJ:MIN of a block device node, or nothing.
 unlock_device_number() {
 	[ -b "$1" ] || return 0

@@ -19,7 +19,8 @@ struct boot_volume {
 	uint64_t keyfile_size;
 	int key_slot;                 /* -1: any */
 	int tries;                    /* passphrase attempts; 0 = unlimited */
-	int timeout_sec;              /* device wait; 0 = the boot default */
+	int timeout_sec;              /* device wait (x-systemd.device-timeout=); 0 = no limit, -1 = the boot's */
+	int prompt_timeout_sec;       /* passphrase wait (timeout=); 0 = no limit, as systemd */
 	bool nofail;
 	bool discard;
 	bool read_only;

@@ -8,6 +8,7 @@
 #include "boot.h"
 #include "log.h"
 #include "luks.h"
+#include "timespan.h"
 #include "util.h"
 
 #define CMDLINE_MAX 4096
@@ -17,6 +18,14 @@ void boot_volume_init(struct boot_volume *vol)
 	memset(vol, 0, sizeof(*vol));
 	vol->key_slot = -1;
 	vol->tries = 3;
+	vol->timeout_sec = -1;
+}
+
+static void cmdline_timeout(struct boot_config *cfg, const char *key, const char *value)
+{
+	if (parse_time_span_sec(value, &cfg->timeout_sec) < 0)
+		log_warning("%s=%s: not a time span (such as 90, 30s or 2min); waiting %d s for devices", key, value,
+			    cfg->timeout_sec);
 }
 
 void boot_config_init(struct boot_config *cfg)
@@ -123,7 +132,7 @@ static void cmdline_luks_option(struct boot_config *cfg, const char *key, char *
 				crypttab_parse_options(&cfg->volumes[i], value, "rd.luks.options");
 		}
 	} else if (strcmp(key, "luks.timeout") == 0) {
-		cfg->timeout_sec = atoi(value);
+		cmdline_timeout(cfg, "rd.luks.timeout", value);
 	}
 }
 
@@ -197,7 +206,7 @@ static void cmdline_word(struct boot_config *cfg, char *word)
 	else if (strcmp(key, "cryptkey") == 0)
 		cmdline_cryptkey(cfg, value);
 	else if (strcmp(key, "rd.timeout") == 0)
-		cfg->timeout_sec = atoi(value);
+		cmdline_timeout(cfg, key, value);
 	else if (strcmp(key, "rd.break") == 0 || strcmp(key, "rd.shell") == 0)
 		cfg->debug_shell = true;
 	else if (strcmp(key, "rd.debug") == 0)

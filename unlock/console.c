@@ -2,6 +2,7 @@
 #include "console.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdbool.h>
@@ -81,8 +82,9 @@ static void consoles_restore(const struct consoles *c, const struct termios *sav
 			tcsetattr(c->fd[i], TCSAFLUSH, &saved[i]);
 }
 
-int consoles_read_secret(const struct consoles *c, const char *prompt, size_t max, struct secret **out)
+int consoles_read_secret(const struct consoles *c, const char *prompt, size_t max, int timeout_sec, struct secret **out)
 {
+	long long deadline = monotonic_ms() + (long long)timeout_sec * 1000;
 	struct termios saved[CONSOLES_MAX];
 	bool is_tty[CONSOLES_MAX];
 	struct pollfd pfd[CONSOLES_MAX];
@@ -96,7 +98,14 @@ int consoles_read_secret(const struct consoles *c, const char *prompt, size_t ma
 	for (int i = 0; i < c->n; i++)
 		pfd[i] = (struct pollfd){ .fd = c->fd[i], .events = POLLIN };
 	while (r == -EIO) {
-		if (poll(pfd, (nfds_t)c->n, -1) < 0 && errno != EINTR)
+		long long left = deadline - monotonic_ms();
+		int ready;
+		if (timeout_sec > 0 && left <= 0) {
+			r = -ETIMEDOUT;
+			break;
+		}
+		ready = poll(pfd, (nfds_t)c->n, timeout_sec > 0 ? (int)MIN(left, INT_MAX) : -1);
+		if (ready < 0 && errno != EINTR)
 			break;
 		for (int i = 0; i < c->n && r == -EIO; i++) {
 			ssize_t n;

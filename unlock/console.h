@@ -16,7 +16,10 @@ struct consoles {
 int consoles_open(struct consoles *c);
 void consoles_close(struct consoles *c);
 void consoles_write(const struct consoles *c, const char *text);
-/* Shows prompt on every console without echo; the first line entered on any of them wins. */
-int consoles_read_secret(const struct consoles *c, const char *prompt, size_t max, struct secret **out);
+/*
+ * Shows prompt on every console without echo; the first line entered on any of them wins.
+ * -ETIMEDOUT when none was entered within timeout_sec (0: no limit).
+ */
+int consoles_read_secret(const struct consoles *c, const char *prompt, size_t max, int timeout_sec, struct secret **out);
 
 #endif

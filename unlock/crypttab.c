@@ -7,6 +7,7 @@
 #include "boot.h"
 #include "log.h"
 #include "luks.h"
+#include "timespan.h"
 #include "util.h"
 
 #define CRYPTTAB_LINE_MAX 1024
@@ -14,7 +15,7 @@
 /* Options that only matter to other tools, or that need nothing from us at boot. */
 static const char *const accepted_options[] = { "luks", "initramfs", "x-initrd.attach", "_netdev", "keyfile-timeout",
 						"headless",
-						"verify", "password-echo", "x-systemd.device-timeout" };
+						"verify", "password-echo" };
 
 static bool option_number(const char *value, uint64_t max, uint64_t *out)
 {
@@ -57,8 +58,10 @@ static bool crypttab_value_option(struct boot_volume *vol, const char *name, con
 		return vol->key_slot = (int)n, true;
 	if (strcmp(name, "tries") == 0 && option_number(value, 1000, &n))
 		return vol->tries = (int)n, true;
-	if (strcmp(name, "timeout") == 0 && value)
-		return vol->timeout_sec = atoi(value), true; /* "30" or "30s" */
+	if (strcmp(name, "timeout") == 0 && value && parse_time_span_sec(value, &vol->prompt_timeout_sec) == 0)
+		return true;
+	if (strcmp(name, "x-systemd.device-timeout") == 0 && value && parse_time_span_sec(value, &vol->timeout_sec) == 0)
+		return true;
 	if (strcmp(name, "cipher") == 0 && value && strlen(value) < sizeof(vol->cipher)) {
 		snprintf(vol->cipher, sizeof(vol->cipher), "%s", value);
 		return true;

@@ -93,6 +93,11 @@ int device_fstype(const char *path, char *type, size_t size)
 	return probe_value(path, "TYPE", type, size);
 }
 
+int device_uuid(const char *path, char *uuid, size_t size)
+{
+	return probe_value(path, "UUID", uuid, size);
+}
+
 int buffer_fstype(const void *buf, size_t len, char *type, size_t size)
 {
 	_cleanup_close_ int fd = memfd_create("unlock-peek", MFD_CLOEXEC);
@@ -119,22 +124,14 @@ int buffer_fstype(const void *buf, size_t len, char *type, size_t size)
 	return r;
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int device_wait(const char *spec, int timeout_sec, char *path, size_t size)
 {
-	long long start = now_ms(), deadline = start + (long long)timeout_sec * 1000;
+	long long start = monotonic_ms(), deadline = start + (long long)timeout_sec * 1000;
 	_cleanup_close_ int fd = uevent_socket();
 	bool told = false;
 
 	for (;;) {
-		long long left = deadline - now_ms();
+		long long left = deadline - monotonic_ms();
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		if (device_find(spec, path, size) == 0) {
 			log_debug("%s is %s", spec, path);
@@ -143,7 +140,7 @@ int device_wait(const char *spec, int timeout_sec, char *path, size_t size)
 		if (timeout_sec > 0 && left <= 0)
 			return -ETIMEDOUT;
 		/* Disks usually show up within a moment; say something only when one is slow. */
-		if (!told && now_ms() - start >= DEVICE_WAIT_QUIET_MS) {
+		if (!told && monotonic_ms() - start >= DEVICE_WAIT_QUIET_MS) {
 			if (timeout_sec > 0)
 				log_info("waiting for %s (up to %d s)...", spec, timeout_sec);
 			else

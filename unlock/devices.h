@@ -13,6 +13,8 @@ int device_find(const char *spec, char *path, size_t size);
 int device_wait(const char *spec, int timeout_sec, char *path, size_t size);
 /* The filesystem type libblkid sees on a device, or -ENOENT. */
 int device_fstype(const char *path, char *type, size_t size);
+/* The filesystem (or volume) UUID libblkid sees on a device, or -ENOENT. */
+int device_uuid(const char *path, char *uuid, size_t size);
 /* The filesystem type libblkid sees in the first len bytes of a device, held in buf. */
 int buffer_fstype(const void *buf, size_t len, char *type, size_t size);
 

@@ -155,15 +155,28 @@ static void consoles_refresh(void)
 	refreshed = true;
 }
 
+/* crypttab's timeout= bounds the wait for an answer, as in systemd-cryptsetup. */
+static int passphrase_ask(const struct boot_volume *vol, const char *prompt, struct secret **pass)
+{
+	int r;
+
+	consoles_refresh();
+	r = consoles_read_secret(&consoles, prompt, PASSPHRASE_MAX, vol->prompt_timeout_sec, pass);
+	if (r == -ETIMEDOUT) {
+		consoles_write(&consoles, "\n");
+		log_error("%s: no passphrase was entered within %d s (crypttab timeout=)", vol->name, vol->prompt_timeout_sec);
+	}
+	return r;
+}
+
 static int volume_secret(const struct boot_volume *vol, const char *dev, struct secret **pass)
 {
 	char prompt[512];
 
 	if (vol->key_file[0])
 		return keyfile_read(vol->key_file, vol->keyfile_offset, vol->keyfile_size, pass);
-	consoles_refresh();
 	snprintf(prompt, sizeof(prompt), "Passphrase for %s (%s): ", vol->name, vol->device[0] == '/' ? dev : vol->device);
-	return consoles_read_secret(&consoles, prompt, PASSPHRASE_MAX, pass);
+	return passphrase_ask(vol, prompt, pass);
 }
 
 /* Asks up to `tries` times (a key file once); returns the verified volume key. */
@@ -347,9 +360,8 @@ static int plain_volume_open(const struct boot_volume *vol, const char *dev, str
 	if (vol->key_file[0]) {
 		r = keyfile_read(vol->key_file, vol->keyfile_offset, key_len, &pass);
 	} else {
-		consoles_refresh();
 		snprintf(prompt, sizeof(prompt), "Passphrase for %s (%s, plain dm-crypt): ", vol->name, vol->device);
-		r = consoles_read_secret(&consoles, prompt, PASSPHRASE_MAX, &pass);
+		r = passphrase_ask(vol, prompt, &pass);
 	}
 	if (r == 0)
 		r = plain_key_derive(plain_hash(vol), pass, key_len, &key);
@@ -371,6 +383,11 @@ static void boot_modules_preload(const struct boot_config *cfg, struct modules *
 	}
 }
 
+static int volume_device_timeout(const struct boot_config *cfg, const struct boot_volume *vol)
+{
+	return vol->timeout_sec >= 0 ? vol->timeout_sec : cfg->timeout_sec;
+}
+
 static int volumes_open(const struct boot_config *cfg, struct modules *m)
 {
 	for (int i = 0; i < cfg->n_volumes; i++) {
@@ -383,8 +400,11 @@ static int volumes_open(const struct boot_config *cfg, struct modules *m)
 			log_info("%s: a tmp volume; the system sets it up after boot", vol->name);
 			continue;
 		}
-		r = device_wait(vol->device, vol->timeout_sec ? vol->timeout_sec : cfg->timeout_sec, dev, sizeof(dev));
-		if (r == 0 && vol->swap)
+		r = device_wait(vol->device, volume_device_timeout(cfg, vol), dev, sizeof(dev));
+		if (r == -ETIMEDOUT)
+			log_error("%s: device %s did not appear within %d s", vol->name, vol->device,
+				  volume_device_timeout(cfg, vol));
+		else if (r == 0 && vol->swap)
 			r = swap_volume_open(vol, dev, m);
 		else if (r == 0 && vol->plain)
 			r = plain_volume_open(vol, dev, m);
@@ -394,9 +414,6 @@ static int volumes_open(const struct boot_config *cfg, struct modules *m)
 			log_info("%s: opened as /dev/mapper/%s", dev, vol->name);
 			continue;
 		}
-		if (r == -ETIMEDOUT)
-			log_error("%s: device %s did not appear within %d s", vol->name, vol->device,
-				  vol->timeout_sec ? vol->timeout_sec : cfg->timeout_sec);
 		if (vol->nofail) {
 			log_warning("%s: could not be opened; continuing because it is marked nofail", vol->name);
 			continue;
@@ -404,6 +421,26 @@ static int volumes_open(const struct boot_config *cfg, struct modules *m)
 		return log_error_ret(r, "%s: could not be opened", vol->name);
 	}
 	return 0;
+}
+
+/* A root= that never appears: say what the opened volumes hold. A volume group or RAID array
+ * inside one (Debian's "encrypted LVM") needs tools this image does not have; a mistyped UUID
+ * is corrected by the one shown. */
+static void root_missing_explain(const struct boot_config *cfg)
+{
+	for (int i = 0; cfg->luks_enabled && i < cfg->n_volumes; i++) {
+		char path[sizeof(cfg->volumes[i].name) + 16], type[64], uuid[64];
+		snprintf(path, sizeof(path), "/dev/mapper/%s", cfg->volumes[i].name);
+		if (access(path, F_OK) < 0 || device_fstype(path, type, sizeof(type)) < 0 || strcmp(type, "swap") == 0)
+			continue;
+		if (strcmp(type, "LVM2_member") == 0 || strcmp(type, "linux_raid_member") == 0)
+			log_error("%s holds an %s, which this image cannot activate: build the image with initramfs-tools "
+				  "or dracut, or keep the root filesystem directly on the encrypted volume",
+				  path, type[0] == 'L' ? "LVM physical volume" : "MD RAID member");
+		else if (device_uuid(path, uuid, sizeof(uuid)) == 0)
+			log_error("%s holds %s with UUID=%s; if that is the root filesystem, boot with root=UUID=%s",
+				  path, type, uuid, uuid);
+	}
 }
 
 static int root_mount(const struct boot_config *cfg, struct modules *m)
@@ -415,8 +452,11 @@ static int root_mount(const struct boot_config *cfg, struct modules *m)
 	if (!cfg->root[0])
 		return log_error_ret(-EINVAL, "no root= on the kernel command line");
 	r = device_wait(cfg->root, cfg->timeout_sec, dev, sizeof(dev));
-	if (r < 0)
-		return log_error_ret(r, "root device %s did not appear within %d s", cfg->root, cfg->timeout_sec);
+	if (r < 0) {
+		log_error("root device %s did not appear within %d s", cfg->root, cfg->timeout_sec);
+		root_missing_explain(cfg);
+		return r;
+	}
 	if (cfg->rootfstype[0])
 		snprintf(type, sizeof(type), "%s", cfg->rootfstype);
 	else if (device_fstype(dev, type, sizeof(type)) < 0)

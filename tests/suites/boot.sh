@@ -184,9 +184,26 @@ boot tries-exhausted "$WORK/plain.img" "$WORK/l2/disk.img" "rd.luks.uuid=$L2 roo
 	"expect:Passphrase for" 'send:nope\n' "expect:attempt 1 of 2" "expect:Passphrase for" 'send:nope again\n' \
 	"expect:attempt 2 of 2" "expect:boot failed: an encrypted volume could not be opened" "expect:Ctrl-Alt-Del"
 
+# crypttab's timeout= bounds the wait for a passphrase (systemd's meaning), in systemd's time units.
+boot prompt-timeout "$WORK/plain.img" "$WORK/l2/disk.img" "rd.luks.uuid=$L2 root=UUID=$FS rd.luks.options=$L2=timeout=3s" \
+	"expect:Passphrase for" "expect:luks-$L2: no passphrase was entered within 3 s (crypttab timeout=)" \
+	"expect:boot failed: an encrypted volume could not be opened"
+if grep -aq "did not appear" "$WORK/prompt-timeout.log"; then
+	not_ok "boot: prompt-timeout: the device is not blamed" "$(grep -a "did not appear" "$WORK/prompt-timeout.log")"
+else
+	ok "boot: prompt-timeout: the device is not blamed"
+fi
+
+# A root= that never appears: the console says what the opened volume holds and which root= fits.
+MISSING=00000000-1111-4222-8333-444444444444
+boot root-missing "$WORK/plain.img" "$WORK/l2/disk.img" "rd.luks.uuid=$L2 root=UUID=$MISSING rd.timeout=3" \
+	"expect:Passphrase for" 'send:correct horse\n' "expect:root device UUID=$MISSING did not appear within 3 s" \
+	"expect:/dev/mapper/luks-$L2 holds ext4 with UUID=$FS; if that is the root filesystem, boot with root=UUID=$FS" \
+	"expect:boot failed: the root filesystem could not be mounted"
+
 mkdir -p "$WORK/etc/keys"
 cp "$WORK/l2/keyfile" "$WORK/etc/keys/root.key"
-printf '# test crypttab\nroot UUID=%s /etc/keys/root.key luks,discard\ndata UUID=00000000-0000-4000-8000-000000000000 none luks,nofail,timeout=2\n' "$L2" >"$WORK/crypttab"
+printf '# test crypttab\nroot UUID=%s /etc/keys/root.key luks,discard\ndata UUID=00000000-0000-4000-8000-000000000000 none luks,nofail,x-systemd.device-timeout=2s\n' "$L2" >"$WORK/crypttab"
 # The key file goes into the image at the path it has on this machine: build under that path.
 mkdir -p /etc/unlock-test-keys
 cp "$WORK/l2/keyfile" /etc/unlock-test-keys/root.key

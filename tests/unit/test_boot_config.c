@@ -11,6 +11,7 @@
 #include "boot.h"
 #include "log.h"
 #include "luks.h"
+#include "timespan.h"
 
 static struct boot_config cfg;
 
@@ -137,10 +138,62 @@ static void crypttab_fields_and_options(void **state)
 	assert_int_equal(cfg.volumes[1].keyfile_offset, 10);
 	assert_int_equal(cfg.volumes[1].keyfile_size, 64);
 	assert_true(cfg.volumes[1].read_only && cfg.volumes[1].nofail);
-	assert_int_equal(cfg.volumes[1].timeout_sec, 5);
+	assert_int_equal(cfg.volumes[1].prompt_timeout_sec, 5);
+	assert_int_equal(cfg.volumes[1].timeout_sec, -1);
+	assert_int_equal(cfg.volumes[0].prompt_timeout_sec, 0);
 	assert_true(cfg.volumes[2].swap);
 	assert_int_equal(cfg.volumes[3].tries, 3);
 	assert_int_equal(cfg.volumes[3].key_slot, -1);
+}
+
+/* systemd's meanings: timeout= waits for the passphrase, x-systemd.device-timeout= for the device,
+ * rd.luks.timeout= and rd.timeout= for devices in general; all take time spans with units. */
+static void timeouts_as_systemd(void **state)
+{
+	(void)state;
+	boot_config_init(&cfg);
+	crypttab_parse(&cfg, "a UUID=1 none timeout=1min30s,x-systemd.device-timeout=2min\n"
+			     "b UUID=2 none x-systemd.device-timeout=0,timeout=500ms\n"
+			     "c UUID=3 none timeout=5x,x-systemd.device-timeout=-1\n", "crypttab");
+	assert_int_equal(cfg.volumes[0].prompt_timeout_sec, 90);
+	assert_int_equal(cfg.volumes[0].timeout_sec, 120);
+	assert_int_equal(cfg.volumes[1].timeout_sec, 0);
+	assert_int_equal(cfg.volumes[1].prompt_timeout_sec, 1);
+	assert_int_equal(cfg.volumes[2].prompt_timeout_sec, 0);
+	assert_int_equal(cfg.volumes[2].timeout_sec, -1);
+	boot_config_init(&cfg);
+	cmdline_parse(&cfg, "rd.luks.timeout=2min");
+	assert_int_equal(cfg.timeout_sec, 120);
+	cmdline_parse(&cfg, "rd.timeout=45");
+	assert_int_equal(cfg.timeout_sec, 45);
+	cmdline_parse(&cfg, "rd.timeout=soon luks.timeout=99999999999999999999");
+	assert_int_equal(cfg.timeout_sec, 45);
+	cmdline_parse(&cfg, "rd.timeout=infinity");
+	assert_int_equal(cfg.timeout_sec, 0);
+}
+
+static void time_spans(void **state)
+{
+	static const struct {
+		const char *text;
+		int sec;
+	} good[] = { { "90", 90 }, { "30s", 30 }, { "2min", 120 }, { "1h", 3600 }, { "1min 30s", 90 }, { "500ms", 1 },
+		     { "0", 0 }, { "infinity", 0 }, { "1d", 86400 }, { "3 sec", 3 }, { "1500us", 1 } };
+	static const char *const bad[] = { "", " ", "s", "5x", "-1", "1.5s", "2 min x", "99999999999999999999",
+					   "400d", "min5", "5s,", "infinite" };
+	int sec;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		sec = -7;
+		assert_int_equal(parse_time_span_sec(good[i].text, &sec), 0);
+		assert_int_equal(sec, good[i].sec);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		sec = -7;
+		assert_int_equal(parse_time_span_sec(bad[i], &sec), -1);
+		assert_int_equal(sec, -7);
+	}
 }
 
 static void crypttab_malformed_lines_skipped(void **state)
@@ -176,6 +229,8 @@ int main(void)
 		cmocka_unit_test(cmdline_mkinitcpio),
 		cmocka_unit_test(crypttab_fields_and_options),
 		cmocka_unit_test(crypttab_malformed_lines_skipped),
+		cmocka_unit_test(timeouts_as_systemd),
+		cmocka_unit_test(time_spans),
 		cmocka_unit_test(crypttab_matches_uuid_forms),
 	};
 	log_set_max_level(LOG_LEVEL_QUIET);
