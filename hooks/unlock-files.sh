@@ -69,9 +69,14 @@ unlock_hostonly_modules() {
 	unlock_block_drivers "$devno"
 	findmnt -n -o FSTYPE --target / | head -n1
 	if [ -n "${1:-}" ]; then
-		awk '!/^[ \t]*(#|$)/ && NF >= 2 { print $2 }' "$1" | while read -r spec; do
-			devno=$(unlock_device_number "$(findfs "$spec" 2>/dev/null || echo "$spec")")
+		{
+			awk '!/^[ \t]*(#|$)/ && NF >= 2 { print $2 }' "$1"
+			unlock_key_devices "$1"
+		} | while read -r spec; do
+			dev=$(findfs "$spec" 2>/dev/null || echo "$spec")
+			devno=$(unlock_device_number "$dev")
 			[ -z "$devno" ] || unlock_block_drivers "$devno"
+			[ -z "$devno" ] || blkid -o value -s TYPE "$dev" 2>/dev/null || true
 		done
 	fi
 	consoles=$(cat /sys/class/tty/console/active 2>/dev/null || true)
@@ -150,13 +155,42 @@ unlock_openssl_modules() {
 	return 0
 }
 
+# The key field forms whose key is read at boot from another device, as systemd splits them:
+# PATH:DEVICE (DEVICE a tag or a path), or a block device itself.
+UNLOCK_AWK_KEY_ON_DEVICE='function key_device(k) {
+	if (match(k, /:(UUID|PARTUUID|LABEL|PARTLABEL)=[^:]+$/) || match(k, /:\/[^:]+$/)) return substr(k, RSTART + 1)
+	if (k ~ /^\/dev\// && k !~ /^\/dev\/(urandom|random|hw_random|hwrng|null)$/) return k
+	return ""
+}'
+
 # unlock_crypttab_files CRYPTTAB: the key files and detached headers its entries name; they go into
-# the image at the same path (devices such as /dev/urandom excepted).
+# the image at the same path (keys on other devices, and devices such as /dev/urandom, excepted).
 unlock_crypttab_files() {
-	awk '!/^[ \t]*(#|$)/ {
-		if (NF >= 3 && $3 != "none" && $3 != "-" && $3 !~ /^\/dev\//) print $3
+	awk "$UNLOCK_AWK_KEY_ON_DEVICE"'
+	!/^[ \t]*(#|$)/ {
+		if (NF >= 3 && $3 != "none" && $3 != "-" && $3 !~ /^\/dev\// && key_device($3) == "") print $3
 		if (NF >= 4) { n = split($4, opts, ","); for (i = 1; i <= n; i++) if (opts[i] ~ /^header=/) print substr(opts[i], 8) }
 	}' "$1" | sort -u
+}
+
+# unlock_key_devices CRYPTTAB: the devices its key fields read keys from at boot (one per line).
+unlock_key_devices() {
+	awk "$UNLOCK_AWK_KEY_ON_DEVICE"'
+	!/^[ \t]*(#|$)/ && NF >= 3 && key_device($3) != "" { print key_device($3) }' "$1" | sort -u
+}
+
+# Keys on another device are most often on a USB stick: its drivers, and the filesystems such
+# sticks carry, go into every image whose crypttab reads a key that way.
+# shellcheck disable=SC2034
+UNLOCK_KEY_DEVICE_MODULES="usb_storage uas sd_mod vfat ext4"
+
+# unlock_fat_nls KVER: the character set modules the kernel's FAT driver asks for when mounting
+# with its defaults (CONFIG_FAT_DEFAULT_CODEPAGE and _IOCHARSET, upstream's when unknown).
+unlock_fat_nls() {
+	config=/boot/config-$1
+	codepage=$(sed -n 's/^CONFIG_FAT_DEFAULT_CODEPAGE=\([0-9]*\)$/\1/p' "$config" 2>/dev/null)
+	charset=$(sed -n 's/^CONFIG_FAT_DEFAULT_IOCHARSET="\([a-z0-9-]*\)"$/\1/p' "$config" 2>/dev/null)
+	echo "nls_cp${codepage:-437} nls_${charset:-iso8859-1}"
 }
 
 # unlock_module_files KVER MODULE...: the .ko files of the modules and their dependencies;

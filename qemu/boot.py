@@ -87,15 +87,17 @@ def main():
                         log.flush()
                 searched_from = seen.index(want, searched_from) + len(want)
             # Let the guest finish (power off) so the log is complete; a guest left waiting at a
-            # failure message never does, so this wait is short.
+            # failure message never does: stop once it has been quiet for a few seconds.
             finish = min(deadline, time.monotonic() + 15)
-            while qemu.poll() is None and time.monotonic() < finish:
+            quiet_until = time.monotonic() + 3
+            while qemu.poll() is None and time.monotonic() < min(finish, quiet_until):
                 ready, _, _ = select.select([qemu.stdout], [], [], 0.5)
                 if ready:
                     chunk = os.read(qemu.stdout.fileno(), 65536)
                     if not chunk:
                         break
                     log.write(chunk)
+                    quiet_until = time.monotonic() + 3
     finally:
         if mon:
             mon.close()

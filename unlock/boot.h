@@ -13,7 +13,12 @@
 struct boot_volume {
 	char name[64];
 	char device[BOOT_PATH_MAX];   /* UUID=..., PARTUUID=..., LABEL=..., or a path */
-	char key_file[BOOT_PATH_MAX]; /* empty: ask for a passphrase */
+	char key_file[BOOT_PATH_MAX]; /* empty: ask; else a file in the image or on key_device, or a device */
+	char key_device[BOOT_PATH_MAX]; /* the filesystem key_file is on ("PATH:DEVICE"); empty: the image */
+	char key_fstype[32];          /* key_device's type (cryptkey=DEVICE:TYPE:PATH); empty or "auto": probed */
+	bool key_raw;                 /* key_file names a block device, read from keyfile-offset on */
+	int keyfile_timeout_sec;      /* keyfile-timeout=: wait for the key's device, then ask; -1: it is required */
+	bool headless;                /* headless=: never ask for a passphrase */
 	char header[BOOT_PATH_MAX];   /* detached header, or empty */
 	uint64_t keyfile_offset;
 	uint64_t keyfile_size;
@@ -49,7 +54,7 @@ struct boot_config {
 	bool debug_shell;             /* rd.break / rd.shell */
 	bool debug;                   /* rd.debug: every step, with the time since boot */
 	int timeout_sec;              /* rd.timeout / rd.luks.timeout */
-	char crypt_key[BOOT_PATH_MAX]; /* mkinitcpio cryptkey=rootfs:PATH */
+	char crypt_key[BOOT_PATH_MAX]; /* mkinitcpio cryptkey=, applied to every cryptdevice= volume */
 	struct boot_volume volumes[BOOT_VOLUMES_MAX];
 	int n_volumes;
 };
@@ -62,6 +67,14 @@ int cmdline_parse(struct boot_config *cfg, const char *text);
 int crypttab_parse(struct boot_config *cfg, const char *text, const char *source);
 /* Parses one crypttab/rd.luks.options option list into vol; unknown options are reported once. */
 void crypttab_parse_options(struct boot_volume *vol, const char *options, const char *where);
+/*
+ * Where a volume's key is, from a crypttab key field or rd.luks.key= value: PATH (in the image),
+ * PATH:DEVICE (PATH on the filesystem of DEVICE, a UUID=, PARTUUID=, LABEL=, PARTLABEL= or /dev
+ * path, as systemd reads it), or a block device under /dev read raw. False when malformed.
+ */
+bool boot_volume_set_key(struct boot_volume *vol, const char *spec);
+/* mkinitcpio's cryptkey=rootfs:PATH, DEVICE:FSTYPE:PATH or DEVICE:OFFSET:SIZE (bytes); false if malformed. */
+bool boot_volume_set_cryptkey(struct boot_volume *vol, const char *spec);
 /* Finds the volume with this device spec (UUID=x matches "x", "UUID=x", "luks-x"); NULL if none. */
 struct boot_volume *boot_volume_find(struct boot_config *cfg, const char *uuid);
 

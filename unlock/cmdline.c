@@ -19,6 +19,7 @@ void boot_volume_init(struct boot_volume *vol)
 	vol->key_slot = -1;
 	vol->tries = 3;
 	vol->timeout_sec = -1;
+	vol->keyfile_timeout_sec = -1;
 }
 
 static void cmdline_timeout(struct boot_config *cfg, const char *key, const char *value)
@@ -97,6 +98,12 @@ static bool split_uuid_value(char *text, char **uuid, char **value)
 	return true;
 }
 
+static void cmdline_volume_key(struct boot_volume *vol, const char *value)
+{
+	if (!boot_volume_set_key(vol, value))
+		log_warning("kernel command line: rd.luks.key=%s is not PATH or PATH:DEVICE; ignored", value);
+}
+
 static void cmdline_luks_option(struct boot_config *cfg, const char *key, char *value)
 {
 	struct boot_volume *vol;
@@ -114,14 +121,14 @@ static void cmdline_luks_option(struct boot_config *cfg, const char *key, char *
 		if ((vol = volume_for_uuid(cfg, uuid)))
 			copy_value(vol->name, sizeof(vol->name), rest, key);
 	} else if (strcmp(key, "luks.key") == 0) {
-		/* rd.luks.key=PATH for all volumes, or UUID=PATH for one (a ":DEVICE" suffix is not supported). */
-		if (strncasecmp(value, "UUID=", 5) == 0 || (strchr(value, '=') && value[0] != '/')) {
+		/* rd.luks.key=PATH[:DEVICE] for all volumes, or UUID=PATH[:DEVICE] for one. */
+		if (value[0] != '/' && strchr(value, '=')) {
 			if (split_uuid_value(value, &uuid, &rest) && (vol = volume_for_uuid(cfg, uuid)))
-				copy_value(vol->key_file, sizeof(vol->key_file), rest, key);
+				cmdline_volume_key(vol, rest);
 		} else {
 			for (int i = 0; i < cfg->n_volumes; i++)
 				if (!cfg->volumes[i].key_file[0])
-					copy_value(cfg->volumes[i].key_file, sizeof(cfg->volumes[i].key_file), value, key);
+					cmdline_volume_key(&cfg->volumes[i], value);
 		}
 	} else if (strcmp(key, "luks.options") == 0) {
 		if (value[0] != '/' && split_uuid_value(value, &uuid, &rest) && strchr(uuid, '-')) {
@@ -162,20 +169,24 @@ static void cmdline_cryptdevice(struct boot_config *cfg, char *value)
 		vol->flags |= LUKS_FLAG_ALLOW_DISCARDS;
 	cfg->uuids_only = true;
 	if (cfg->crypt_key[0])
-		copy_value(vol->key_file, sizeof(vol->key_file), cfg->crypt_key, "cryptkey");
+		boot_volume_set_cryptkey(vol, cfg->crypt_key);
 }
 
-/* cryptkey=rootfs:PATH: a key file inside the image (the other mkinitcpio forms read other devices). */
+/* cryptkey= for the cryptdevice= volumes, whichever comes first on the command line. */
 static void cmdline_cryptkey(struct boot_config *cfg, const char *value)
 {
-	if (strncmp(value, "rootfs:", 7) != 0) {
-		log_warning("kernel command line: only cryptkey=rootfs:PATH is supported; ignoring cryptkey=%s", value);
+	struct boot_volume probe;
+
+	boot_volume_init(&probe);
+	if (strlen(value) >= sizeof(cfg->crypt_key) || !boot_volume_set_cryptkey(&probe, value)) {
+		log_warning("kernel command line: cryptkey=%s is not rootfs:PATH, DEVICE:FSTYPE:PATH or DEVICE:OFFSET:SIZE; ignored",
+			    value);
 		return;
 	}
-	copy_value(cfg->crypt_key, sizeof(cfg->crypt_key), value + 7, "cryptkey");
+	copy_value(cfg->crypt_key, sizeof(cfg->crypt_key), value, "cryptkey");
 	for (int i = 0; i < cfg->n_volumes; i++)
 		if (!cfg->volumes[i].key_file[0])
-			copy_value(cfg->volumes[i].key_file, sizeof(cfg->volumes[i].key_file), cfg->crypt_key, "cryptkey");
+			boot_volume_set_cryptkey(&cfg->volumes[i], cfg->crypt_key);
 }
 
 static void cmdline_word(struct boot_config *cfg, char *word)

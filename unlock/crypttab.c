@@ -3,9 +3,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "boot.h"
 #include "log.h"
+#include "secret.h"
 #include "luks.h"
 #include "timespan.h"
 #include "util.h"
@@ -13,9 +15,104 @@
 #define CRYPTTAB_LINE_MAX 1024
 
 /* Options that only matter to other tools, or that need nothing from us at boot. */
-static const char *const accepted_options[] = { "luks", "initramfs", "x-initrd.attach", "_netdev", "keyfile-timeout",
-						"headless",
-						"verify", "password-echo" };
+static const char *const accepted_options[] = { "luks", "initramfs", "x-initrd.attach", "_netdev", "verify", "password-echo" };
+
+/* Devices a key file may name that are read as files: random number sources (swap, tmp). */
+static bool key_is_character_device(const char *path)
+{
+	static const char *const devices[] = { "/dev/urandom", "/dev/random", "/dev/hw_random", "/dev/hwrng", "/dev/null" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(devices); i++)
+		if (strcmp(path, devices[i]) == 0)
+			return true;
+	return false;
+}
+
+static bool is_device_spec(const char *spec)
+{
+	static const char *const tags[] = { "UUID=", "PARTUUID=", "LABEL=", "PARTLABEL=" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(tags); i++)
+		if (strncmp(spec, tags[i], strlen(tags[i])) == 0 && spec[strlen(tags[i])])
+			return true;
+	return spec[0] == '/' && spec[1];
+}
+
+static bool copy_field(char *dst, size_t size, const char *src, size_t len)
+{
+	if (len == 0 || len >= size)
+		return false;
+	memcpy(dst, src, len);
+	dst[len] = '\0';
+	return true;
+}
+
+static void key_location_clear(struct boot_volume *vol)
+{
+	vol->key_file[0] = vol->key_device[0] = vol->key_fstype[0] = '\0';
+	vol->key_raw = false;
+}
+
+bool boot_volume_set_key(struct boot_volume *vol, const char *spec)
+{
+	/* systemd splits at the last ':' when what follows names a device; else the colon is the path's. */
+	const char *colon = strrchr(spec, ':');
+	bool on_device = colon && is_device_spec(colon + 1);
+	size_t path_len = on_device ? (size_t)(colon - spec) : strlen(spec);
+
+	key_location_clear(vol);
+	if (spec[0] != '/' || !copy_field(vol->key_file, sizeof(vol->key_file), spec, path_len))
+		return false;
+	if (on_device)
+		return copy_field(vol->key_device, sizeof(vol->key_device), colon + 1, strlen(colon + 1));
+	vol->key_raw = strncmp(spec, "/dev/", 5) == 0 && !key_is_character_device(spec);
+	return true;
+}
+
+bool boot_volume_set_cryptkey(struct boot_volume *vol, const char *spec)
+{
+	const char *last = strrchr(spec, ':'), *middle;
+	uint64_t offset, size;
+
+	key_location_clear(vol);
+	if (strncmp(spec, "rootfs:", 7) == 0)
+		return spec[7] == '/' && copy_field(vol->key_file, sizeof(vol->key_file), spec + 7, strlen(spec + 7));
+	if (!last || last == spec)
+		return false;
+	for (middle = last - 1; middle > spec && *middle != ':'; middle--)
+		;
+	if (middle == spec || !copy_field(vol->key_file, sizeof(vol->key_file), spec, (size_t)(middle - spec)))
+		return false;
+	if (parse_u64(last + 1, &size) == 0 && size > 0 && size <= SECRET_MAX) {
+		char number[24];
+		/* DEVICE:OFFSET:SIZE, the key's bytes on the raw device */
+		if (!copy_field(number, sizeof(number), middle + 1, (size_t)(last - middle - 1)) || parse_u64(number, &offset) < 0)
+			return false;
+		vol->key_raw = true;
+		vol->keyfile_offset = offset;
+		vol->keyfile_size = size;
+		return true;
+	}
+	/* DEVICE:FSTYPE:PATH */
+	if (last[1] != '/' || !copy_field(vol->key_fstype, sizeof(vol->key_fstype), middle + 1, (size_t)(last - middle - 1)))
+		return false;
+	memcpy(vol->key_device, vol->key_file, sizeof(vol->key_device));
+	return copy_field(vol->key_file, sizeof(vol->key_file), last + 1, strlen(last + 1));
+}
+
+/* systemd's parse_boolean */
+static int parse_boolean(const char *value)
+{
+	static const char *const yes[] = { "1", "yes", "y", "true", "t", "on" }, *const no[] = { "0", "no", "n", "false", "f", "off" };
+
+	for (size_t i = 0; value && i < ARRAY_SIZE(yes); i++) {
+		if (strcasecmp(value, yes[i]) == 0)
+			return 1;
+		if (strcasecmp(value, no[i]) == 0)
+			return 0;
+	}
+	return -EINVAL;
+}
 
 static bool option_number(const char *value, uint64_t max, uint64_t *out)
 {
@@ -60,6 +157,10 @@ static bool crypttab_value_option(struct boot_volume *vol, const char *name, con
 		return vol->tries = (int)n, true;
 	if (strcmp(name, "timeout") == 0 && value && parse_time_span_sec(value, &vol->prompt_timeout_sec) == 0)
 		return true;
+	if (strcmp(name, "headless") == 0 && (!value || parse_boolean(value) >= 0))
+		return vol->headless = !value || parse_boolean(value) == 1, true;
+	if (strcmp(name, "keyfile-timeout") == 0 && value && parse_time_span_sec(value, &vol->keyfile_timeout_sec) == 0)
+		return true;
 	if (strcmp(name, "x-systemd.device-timeout") == 0 && value && parse_time_span_sec(value, &vol->timeout_sec) == 0)
 		return true;
 	if (strcmp(name, "cipher") == 0 && value && strlen(value) < sizeof(vol->cipher)) {
@@ -97,6 +198,7 @@ static bool crypttab_bool_option(struct boot_volume *vol, const char *name)
 		return vol->tmp = true;
 	return false;
 }
+
 
 void crypttab_parse_options(struct boot_volume *vol, const char *options, const char *where)
 {
@@ -137,8 +239,9 @@ static int crypttab_parse_line(struct boot_config *cfg, char *line, const char *
 	boot_volume_init(&vol);
 	snprintf(vol.name, sizeof(vol.name), "%s", fields[0]);
 	snprintf(vol.device, sizeof(vol.device), "%s", fields[1]);
-	if (n >= 3 && strcmp(fields[2], "none") != 0 && strcmp(fields[2], "-") != 0)
-		snprintf(vol.key_file, sizeof(vol.key_file), "%s", fields[2]);
+	if (n >= 3 && strcmp(fields[2], "none") != 0 && strcmp(fields[2], "-") != 0 && !boot_volume_set_key(&vol, fields[2]))
+		return log_error_ret(-EINVAL, "%s: %s: the key file \"%s\" is neither an absolute path nor PATH:DEVICE, skipped",
+				     where, fields[0], fields[2]);
 	if (n == 4)
 		crypttab_parse_options(&vol, fields[3], where);
 	if (cfg->n_volumes >= BOOT_VOLUMES_MAX)

@@ -2,11 +2,13 @@
 #include "devices.h"
 
 #include <blkid/blkid.h>
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/mman.h>
@@ -72,6 +74,40 @@ static int device_find_tag(const char *tag, const char *want, char *path, size_t
 	return r;
 }
 
+/* udev writes a character a link name cannot hold as \xNN. */
+static void udev_unescape(const char *in, char *out, size_t size)
+{
+	size_t n = 0;
+
+	while (*in && n + 1 < size) {
+		if (in[0] == '\\' && in[1] == 'x' && isxdigit((unsigned char)in[2]) && isxdigit((unsigned char)in[3])) {
+			char hex[3] = { in[2], in[3], '\0' };
+			out[n++] = (char)strtol(hex, NULL, 16);
+			in += 4;
+		} else {
+			out[n++] = *in++;
+		}
+	}
+	out[n] = '\0';
+}
+
+/* Without udev there are no /dev/disk/by-* links: their names are the tags they stand for. */
+static int device_find_udev_link(const char *spec, char *path, size_t size)
+{
+	static const char *const dirs[ARRAY_SIZE(tags)] = { "/dev/disk/by-uuid/", "/dev/disk/by-partuuid/",
+							     "/dev/disk/by-label/", "/dev/disk/by-partlabel/" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(tags); i++) {
+		size_t n = strlen(dirs[i]);
+		char value[256];
+		if (strncmp(spec, dirs[i], n) != 0 || !spec[n])
+			continue;
+		udev_unescape(spec + n, value, sizeof(value));
+		return device_find_tag(tags[i].probe_name, value, path, size);
+	}
+	return -ENOENT;
+}
+
 int device_find(const char *spec, char *path, size_t size)
 {
 	struct stat st;
@@ -85,7 +121,7 @@ int device_find(const char *spec, char *path, size_t size)
 		snprintf(path, size, "%s", spec);
 		return 0;
 	}
-	return -ENOENT;
+	return device_find_udev_link(spec, path, size);
 }
 
 int device_fstype(const char *path, char *type, size_t size)

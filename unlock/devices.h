@@ -4,7 +4,8 @@
 
 #include <stddef.h>
 
-/* Finds the device node for UUID=, PARTUUID=, LABEL=, PARTLABEL= or a path; -ENOENT if absent now. */
+/* Finds the device node for UUID=, PARTUUID=, LABEL=, PARTLABEL=, a /dev path or a
+ * /dev/disk/by-{uuid,partuuid,label,partlabel}/ link name (no udev makes them); -ENOENT if absent now. */
 int device_find(const char *spec, char *path, size_t size);
 /*
  * Waits for the device up to timeout_sec (0: forever), woken by kernel uevents (the hotplug loader

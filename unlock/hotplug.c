@@ -6,6 +6,7 @@
 #include <linux/netlink.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,7 @@ struct hotplug {
 	pthread_mutex_t lock;
 	pthread_cond_t settled_cond;
 	bool settled;
+	atomic_bool stopping;
 	int uevent_fd;
 	int stop_fd;
 	struct modules *modules; /* the thread's own: a libkmod context is not shared across threads */
@@ -95,14 +97,15 @@ static int modalias_read(const char *path, char *buf, size_t size)
 }
 
 /* Drivers for the devices present now; devices they reveal (virtio-pci, then its disks) come as
- * uevents, handled between loads so a disk's driver does not wait for the whole pass. */
+ * uevents, handled between loads so a disk's driver does not wait for the whole pass. A stop ends
+ * the pass between two loads: what is left, the real system's udev loads. */
 static void coldplug_pass(struct hotplug *h)
 {
 	glob_t g;
 
 	if (glob("/sys/bus/*/devices/*/modalias", 0, NULL, &g) != 0)
 		return;
-	for (size_t i = 0; i < g.gl_pathc; i++) {
+	for (size_t i = 0; i < g.gl_pathc && !atomic_load(&h->stopping); i++) {
 		char alias[512];
 		if (modalias_read(g.gl_pathv[i], alias, sizeof(alias)) == 0 && alias[0])
 			modules_load(h->modules, alias);
@@ -117,6 +120,8 @@ static void *hotplug_run(void *arg)
 	struct pollfd fds[2] = { { .fd = h->uevent_fd, .events = POLLIN }, { .fd = h->stop_fd, .events = POLLIN } };
 
 	coldplug_pass(h);
+	if (atomic_load(&h->stopping))
+		return NULL;
 	uevent_drain(h->uevent_fd, modalias_load, h->modules);
 	log_debug("drivers for the devices present at boot are loaded");
 	pthread_mutex_lock(&h->lock);
@@ -152,6 +157,7 @@ int hotplug_start(struct hotplug **out)
 	*out = NULL;
 	if (!h)
 		return -ENOMEM;
+	atomic_init(&h->stopping, false);
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_cond_init(&h->settled_cond, NULL);
 	/* The socket opens before the pass, so a device announced in between is not missed. */
@@ -193,6 +199,7 @@ void hotplug_stop(struct hotplug *h)
 
 	if (!h)
 		return;
+	atomic_store(&h->stopping, true);
 	/* Should the wake-up fail, the thread keeps its memory; exec ends it anyway. */
 	if (write(h->stop_fd, &one, sizeof(one)) != sizeof(one))
 		return;

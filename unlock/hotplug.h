@@ -20,7 +20,8 @@ int hotplug_start(struct hotplug **out);
 /* Waits up to timeout_sec for the first pass: the devices present at boot (consoles, keyboards)
  * have drivers. False when it is still busy (a driver that hangs in its probe). */
 bool hotplug_settle(struct hotplug *h, int timeout_sec);
-/* Stops the background loader and frees it; NULL is fine. */
+/* Stops the background loader once its current load returns, even in the middle of the first pass
+ * (the real system's udev loads the rest), and frees it; NULL is fine. */
 void hotplug_stop(struct hotplug *h);
 
 #endif

@@ -22,6 +22,7 @@
 #include "devices.h"
 #include "dm.h"
 #include "hotplug.h"
+#include "keydev.h"
 #include "keyfile.h"
 #include "keymap.h"
 #include "log.h"
@@ -160,6 +161,8 @@ static int passphrase_ask(const struct boot_volume *vol, const char *prompt, str
 {
 	int r;
 
+	if (vol->headless)
+		return log_error_ret(-EACCES, "%s: no key opened it, and headless= forbids asking for a passphrase", vol->name);
 	consoles_refresh();
 	r = consoles_read_secret(&consoles, prompt, PASSPHRASE_MAX, vol->prompt_timeout_sec, pass);
 	if (r == -ETIMEDOUT) {
@@ -169,39 +172,81 @@ static int passphrase_ask(const struct boot_volume *vol, const char *prompt, str
 	return r;
 }
 
-static int volume_secret(const struct boot_volume *vol, const char *dev, struct secret **pass)
+/* rd.timeout= (or its default), for volumes that do not set their own. */
+static int boot_timeout_sec;
+
+static bool key_in_image(const struct boot_volume *vol)
+{
+	return !vol->key_device[0] && !vol->key_raw;
+}
+
+/* The key file, size bytes of it (KEYFILE_SIZE_ALL: all); one on another device is waited for. */
+static int volume_key_read(const struct boot_volume *vol, uint64_t size, struct modules *m, struct secret **out)
+{
+	int timeout = vol->keyfile_timeout_sec >= 0 ? vol->keyfile_timeout_sec
+			: vol->timeout_sec >= 0	    ? vol->timeout_sec
+						    : boot_timeout_sec;
+
+	if (key_in_image(vol))
+		return keyfile_read(vol->key_file, vol->keyfile_offset, size, out);
+	return keydev_read(vol, timeout, m, out);
+}
+
+/*
+ * systemd-cryptsetup asks for the passphrase when the key file is missing or opens nothing (unless
+ * headless=). A key on another device is required unless keyfile-timeout= is given: then its
+ * absence means asking too.
+ */
+static bool key_falls_back_to_passphrase(const struct boot_volume *vol, int r)
+{
+	if (r == -ENOMEM || vol->headless ||
+	    (r != -LUKS_ERR_WRONG_SECRET && !key_in_image(vol) && vol->keyfile_timeout_sec < 0))
+		return false;
+	if (!key_in_image(vol) && r != -LUKS_ERR_WRONG_SECRET)
+		log_warning("%s: no key from %s; asking for the passphrase instead (keyfile-timeout=)", vol->name,
+			    vol->key_raw ? vol->key_file : vol->key_device);
+	else
+		log_warning("%s: asking for the passphrase instead of the key file", vol->name);
+	return true;
+}
+
+static int volume_passphrase(const struct boot_volume *vol, const char *dev, struct secret **pass)
 {
 	char prompt[512];
 
-	if (vol->key_file[0])
-		return keyfile_read(vol->key_file, vol->keyfile_offset, vol->keyfile_size, pass);
 	snprintf(prompt, sizeof(prompt), "Passphrase for %s (%s): ", vol->name, vol->device[0] == '/' ? dev : vol->device);
 	return passphrase_ask(vol, prompt, pass);
 }
 
-/* Asks up to `tries` times (a key file once); returns the verified volume key. */
-static int boot_volume_unlock(const struct boot_volume *vol, const struct volume *v, const char *dev,
+/* A key file is tried once; then (or without one) the passphrase up to `tries` times. Returns the verified volume key. */
+static int boot_volume_unlock(const struct boot_volume *vol, const struct volume *v, const char *dev, struct modules *m,
 			      struct secret **key, int *digest)
 {
-	int attempts = vol->key_file[0] ? 1 : vol->tries, slot, r = -LUKS_ERR_WRONG_SECRET;
+	int slot, r = -LUKS_ERR_WRONG_SECRET;
 
-	for (int i = 0; attempts == 0 || i < attempts; i++) {
+	if (vol->key_file[0]) {
 		_cleanup_secret_ struct secret *pass = NULL;
-		r = volume_secret(vol, dev, &pass);
+		r = volume_key_read(vol, vol->keyfile_size, m, &pass);
+		if (r == 0) {
+			r = volume_unlock(v, vol->key_slot, pass, key, digest, &slot);
+			if (r != -LUKS_ERR_WRONG_SECRET)
+				return r;
+			log_error("%s: the key file %s opens no keyslot", vol->name, vol->key_file);
+		}
+		if (!key_falls_back_to_passphrase(vol, r))
+			return r;
+	}
+	for (int i = 0; vol->tries == 0 || i < vol->tries; i++) {
+		_cleanup_secret_ struct secret *pass = NULL;
+		char msg[160];
+		r = volume_passphrase(vol, dev, &pass);
 		if (r < 0)
 			return r;
 		r = volume_unlock(v, vol->key_slot, pass, key, digest, &slot);
-		if (r == 0)
-			return 0;
 		if (r != -LUKS_ERR_WRONG_SECRET)
 			return r;
-		if (vol->key_file[0])
-			log_error("%s: the key file %s opens no keyslot", vol->name, vol->key_file);
-		else {
-			char msg[160];
-			snprintf(msg, sizeof(msg), "Wrong passphrase for %s (attempt %d of %d).\n", vol->name, i + 1, attempts);
-			consoles_write(&consoles, msg);
-		}
+		snprintf(msg, sizeof(msg), "Wrong passphrase for %s (attempt %d of %d).\n", vol->name, i + 1, vol->tries);
+		consoles_write(&consoles, msg);
 	}
 	return r;
 }
@@ -272,7 +317,7 @@ static int boot_volume_open(const struct boot_volume *vol, const char *dev, stru
 	if (r == 0) {
 		modules_load_for_keyslots(m, &v.hdr);
 		data_modules = modules_start_for_data(&v.hdr);
-		r = boot_volume_unlock(vol, &v, dev, &key, &digest);
+		r = boot_volume_unlock(vol, &v, dev, m, &key, &digest);
 	}
 	if (r == 0) {
 		log_debug("%s: volume key verified", vol->name);
@@ -339,13 +384,13 @@ static int swap_volume_open(const struct boot_volume *vol, const char *dev, stru
 
 /* systemd's choice: hash= ("plain" for none); without it, ripemd160 for a passphrase and none for a
  * key file, which is what cryptsetup does. */
-static const char *plain_hash(const struct boot_volume *vol)
+static const char *plain_hash(const struct boot_volume *vol, bool typed)
 {
 	if (strcmp(vol->hash, "plain") == 0)
 		return NULL;
 	if (vol->hash[0])
 		return vol->hash;
-	return vol->key_file[0] ? NULL : PLAIN_DEFAULT_HASH;
+	return typed ? PLAIN_DEFAULT_HASH : NULL;
 }
 
 /* crypttab "plain": no header can tell a wrong passphrase; the mapping then reads as noise, as
@@ -355,16 +400,19 @@ static int plain_volume_open(const struct boot_volume *vol, const char *dev, str
 	size_t key_len = (vol->key_bits ? vol->key_bits : PLAIN_DEFAULT_KEY_BITS) / 8;
 	_cleanup_secret_ struct secret *pass = NULL, *key = NULL;
 	char prompt[512];
-	int r;
+	bool typed = !vol->key_file[0];
+	int r = -ENOENT;
 
-	if (vol->key_file[0]) {
-		r = keyfile_read(vol->key_file, vol->keyfile_offset, key_len, &pass);
-	} else {
+	if (!typed) {
+		r = volume_key_read(vol, key_len, m, &pass);
+		typed = r < 0 && key_falls_back_to_passphrase(vol, r);
+	}
+	if (typed) {
 		snprintf(prompt, sizeof(prompt), "Passphrase for %s (%s, plain dm-crypt): ", vol->name, vol->device);
 		r = passphrase_ask(vol, prompt, &pass);
 	}
 	if (r == 0)
-		r = plain_key_derive(plain_hash(vol), pass, key_len, &key);
+		r = plain_key_derive(plain_hash(vol, typed), pass, key_len, &key);
 	if (r == 0)
 		r = plain_activate(vol, dev, key, m);
 	return r;
@@ -388,10 +436,31 @@ static int volume_device_timeout(const struct boot_config *cfg, const struct boo
 	return vol->timeout_sec >= 0 ? vol->timeout_sec : cfg->timeout_sec;
 }
 
+/* systemd: a volume without a key file takes NAME.key from /run/cryptsetup-keys.d/ or
+ * /etc/cryptsetup-keys.d/ when the image has one there. */
+static const struct boot_volume *volume_with_default_key(const struct boot_volume *vol, struct boot_volume *copy)
+{
+	static const char *const dirs[] = { "/run/cryptsetup-keys.d", "/etc/cryptsetup-keys.d" };
+
+	if (vol->key_file[0] || vol->swap)
+		return vol;
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+		char path[BOOT_PATH_MAX];
+		if (snprintf(path, sizeof(path), "%s/%s.key", dirs[i], vol->name) >= (int)sizeof(path) || access(path, R_OK) < 0)
+			continue;
+		*copy = *vol;
+		snprintf(copy->key_file, sizeof(copy->key_file), "%s", path);
+		log_debug("%s: using the key file %s", vol->name, path);
+		return copy;
+	}
+	return vol;
+}
+
 static int volumes_open(const struct boot_config *cfg, struct modules *m)
 {
 	for (int i = 0; i < cfg->n_volumes; i++) {
-		const struct boot_volume *vol = &cfg->volumes[i];
+		struct boot_volume with_key;
+		const struct boot_volume *vol = volume_with_default_key(&cfg->volumes[i], &with_key);
 		char dev[BOOT_PATH_MAX];
 		int r;
 		if (vol->noauto)
@@ -445,7 +514,7 @@ static void root_missing_explain(const struct boot_config *cfg)
 
 static int root_mount(const struct boot_config *cfg, struct modules *m)
 {
-	char dev[BOOT_PATH_MAX], type[64], alias[80];
+	char dev[BOOT_PATH_MAX], type[64];
 	unsigned long flags = cfg->root_read_write ? 0 : MS_RDONLY;
 	int r;
 
@@ -462,8 +531,7 @@ static int root_mount(const struct boot_config *cfg, struct modules *m)
 	else if (device_fstype(dev, type, sizeof(type)) < 0)
 		return log_error_ret(-ENOENT, "%s: no filesystem found on the root device", dev);
 	fs_drivers_wait();
-	snprintf(alias, sizeof(alias), "fs-%s", type);
-	modules_load(m, alias);
+	modules_load_for_fs(m, type);
 	mkdir(SYSROOT, 0755);
 	if (mount(dev, SYSROOT, type, flags, cfg->rootflags[0] ? cfg->rootflags : NULL) < 0)
 		return log_error_ret(-errno, "cannot mount root %s (%s) on %s: %s", dev, type, SYSROOT, strerror(errno));
@@ -555,6 +623,7 @@ int init_main(int argc, char **argv)
 	consoles_open(&consoles);
 	if (boot_config_load(&cfg) < 0)
 		emergency("the boot configuration could not be read");
+	boot_timeout_sec = cfg.timeout_sec;
 	if (cfg.debug) {
 		log_set_max_level(LOG_LEVEL_DEBUG);
 		log_set_uptime(true);

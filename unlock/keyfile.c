@@ -28,7 +28,7 @@ static int keyfile_skip(int fd, uint64_t offset, const char *path)
 	return 0;
 }
 
-static int keyfile_read_fd(int fd, const char *path, uint64_t size, struct secret *key)
+static int keyfile_read_all(int fd, const char *path, uint64_t size, struct secret *key)
 {
 	size_t want = size == KEYFILE_SIZE_ALL ? key->capacity : (size_t)size;
 
@@ -69,31 +69,37 @@ static size_t keyfile_capacity(int fd, uint64_t offset, uint64_t size)
 	return SECRET_MAX;
 }
 
-int keyfile_read(const char *path, uint64_t offset, uint64_t size, struct secret **out)
+int keyfile_read_fd(int fd, const char *name, uint64_t offset, uint64_t size, struct secret **out)
 {
-	_cleanup_close_ int fd = -1;
 	struct secret *key;
 	int r;
 
 	if (size > SECRET_MAX)
 		return log_error_ret(-EINVAL, "keyfile-size %llu exceeds the maximum of %u bytes",
 				     (unsigned long long)size, SECRET_MAX);
-	if (strcmp(path, "-") == 0)
-		fd = dup(STDIN_FILENO);
-	else
-		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return log_error_ret(-errno, "cannot open key file %s: %s", path, strerror(errno));
 	key = secret_new(keyfile_capacity(fd, offset, size));
 	if (!key)
 		return -ENOMEM;
-	r = keyfile_skip(fd, offset, path);
+	r = keyfile_skip(fd, offset, name);
 	if (r == 0)
-		r = keyfile_read_fd(fd, path, size, key);
+		r = keyfile_read_all(fd, name, size, key);
 	if (r < 0) {
 		secret_free(key);
 		return r;
 	}
 	*out = key;
 	return 0;
+}
+
+int keyfile_read(const char *path, uint64_t offset, uint64_t size, struct secret **out)
+{
+	_cleanup_close_ int fd = -1;
+
+	if (strcmp(path, "-") == 0)
+		fd = dup(STDIN_FILENO);
+	else
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return log_error_ret(-errno, "cannot open key file %s: %s", path, strerror(errno));
+	return keyfile_read_fd(fd, path, offset, size, out);
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "modules.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <libkmod.h>
 #include <pthread.h>
@@ -8,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "cipher.h"
@@ -84,6 +86,39 @@ int modules_load(struct modules *m, const char *name_or_alias)
 	}
 	kmod_module_unref_list(list);
 	return loaded ? 0 : -ENOENT;
+}
+
+/* The NLS tables in the image (unlock-mkinitrd puts in the ones the kernel's FAT defaults name). */
+static void modules_load_nls(struct modules *m)
+{
+	struct utsname u;
+	char dir[300];
+	DIR *d;
+	struct dirent *e;
+
+	if (uname(&u) < 0)
+		return;
+	snprintf(dir, sizeof(dir), "/lib/modules/%s/kernel/fs/nls", u.release);
+	if (!(d = opendir(dir)))
+		return;
+	while ((e = readdir(d))) {
+		char name[MODULES_ALIAS_MAX];
+		if (strncmp(e->d_name, "nls_", 4) != 0)
+			continue;
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(e->d_name, "."), e->d_name);
+		modules_load(m, name);
+	}
+	closedir(d);
+}
+
+void modules_load_for_fs(struct modules *m, const char *fstype)
+{
+	char alias[MODULES_ALIAS_MAX];
+
+	snprintf(alias, sizeof(alias), "fs-%s", fstype);
+	modules_load(m, alias);
+	if (strcmp(fstype, "vfat") == 0 || strcmp(fstype, "msdos") == 0 || strcmp(fstype, "exfat") == 0)
+		modules_load_nls(m);
 }
 
 #define CIPHER_ALIASES_MAX 6

@@ -19,6 +19,9 @@ int modules_open_nowait(struct modules **out);
 void modules_close(struct modules *m);
 /* Loads a module by name or alias with its dependencies; quiet when absent or built in. */
 int modules_load(struct modules *m, const char *name_or_alias);
+/* Loads a filesystem's driver and, for FAT, the character sets the kernel asks modprobe for when
+ * mounting it (the image has no modprobe). */
+void modules_load_for_fs(struct modules *m, const char *fstype);
 /* Loads what dm-crypt needs for a cipher spec; the image has no modprobe for the kernel to call. */
 void modules_load_for_cipher(struct modules *m, const char *cipher_spec);
 

@@ -25,6 +25,13 @@ make_seeds() {
 	rm -rf "$tmp"
 }
 [ -e "$seeds/boot_config/crypttab" ] || make_seeds
+# Keys on other devices, in each syntax that names one.
+[ -e "$seeds/boot_config/keydev" ] ||
+	printf '\000a UUID=1 /k:LABEL=KEYS luks,keyfile-timeout=5s,headless=no\nb UUID=2 /dev/disk/by-partuuid/7 luks,keyfile-offset=4096,keyfile-size=64\n' \
+		>"$seeds/boot_config/keydev"
+[ -e "$seeds/boot_config/cryptkey" ] ||
+	printf '\001cryptdevice=/dev/sda2:root cryptkey=LABEL=usb:vfat:/k rd.luks.key=/k:UUID=1 cryptkey=/dev/sdb:1:2' \
+		>"$seeds/boot_config/cryptkey"
 # A keymap as console-setup and loadkeys make it for a German keyboard.
 [ -e "$seeds/keymap/de" ] || { ckbcomp -model pc105 de 2>/dev/null | loadkeys -q -u -b - >"$seeds/keymap/de" 2>/dev/null || rm -f "$seeds/keymap/de"; }
 

@@ -220,6 +220,77 @@ boot keyfile-crypttab "$WORK/keyfile.img" "$WORK/l2/disk.img" "root=/dev/mapper/
 marker keyfile-crypttab "dm=root:CRYPT-LUKS2-${L2//-/}-root" "crypttab name used, no prompt"
 marker keyfile-crypttab "continuing because it is marked nofail" "a missing nofail volume does not block boot"
 
+# A key file on a USB stick (FAT, as such sticks come), named PATH:DEVICE in crypttab as systemd
+# reads it: found by label, mounted read-only for the moment it takes, no prompt. Without the stick,
+# keyfile-timeout= makes the boot ask for the passphrase instead.
+mkfs.fat -C -n KEYSTICK "$WORK/keystick.img" 4096 >/dev/null
+mmd -i "$WORK/keystick.img" ::/keys
+mcopy -i "$WORK/keystick.img" "$WORK/l2/keyfile" ::/keys/root.key
+# USB enumeration under emulation takes seconds: the stick's image waits long enough for it.
+printf 'root UUID=%s /keys/root.key:LABEL=KEYSTICK luks,keyfile-timeout=60s\n' "$L2" >"$WORK/crypttab-stick"
+"$MKINITRD" -o "$WORK/stick.img" --kver "$KVER" --generic --crypttab "$WORK/crypttab-stick"
+sed 's/keyfile-timeout=60s/keyfile-timeout=3s/' "$WORK/crypttab-stick" >"$WORK/crypttab-nostick"
+"$MKINITRD" -o "$WORK/nostick.img" --kver "$KVER" --generic --crypttab "$WORK/crypttab-nostick"
+if zstd -dc "$WORK/stick.img" | cpio -t 2>/dev/null | grep -q 'keys/root.key'; then
+	not_ok "mkinitrd: a key file on a device stays out of the image"
+else
+	ok "mkinitrd: a key file on a device stays out of the image"
+fi
+# shellcheck disable=SC2054 # QEMU's own comma-separated options
+usb_stick=(-device qemu-xhci -drive "if=none,id=stick,format=raw,file=$WORK/keystick.img" -device usb-storage,drive=stick)
+boot key-on-usb-stick "$WORK/stick.img" "$WORK/l2/disk.img" "root=/dev/mapper/root rd.debug" \
+	"expect:UNLOCK-MARKER end" -- "${usb_stick[@]}"
+marker key-on-usb-stick "unlock: debug: root: key read from /keys/root.key on /dev/sd" "the key is read from the stick"
+marker key-on-usb-stick "dm=root:CRYPT-LUKS2-" "no prompt"
+boot key-stick-missing "$WORK/nostick.img" "$WORK/l2/disk.img" "root=/dev/mapper/root" \
+	"expect:root: the key device LABEL=KEYSTICK did not appear within 3 s" \
+	"expect:root: no key from LABEL=KEYSTICK; asking for the passphrase instead (keyfile-timeout=)" \
+	"expect:Passphrase for root" 'send:correct horse\n' "expect:UNLOCK-MARKER end"
+
+# mkinitcpio's cryptkey=DEVICE:OFFSET:SIZE: the key is 64 bytes at offset 4096 of a raw device.
+cp --sparse=always "$WORK/l2/disk.img" "$WORK/rawkey-disk.img"
+head -c 64 /dev/urandom >"$WORK/raw.key"
+cryptsetup luksAddKey -q --pbkdf pbkdf2 --pbkdf-force-iterations 1000 --key-file "$WORK/l2/passphrase" \
+	"$WORK/rawkey-disk.img" "$WORK/raw.key"
+head -c 1M /dev/urandom >"$WORK/rawkey-dev.img"
+dd if="$WORK/raw.key" of="$WORK/rawkey-dev.img" bs=4096 seek=1 conv=notrunc status=none
+boot cryptkey-raw "$WORK/plain.img" "$WORK/rawkey-disk.img" "cryptdevice=UUID=$L2:cryptroot cryptkey=/dev/vdb:4096:64 root=/dev/mapper/cryptroot" \
+	"expect:UNLOCK-MARKER end" -- -drive "file=$WORK/rawkey-dev.img,if=virtio,format=raw"
+marker cryptkey-raw "dm=cryptroot:CRYPT-LUKS2-" "the key is read raw from the device, no prompt"
+# mkinitcpio's cryptkey=DEVICE:FSTYPE:PATH, with udev's /dev/disk/by-* names that no udev made.
+boot cryptkey-by-label "$WORK/plain.img" "$WORK/l2/disk.img" \
+	"cryptdevice=/dev/disk/by-uuid/$L2:cryptroot cryptkey=/dev/disk/by-label/KEYSTICK:auto:/keys/root.key root=/dev/mapper/cryptroot" \
+	"expect:UNLOCK-MARKER end" -- "${usb_stick[@]}"
+marker cryptkey-by-label "dm=cryptroot:CRYPT-LUKS2-" "the key file is read from the stick, no prompt"
+
+# A key file that opens nothing: the passphrase is asked for instead, as systemd-cryptsetup does.
+head -c 64 /dev/urandom >"$WORK/wrong.key"
+"$MKINITRD" -o "$WORK/wrongkey.img" --kver "$KVER" --generic --key-file "$WORK/wrong.key"
+boot wrong-key-file "$WORK/wrongkey.img" "$WORK/l2/disk.img" "rd.luks.uuid=$L2 rd.luks.key=$WORK/wrong.key root=UUID=$FS" \
+	"expect:luks-$L2: the key file $WORK/wrong.key opens no keyslot" \
+	"expect:luks-$L2: asking for the passphrase instead of the key file" \
+	"expect:Passphrase for luks-$L2" 'send:correct horse\n' "expect:UNLOCK-MARKER end"
+
+# systemd's default key file: NAME.key in the image's /etc/cryptsetup-keys.d/ for a volume without one.
+keysd_made=0
+[ -d /etc/cryptsetup-keys.d ] || { mkdir -m 0700 /etc/cryptsetup-keys.d && keysd_made=1; }
+cp "$WORK/l2/keyfile" "/etc/cryptsetup-keys.d/luks-$L2.key"
+"$MKINITRD" -o "$WORK/keysd.img" --kver "$KVER" --generic --key-file "/etc/cryptsetup-keys.d/luks-$L2.key"
+rm -f "/etc/cryptsetup-keys.d/luks-$L2.key"
+[ "$keysd_made" = 0 ] || rmdir /etc/cryptsetup-keys.d
+boot default-key-file "$WORK/keysd.img" "$WORK/l2/disk.img" "rd.luks.uuid=$L2 root=UUID=$FS rd.debug" "expect:UNLOCK-MARKER end"
+marker default-key-file "luks-$L2: using the key file /etc/cryptsetup-keys.d/luks-$L2.key" "NAME.key is found, no prompt"
+
+# headless= never asks: without a key the volume fails, and the console says why.
+boot headless "$WORK/plain.img" "$WORK/l2/disk.img" "rd.luks.uuid=$L2 root=UUID=$FS rd.luks.options=$L2=headless=yes" \
+	"expect:luks-$L2: no key opened it, and headless= forbids asking for a passphrase" \
+	"expect:boot failed: an encrypted volume could not be opened"
+if grep -aq "Passphrase for" "$WORK/headless.log"; then
+	not_ok "boot: headless: no passphrase is asked for" "$(grep -a "Passphrase for" "$WORK/headless.log")"
+else
+	ok "boot: headless: no passphrase is asked for"
+fi
+
 DETACHED=1 "$TOP/qemu/mkdisk.sh" "$WORK/det" luks2 >/dev/null
 mkdir -p /etc/unlock-test-hdr
 cp "$WORK/det/header.img" /etc/unlock-test-hdr/root.hdr

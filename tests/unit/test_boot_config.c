@@ -106,6 +106,76 @@ static void cmdline_mkinitcpio(void **state)
 	assert_string_equal(cfg.volumes[0].key_file, "/k");
 }
 
+static void keys_on_other_devices(void **state)
+{
+	struct boot_volume *v;
+
+	(void)state;
+	boot_config_init(&cfg);
+	crypttab_parse(&cfg,
+		       "a UUID=1 /keys/a.key:LABEL=KEYS luks,keyfile-timeout=5s\n"
+		       "b UUID=2 /dev/disk/by-partuuid/77 luks,keyfile-offset=4096,keyfile-size=64\n"
+		       "c UUID=3 /odd:name.key luks,headless=true\n"
+		       "d UUID=4 /k:/dev/sdc1 luks,headless=no\n"
+		       "e UUID=5 /dev/urandom swap,headless\n"
+		       "f UUID=6 relative.key luks\n"
+		       "g UUID=7 :LABEL=X luks\n",
+		       "crypttab");
+	assert_int_equal(cfg.n_volumes, 5);
+	v = &cfg.volumes[0];
+	assert_string_equal(v->key_file, "/keys/a.key");
+	assert_string_equal(v->key_device, "LABEL=KEYS");
+	assert_false(v->key_raw);
+	assert_int_equal(v->keyfile_timeout_sec, 5);
+	assert_false(v->headless);
+	v = &cfg.volumes[1];
+	assert_string_equal(v->key_file, "/dev/disk/by-partuuid/77");
+	assert_string_equal(v->key_device, "");
+	assert_true(v->key_raw);
+	assert_int_equal(v->keyfile_timeout_sec, -1);
+	v = &cfg.volumes[2];
+	assert_string_equal(v->key_file, "/odd:name.key");
+	assert_string_equal(v->key_device, "");
+	assert_true(v->headless);
+	v = &cfg.volumes[3];
+	assert_string_equal(v->key_device, "/dev/sdc1");
+	assert_false(v->headless);
+	v = &cfg.volumes[4];
+	assert_false(v->key_raw);
+	assert_true(v->headless);
+
+	boot_config_init(&cfg);
+	cmdline_parse(&cfg, "rd.luks.uuid=aa-1 rd.luks.uuid=bb-2 rd.luks.key=bb-2=/b.key:UUID=cc-3 rd.luks.key=/all.key:PARTLABEL=keys");
+	assert_string_equal(cfg.volumes[0].key_file, "/all.key");
+	assert_string_equal(cfg.volumes[0].key_device, "PARTLABEL=keys");
+	assert_string_equal(cfg.volumes[1].key_file, "/b.key");
+	assert_string_equal(cfg.volumes[1].key_device, "UUID=cc-3");
+}
+
+static void mkinitcpio_cryptkey_forms(void **state)
+{
+	struct boot_volume *v;
+
+	(void)state;
+	boot_config_init(&cfg);
+	cmdline_parse(&cfg, "cryptdevice=/dev/sda2:root cryptkey=LABEL=usb:vfat:/secret.key");
+	v = &cfg.volumes[0];
+	assert_string_equal(v->key_file, "/secret.key");
+	assert_string_equal(v->key_device, "LABEL=usb");
+	assert_string_equal(v->key_fstype, "vfat");
+	assert_false(v->key_raw);
+	boot_config_init(&cfg);
+	cmdline_parse(&cfg, "cryptkey=/dev/sdb:2048:512 cryptdevice=/dev/sda2:root");
+	v = &cfg.volumes[0];
+	assert_string_equal(v->key_file, "/dev/sdb");
+	assert_true(v->key_raw);
+	assert_int_equal(v->keyfile_offset, 2048);
+	assert_int_equal(v->keyfile_size, 512);
+	boot_config_init(&cfg);
+	cmdline_parse(&cfg, "cryptkey=/dev/sdb:ext4 cryptkey=::/k cryptkey=/dev/sdb:1:0 cryptdevice=/dev/sda2:root");
+	assert_string_equal(cfg.volumes[0].key_file, "");
+}
+
 static void crypttab_fields_and_options(void **state)
 {
 	(void)state;
@@ -228,6 +298,8 @@ int main(void)
 		cmocka_unit_test(cmdline_hostile),
 		cmocka_unit_test(cmdline_mkinitcpio),
 		cmocka_unit_test(crypttab_fields_and_options),
+		cmocka_unit_test(keys_on_other_devices),
+		cmocka_unit_test(mkinitcpio_cryptkey_forms),
 		cmocka_unit_test(crypttab_malformed_lines_skipped),
 		cmocka_unit_test(timeouts_as_systemd),
 		cmocka_unit_test(time_spans),

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "keydev.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "devices.h"
+#include "keyfile.h"
+#include "log.h"
+#include "util.h"
+
+static const char *keydev_spec(const struct boot_volume *vol)
+{
+	return vol->key_raw ? vol->key_file : vol->key_device;
+}
+
+/*
+ * The key device is whatever was plugged in under that label: its symlinks must not lead out of
+ * it (into the image's own key files, say), so the path is resolved inside its root.
+ */
+static int open_beneath(const char *root, const char *path)
+{
+	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC | O_NOCTTY,
+				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV };
+	_cleanup_close_ int dir = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	long fd;
+
+	if (dir < 0)
+		return -errno;
+	fd = syscall(SYS_openat2, dir, path, &how, sizeof(how));
+	return fd < 0 ? -errno : (int)fd;
+}
+
+static int keydev_fstype(const struct boot_volume *vol, const char *dev, char *type, size_t size)
+{
+	if (vol->key_fstype[0] && strcmp(vol->key_fstype, "auto") != 0) {
+		snprintf(type, size, "%s", vol->key_fstype);
+		return 0;
+	}
+	if (device_fstype(dev, type, size) < 0)
+		return log_error_ret(-ENOENT, "%s: the key device %s (%s) holds no filesystem that can be recognised",
+				     vol->name, keydev_spec(vol), dev);
+	return 0;
+}
+
+static int keydev_read_file(const struct boot_volume *vol, const char *dev, struct modules *m, struct secret **out)
+{
+	char type[64], dir[BOOT_PATH_MAX + 32];
+	int fd, r;
+
+	r = keydev_fstype(vol, dev, type, sizeof(type));
+	if (r < 0)
+		return r;
+	modules_load_for_fs(m, type);
+	snprintf(dir, sizeof(dir), KEYDEV_RUN_DIR "/keydev-%s", vol->name);
+	mkdir(KEYDEV_RUN_DIR, 0700);
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return log_error_ret(-errno, "%s: cannot create %s: %s", vol->name, dir, strerror(errno));
+	if (mount(dev, dir, type, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
+		r = log_error_ret(-errno, "%s: cannot mount the key device %s (%s, %s): %s", vol->name, keydev_spec(vol),
+				  dev, type, strerror(errno));
+		rmdir(dir);
+		return r;
+	}
+	fd = open_beneath(dir, vol->key_file);
+	if (fd < 0) {
+		r = log_error_ret(fd, "%s: cannot open %s on the key device %s: %s", vol->name, vol->key_file,
+				  keydev_spec(vol), strerror(-fd));
+	} else {
+		r = keyfile_read_fd(fd, vol->key_file, vol->keyfile_offset, vol->keyfile_size, out);
+		close(fd);
+	}
+	if (umount2(dir, 0) < 0)
+		umount2(dir, MNT_DETACH);
+	rmdir(dir);
+	rmdir(KEYDEV_RUN_DIR); /* the real system finds /run as it expects it; fails while another is mounted */
+	if (r == 0)
+		log_debug("%s: key read from %s on %s", vol->name, vol->key_file, dev);
+	return r;
+}
+
+int keydev_read(const struct boot_volume *vol, int timeout_sec, struct modules *m, struct secret **out)
+{
+	char dev[BOOT_PATH_MAX];
+	int r = device_wait(keydev_spec(vol), timeout_sec, dev, sizeof(dev));
+
+	if (r == -ETIMEDOUT)
+		return log_error_ret(r, "%s: the key device %s did not appear within %d s", vol->name, keydev_spec(vol),
+				     timeout_sec);
+	if (r < 0)
+		return log_error_ret(r, "%s: cannot find the key device %s: %s", vol->name, keydev_spec(vol), strerror(-r));
+	if (vol->key_raw)
+		return keyfile_read(dev, vol->keyfile_offset, vol->keyfile_size, out);
+	return keydev_read_file(vol, dev, m, out);
+}

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef UNLOCK_KEYDEV_H
+#define UNLOCK_KEYDEV_H
+
+#include "boot.h"
+#include "modules.h"
+#include "secret.h"
+
+/* The runtime directory key devices are mounted under, one directory per volume. */
+#define KEYDEV_RUN_DIR "/run/unlock"
+
+/*
+ * Reads a key that is not in the image (vol->key_device, or vol->key_raw): waits up to timeout_sec
+ * (0: forever) for the device, then reads the key raw from it or from its filesystem, mounted
+ * read-only for that moment. -ETIMEDOUT when the device never appears; each failure is logged.
+ */
+int keydev_read(const struct boot_volume *vol, int timeout_sec, struct modules *m, struct secret **out);
+
+#endif
