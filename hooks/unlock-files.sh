@@ -164,12 +164,12 @@ UNLOCK_AWK_KEY_ON_DEVICE='function key_device(k) {
 }'
 
 # unlock_crypttab_files CRYPTTAB: the key files and detached headers its entries name; they go into
-# the image at the same path (keys on other devices, and devices such as /dev/urandom, excepted).
+# the image at the same path (keys and headers on devices, and devices such as /dev/urandom, excepted).
 unlock_crypttab_files() {
 	awk "$UNLOCK_AWK_KEY_ON_DEVICE"'
 	!/^[ \t]*(#|$)/ {
 		if (NF >= 3 && $3 != "none" && $3 != "-" && $3 !~ /^\/dev\// && key_device($3) == "") print $3
-		if (NF >= 4) { n = split($4, opts, ","); for (i = 1; i <= n; i++) if (opts[i] ~ /^header=/) print substr(opts[i], 8) }
+		if (NF >= 4) { n = split($4, opts, ","); for (i = 1; i <= n; i++) if (opts[i] ~ /^header=\/[^:]*$/ && opts[i] !~ /^header=\/dev\//) print substr(opts[i], 8) }
 	}' "$1" | sort -u
 }
 

@@ -175,6 +175,11 @@ static int passphrase_ask(const struct boot_volume *vol, const char *prompt, str
 /* rd.timeout= (or its default), for volumes that do not set their own. */
 static int boot_timeout_sec;
 
+static int volume_wait_timeout(const struct boot_volume *vol)
+{
+	return vol->timeout_sec >= 0 ? vol->timeout_sec : boot_timeout_sec;
+}
+
 static bool key_in_image(const struct boot_volume *vol)
 {
 	return !vol->key_device[0] && !vol->key_raw;
@@ -183,9 +188,7 @@ static bool key_in_image(const struct boot_volume *vol)
 /* The key file, size bytes of it (KEYFILE_SIZE_ALL: all); one on another device is waited for. */
 static int volume_key_read(const struct boot_volume *vol, uint64_t size, struct modules *m, struct secret **out)
 {
-	int timeout = vol->keyfile_timeout_sec >= 0 ? vol->keyfile_timeout_sec
-			: vol->timeout_sec >= 0	    ? vol->timeout_sec
-						    : boot_timeout_sec;
+	int timeout = vol->keyfile_timeout_sec >= 0 ? vol->keyfile_timeout_sec : volume_wait_timeout(vol);
 
 	if (key_in_image(vol))
 		return keyfile_read(vol->key_file, vol->keyfile_offset, size, out);
@@ -301,14 +304,37 @@ static void fs_drivers_wait(void)
 	n_fs_jobs = 0;
 }
 
+/* header= is a file in the image, or a device (a tag or a /dev path, such as a USB stick's
+ * partition), waited for like the volume's own. */
+static int header_locate(const struct boot_volume *vol, char *path, size_t size)
+{
+	const char *h = vol->header, *colon = strrchr(h, ':');
+	int r;
+
+	if (h[0] == '/' && colon && strchr(colon, '='))
+		return log_error_ret(-ENOTSUP, "%s: header=%s: a header file on another device's filesystem is not supported; "
+				     "put the header file in the image, or name a device that holds the header itself", vol->name, h);
+	if (strncmp(h, "/dev/", 5) != 0 && (h[0] == '/' || !strchr(h, '='))) {
+		snprintf(path, size, "%s", h);
+		return 0;
+	}
+	r = device_wait(h, volume_wait_timeout(vol), path, size);
+	if (r == -ETIMEDOUT)
+		log_error("%s: the header device %s did not appear within %d s", vol->name, h, volume_wait_timeout(vol));
+	return r;
+}
+
 static int boot_volume_open(const struct boot_volume *vol, const char *dev, struct modules *m)
 {
 	struct volume v;
 	struct modules_job *data_modules = NULL;
 	_cleanup_secret_ struct secret *key = NULL;
+	char header[BOOT_PATH_MAX];
 	int digest = -1, r;
 
-	r = volume_load(&v, dev, vol->header[0] ? vol->header : NULL);
+	if (vol->header[0] && (r = header_locate(vol, header, sizeof(header))) < 0)
+		return r;
+	r = volume_load(&v, dev, vol->header[0] ? header : NULL);
 	if (r == -LUKS_ERR_DAMAGED)
 		log_error("%s: %s has no valid LUKS header; if it is a plain dm-crypt volume, add \"plain\" to its crypttab options",
 			  vol->name, dev);
@@ -431,11 +457,6 @@ static void boot_modules_preload(const struct boot_config *cfg, struct modules *
 	}
 }
 
-static int volume_device_timeout(const struct boot_config *cfg, const struct boot_volume *vol)
-{
-	return vol->timeout_sec >= 0 ? vol->timeout_sec : cfg->timeout_sec;
-}
-
 /* systemd: a volume without a key file takes NAME.key from /run/cryptsetup-keys.d/ or
  * /etc/cryptsetup-keys.d/ when the image has one there. */
 static const struct boot_volume *volume_with_default_key(const struct boot_volume *vol, struct boot_volume *copy)
@@ -469,10 +490,10 @@ static int volumes_open(const struct boot_config *cfg, struct modules *m)
 			log_info("%s: a tmp volume; the system sets it up after boot", vol->name);
 			continue;
 		}
-		r = device_wait(vol->device, volume_device_timeout(cfg, vol), dev, sizeof(dev));
+		r = device_wait(vol->device, volume_wait_timeout(vol), dev, sizeof(dev));
 		if (r == -ETIMEDOUT)
 			log_error("%s: device %s did not appear within %d s", vol->name, vol->device,
-				  volume_device_timeout(cfg, vol));
+				  volume_wait_timeout(vol));
 		else if (r == 0 && vol->swap)
 			r = swap_volume_open(vol, dev, m);
 		else if (r == 0 && vol->plain)

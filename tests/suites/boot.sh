@@ -300,6 +300,13 @@ rm -rf /etc/unlock-test-hdr
 boot detached-header "$WORK/detached.img" "$WORK/det/disk.img" "root=/dev/mapper/root" \
 	"expect:Passphrase for root (/dev/vda)" 'send:correct horse\n' "expect:UNLOCK-MARKER end"
 marker detached-header "root=/dev/mapper/root dm=root:CRYPT-LUKS2-$(tr -d - <"$WORK/det/luks.uuid")-root" "header from the image, data from the disk"
+# The header on a device of its own, named the way udev would (no udev made the link), waited for.
+printf 'root /dev/vda none header=/dev/disk/by-uuid/%s,tries=1\n' "$(cat "$WORK/det/luks.uuid")" >"$WORK/crypttab-dethw"
+"$MKINITRD" -o "$WORK/detached-dev.img" --kver "$KVER" --generic --crypttab "$WORK/crypttab-dethw"
+boot detached-header-device "$WORK/detached-dev.img" "$WORK/det/disk.img" "root=/dev/mapper/root" \
+	"expect:Passphrase for root (/dev/vda)" 'send:correct horse\n' "expect:UNLOCK-MARKER end" -- \
+	-drive "file=$WORK/det/header.img,if=virtio,format=raw"
+marker detached-header-device "dm=root:CRYPT-LUKS2-$(tr -d - <"$WORK/det/luks.uuid")-root" "header from its own device"
 
 # A GPT disk whose second partition holds the LUKS volume, named in crypttab by PARTUUID=.
 PARTUUID=3f1c6a2e-5b7d-4c1e-9a0b-2d4e6f8a0c12
