@@ -26,7 +26,10 @@ struct hotplug {
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t settled_cond;
+	pthread_cond_t wake_cond;
 	bool settled;
+	bool settling;           /* someone waits for the first pass: never hold again */
+	hotplug_hold_fn *hold;
 	atomic_bool stopping;
 	int uevent_fd;
 	int stop_fd;
@@ -76,9 +79,30 @@ int uevent_drain(int fd, void (*each)(const char *modalias, void *data), void *d
 	return passed;
 }
 
-static void modalias_load(const char *modalias, void *modules)
+/* Before each load: while the boot needs no further device, wait until that changes. */
+static void hold_while_unneeded(struct hotplug *h)
 {
-	modules_load(modules, modalias);
+	bool told = false;
+
+	pthread_mutex_lock(&h->lock);
+	while (h->hold && !h->settling && !atomic_load(&h->stopping) && h->hold()) {
+		if (!told)
+			log_debug("every device the boot waits for is present; other drivers wait");
+		told = true;
+		pthread_cond_wait(&h->wake_cond, &h->lock);
+	}
+	pthread_mutex_unlock(&h->lock);
+	if (told && !atomic_load(&h->stopping))
+		log_debug("loading drivers again");
+}
+
+static void modalias_load(const char *modalias, void *arg)
+{
+	struct hotplug *h = arg;
+
+	hold_while_unneeded(h);
+	if (!atomic_load(&h->stopping))
+		modules_load(h->modules, modalias);
 }
 
 static int modalias_read(const char *path, char *buf, size_t size)
@@ -108,8 +132,8 @@ static void coldplug_pass(struct hotplug *h)
 	for (size_t i = 0; i < g.gl_pathc && !atomic_load(&h->stopping); i++) {
 		char alias[512];
 		if (modalias_read(g.gl_pathv[i], alias, sizeof(alias)) == 0 && alias[0])
-			modules_load(h->modules, alias);
-		uevent_drain(h->uevent_fd, modalias_load, h->modules);
+			modalias_load(alias, h);
+		uevent_drain(h->uevent_fd, modalias_load, h);
 	}
 	globfree(&g);
 }
@@ -122,7 +146,7 @@ static void *hotplug_run(void *arg)
 	coldplug_pass(h);
 	if (atomic_load(&h->stopping))
 		return NULL;
-	uevent_drain(h->uevent_fd, modalias_load, h->modules);
+	uevent_drain(h->uevent_fd, modalias_load, h);
 	log_debug("drivers for the devices present at boot are loaded");
 	pthread_mutex_lock(&h->lock);
 	h->settled = true;
@@ -132,7 +156,7 @@ static void *hotplug_run(void *arg)
 		if (fds[1].revents)
 			break;
 		if (fds[0].revents)
-			uevent_drain(h->uevent_fd, modalias_load, h->modules);
+			uevent_drain(h->uevent_fd, modalias_load, h);
 	}
 	return NULL;
 }
@@ -145,11 +169,12 @@ static void hotplug_free(struct hotplug *h)
 		close(h->stop_fd);
 	modules_close(h->modules);
 	pthread_cond_destroy(&h->settled_cond);
+	pthread_cond_destroy(&h->wake_cond);
 	pthread_mutex_destroy(&h->lock);
 	free(h);
 }
 
-int hotplug_start(struct hotplug **out)
+int hotplug_start(struct hotplug **out, hotplug_hold_fn *hold)
 {
 	struct hotplug *h = calloc(1, sizeof(*h));
 	int r;
@@ -160,6 +185,8 @@ int hotplug_start(struct hotplug **out)
 	atomic_init(&h->stopping, false);
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_cond_init(&h->settled_cond, NULL);
+	pthread_cond_init(&h->wake_cond, NULL);
+	h->hold = hold;
 	/* The socket opens before the pass, so a device announced in between is not missed. */
 	h->uevent_fd = uevent_socket();
 	h->stop_fd = eventfd(0, EFD_CLOEXEC);
@@ -186,11 +213,22 @@ bool hotplug_settle(struct hotplug *h, int timeout_sec)
 	clock_gettime(CLOCK_REALTIME, &deadline);
 	deadline.tv_sec += timeout_sec;
 	pthread_mutex_lock(&h->lock);
+	h->settling = true;
+	pthread_cond_broadcast(&h->wake_cond);
 	while (!h->settled && pthread_cond_timedwait(&h->settled_cond, &h->lock, &deadline) != ETIMEDOUT)
 		;
 	settled = h->settled;
 	pthread_mutex_unlock(&h->lock);
 	return settled;
+}
+
+void hotplug_wake(struct hotplug *h)
+{
+	if (!h)
+		return;
+	pthread_mutex_lock(&h->lock);
+	pthread_cond_broadcast(&h->wake_cond);
+	pthread_mutex_unlock(&h->lock);
 }
 
 void hotplug_stop(struct hotplug *h)
@@ -200,6 +238,7 @@ void hotplug_stop(struct hotplug *h)
 	if (!h)
 		return;
 	atomic_store(&h->stopping, true);
+	hotplug_wake(h);
 	/* Should the wake-up fail, the thread keeps its memory; exec ends it anyway. */
 	if (write(h->stop_fd, &one, sizeof(one)) != sizeof(one))
 		return;

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -304,6 +305,11 @@ static void fs_drivers_wait(void)
 	n_fs_jobs = 0;
 }
 
+static bool header_on_device(const char *h)
+{
+	return strncmp(h, "/dev/", 5) == 0 || (h[0] != '/' && strchr(h, '='));
+}
+
 /* header= is a file in the image, or a device (a tag or a /dev path, such as a USB stick's
  * partition), waited for like the volume's own. */
 static int header_locate(const struct boot_volume *vol, char *path, size_t size)
@@ -314,7 +320,7 @@ static int header_locate(const struct boot_volume *vol, char *path, size_t size)
 	if (h[0] == '/' && colon && strchr(colon, '='))
 		return log_error_ret(-ENOTSUP, "%s: header=%s: a header file on another device's filesystem is not supported; "
 				     "put the header file in the image, or name a device that holds the header itself", vol->name, h);
-	if (strncmp(h, "/dev/", 5) != 0 && (h[0] == '/' || !strchr(h, '='))) {
+	if (!header_on_device(h)) {
 		snprintf(path, size, "%s", h);
 		return 0;
 	}
@@ -477,6 +483,72 @@ static const struct boot_volume *volume_with_default_key(const struct boot_volum
 	return vol;
 }
 
+/* What the background loader's hold function looks at (see hotplug_hold_fn). */
+static const struct boot_config *boot_cfg;
+static atomic_int other_device_waits;
+
+static bool device_present(const char *spec)
+{
+	char path[BOOT_PATH_MAX];
+
+	return device_find(spec, path, sizeof(path)) == 0;
+}
+
+/* The volume's device, and the devices its header and key are on. */
+static bool volume_devices_present(const struct boot_volume *vol)
+{
+	if (vol->noauto || vol->tmp)
+		return true;
+	return device_present(vol->device) && (!vol->header[0] || !header_on_device(vol->header) || device_present(vol->header)) &&
+	       (key_in_image(vol) || device_present(vol->key_raw ? vol->key_file : vol->key_device));
+}
+
+static int block_devices_count(void)
+{
+	DIR *d = opendir("/sys/class/block");
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+/* Called from the loader's thread only: the answer is kept until the set of block devices changes. */
+static bool boot_waits_for_no_device(void)
+{
+	static int counted = -2;
+	static bool all_present;
+	int n;
+
+	if (!boot_cfg || !boot_cfg->luks_enabled || boot_cfg->n_volumes == 0 || atomic_load(&other_device_waits) > 0)
+		return false;
+	n = block_devices_count();
+	if (n != counted) {
+		all_present = n >= 0;
+		for (int i = 0; all_present && i < boot_cfg->n_volumes; i++)
+			all_present = volume_devices_present(&boot_cfg->volumes[i]);
+		counted = n;
+	}
+	return all_present;
+}
+
+/* A wait for a device that is not one of the volumes' (root, resume): the loader must not hold. */
+static int other_device_wait(const char *spec, int timeout_sec, char *path, size_t size)
+{
+	int r;
+
+	if (device_find(spec, path, size) == 0)
+		return 0;
+	atomic_fetch_add(&other_device_waits, 1);
+	hotplug_wake(hotplug);
+	r = device_wait(spec, timeout_sec, path, size);
+	atomic_fetch_sub(&other_device_waits, 1);
+	return r;
+}
+
 static int volumes_open(const struct boot_config *cfg, struct modules *m)
 {
 	for (int i = 0; i < cfg->n_volumes; i++) {
@@ -541,7 +613,7 @@ static int root_mount(const struct boot_config *cfg, struct modules *m)
 
 	if (!cfg->root[0])
 		return log_error_ret(-EINVAL, "no root= on the kernel command line");
-	r = device_wait(cfg->root, cfg->timeout_sec, dev, sizeof(dev));
+	r = other_device_wait(cfg->root, cfg->timeout_sec, dev, sizeof(dev));
 	if (r < 0) {
 		log_error("root device %s did not appear within %d s", cfg->root, cfg->timeout_sec);
 		root_missing_explain(cfg);
@@ -649,7 +721,8 @@ int init_main(int argc, char **argv)
 		log_set_max_level(LOG_LEVEL_DEBUG);
 		log_set_uptime(true);
 	}
-	if (hotplug_start(&hotplug) < 0)
+	boot_cfg = &cfg;
+	if (hotplug_start(&hotplug, boot_waits_for_no_device) < 0)
 		log_error("cannot load device drivers in the background; only built-in drivers are available");
 	log_set_sink(log_to_consoles);
 	log_debug("started: %d volume(s) to open, root=%s", cfg.luks_enabled ? cfg.n_volumes : 0, cfg.root);
@@ -663,7 +736,7 @@ int init_main(int argc, char **argv)
 	/* Resume only after its (encrypted) device is open, and before root is touched. */
 	if (cfg.resume[0]) {
 		char dev[BOOT_PATH_MAX];
-		if (device_wait(cfg.resume, 5, dev, sizeof(dev)) == 0)
+		if (other_device_wait(cfg.resume, 5, dev, sizeof(dev)) == 0)
 			swap_resume_from(dev);
 		else
 			log_warning("resume device %s not found; booting normally", cfg.resume);

@@ -280,6 +280,29 @@ rm -f "/etc/cryptsetup-keys.d/luks-$L2.key"
 [ "$keysd_made" = 0 ] || rmdir /etc/cryptsetup-keys.d
 boot default-key-file "$WORK/keysd.img" "$WORK/l2/disk.img" "rd.luks.uuid=$L2 root=UUID=$FS rd.debug" "expect:UNLOCK-MARKER end"
 marker default-key-file "luks-$L2: using the key file /etc/cryptsetup-keys.d/luks-$L2.key" "NAME.key is found, no prompt"
+# Once the only volume's disk is there, the background loader holds: the SATA controller QEMU always
+# has gets no driver in the initramfs (the real system's udev loads it).
+marker default-key-file "every device the boot waits for is present; other drivers wait" "the background loader holds once the disk is there"
+if grep -aq "^MODS ahci " "$WORK/default-key-file.log"; then
+	not_ok "boot: default-key-file: no driver for the empty SATA controller" "$(grep -a "^MODS" "$WORK/default-key-file.log" | tr '\n' ' ')"
+else
+	ok "boot: default-key-file: no driver for the empty SATA controller"
+fi
+
+# ... but not while a volume's disk is missing: a second volume on a SATA disk (behind the
+# controller whose driver the loader would otherwise hold back) opens with its key file.
+truncate -s 32M "$WORK/sata-data.img"
+cryptsetup luksFormat -q --type luks2 --pbkdf pbkdf2 --pbkdf-force-iterations 1000 "$WORK/sata-data.img" "$WORK/l2/keyfile"
+mkdir -p /etc/unlock-test-keys
+cp "$WORK/l2/keyfile" /etc/unlock-test-keys/root.key
+printf 'root UUID=%s /etc/unlock-test-keys/root.key luks\ndata UUID=%s /etc/unlock-test-keys/root.key luks\n' \
+	"$L2" "$(cryptsetup luksUUID "$WORK/sata-data.img")" >"$WORK/crypttab-sata"
+"$MKINITRD" -o "$WORK/sata.img" --kver "$KVER" --generic --crypttab "$WORK/crypttab-sata"
+rm -rf /etc/unlock-test-keys
+boot second-disk-on-sata "$WORK/sata.img" "$WORK/l2/disk.img" "root=/dev/mapper/root" "expect:UNLOCK-MARKER end" -- \
+	-drive "if=none,id=sata,format=raw,file=$WORK/sata-data.img" -device ide-hd,drive=sata,bus=ide.0
+marker second-disk-on-sata "/dev/sd[a-z]: opened as /dev/mapper/data" "the volume on the SATA disk is opened"
+marker second-disk-on-sata "root:CRYPT-LUKS2-${L2//-/}-root" "root boots, no prompt"
 
 # headless= never asks: without a key the volume fails, and the console says why.
 boot headless "$WORK/plain.img" "$WORK/l2/disk.img" "rd.luks.uuid=$L2 root=UUID=$FS rd.luks.options=$L2=headless=yes" \
