@@ -9,6 +9,15 @@ UNLOCK_BASE_MODULES="dm-crypt dm-mod
 aesni_intel aes_generic xts cbc ecb essiv sha256_generic sha512_generic crc32c_generic
 atkbd i8042 hid_generic usbhid hid_apple xhci_pci ehci_pci ohci_pci uhci_hcd"
 
+# The modules nearly every boot loads on its way to root: dm-crypt and the cipher of cryptsetup's
+# default, AES-XTS. A host-only image adds its host's drivers and filesystems; a generic one the
+# storage of virtual machines and NVMe disks, and ext4, the default root filesystem of Debian and
+# Ubuntu. unlock-mkinitrd leaves these uncompressed inside the image (see there why).
+# shellcheck disable=SC2034
+UNLOCK_BOOT_PATH_MODULES="dm-crypt dm-mod aesni_intel xts"
+# shellcheck disable=SC2034
+UNLOCK_GENERIC_BOOT_PATH_MODULES="virtio_blk virtio_pci nvme ext4"
+
 # What a generic image adds, for machines it was not built on: storage and bus drivers for common
 # hardware and VMs, and the usual root filesystems.
 # shellcheck disable=SC2034
