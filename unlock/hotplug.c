@@ -120,22 +120,32 @@ static int modalias_read(const char *path, char *buf, size_t size)
 	return r;
 }
 
-/* Drivers for the devices present now; devices they reveal (virtio-pci, then its disks) come as
- * uevents, handled between loads so a disk's driver does not wait for the whole pass. A stop ends
- * the pass between two loads: what is left, the real system's udev loads. */
-static void coldplug_pass(struct hotplug *h)
+static void coldplug_glob(struct hotplug *h, const char *pattern, const char *skip_prefix)
 {
 	glob_t g;
 
-	if (glob("/sys/bus/*/devices/*/modalias", 0, NULL, &g) != 0)
+	if (glob(pattern, 0, NULL, &g) != 0)
 		return;
 	for (size_t i = 0; i < g.gl_pathc && !atomic_load(&h->stopping); i++) {
 		char alias[512];
+		if (skip_prefix && strncmp(g.gl_pathv[i], skip_prefix, strlen(skip_prefix)) == 0)
+			continue;
 		if (modalias_read(g.gl_pathv[i], alias, sizeof(alias)) == 0 && alias[0])
 			modalias_load(alias, h);
 		uevent_drain(h->uevent_fd, modalias_load, h);
 	}
 	globfree(&g);
+}
+
+/* Drivers for the devices present now; devices they reveal (virtio-pci, then its disks) come as
+ * uevents, handled between loads so a disk's driver does not wait for the whole pass. PCI goes
+ * first: nearly every boot disk hangs from a PCI controller (NVMe, SATA, virtio, USB, SD hosts),
+ * while the ACPI bus, first in the alphabet, has dozens of devices that name no module. A stop
+ * ends the pass between two loads: what is left, the real system's udev loads. */
+static void coldplug_pass(struct hotplug *h)
+{
+	coldplug_glob(h, "/sys/bus/pci/devices/*/modalias", NULL);
+	coldplug_glob(h, "/sys/bus/*/devices/*/modalias", "/sys/bus/pci/");
 }
 
 static void *hotplug_run(void *arg)
