@@ -172,6 +172,102 @@ UNLOCK_AWK_KEY_ON_DEVICE='function key_device(k) {
 	return ""
 }'
 
+# unlock_udev_only_name NAME: whether NAME is a link only udev makes (/dev/disk/by-id/, by-path/,
+# ...). unlock resolves by-uuid, by-partuuid, by-label and by-partlabel names itself, without udev.
+unlock_udev_only_name() {
+	case $1 in
+	/dev/disk/by-uuid/* | /dev/disk/by-partuuid/* | /dev/disk/by-label/* | /dev/disk/by-partlabel/*) return 1 ;;
+	/dev/disk/*) return 0 ;;
+	esac
+	return 1
+}
+
+# unlock_device_tag_link NAME CONTENT: a name unlock resolves at boot, without udev, for the block
+# device NAME stands for on this host: /dev/disk/by-partuuid/ for a partition (as stable as the udev
+# name it replaces), else /dev/disk/by-uuid/ for what the device holds when CONTENT accepts it:
+# "luks" a LUKS header, "any" also a filesystem, "none" nothing (raw data, such as a key or a plain
+# volume's, has no UUID). Prints nothing when there is none. Such a name is still a path, so it
+# fits every crypttab field a udev name did, and systemd reads it as well.
+unlock_device_tag_link() {
+	dev=$(readlink -f "$1" 2>/dev/null) && [ -b "$dev" ] || return 0
+	partuuid=$(blkid -p -o value -s PART_ENTRY_UUID "$dev" 2>/dev/null || true)
+	if [ -n "$partuuid" ]; then
+		echo "/dev/disk/by-partuuid/$partuuid"
+		return 0
+	fi
+	[ "$2" != none ] || return 0
+	type=$(blkid -p -o value -s TYPE "$dev" 2>/dev/null || true)
+	[ "$2" = any ] || [ "$type" = crypto_LUKS ] || return 0
+	uuid=$(blkid -p -o value -s UUID "$dev" 2>/dev/null || true)
+	[ -z "$uuid" ] || echo "/dev/disk/by-uuid/$uuid"
+}
+
+# unlock_image_device_name NAME CONTENT: NAME as the image's crypttab gives it. A link only udev
+# makes becomes one unlock resolves (see unlock_device_tag_link), noted on standard error; when
+# there is none, NAME stays and a warning says the boot will not find it.
+unlock_image_device_name() {
+	if ! unlock_udev_only_name "$1"; then
+		echo "$1"
+		return 0
+	fi
+	link=$(unlock_device_tag_link "$1" "$2")
+	if [ -n "$link" ]; then
+		echo "unlock-mkinitrd: crypttab: $1 is $link in the image (only udev makes the first name)" >&2
+		echo "$link"
+		return 0
+	fi
+	if [ -e "$1" ]; then why="has neither a PARTUUID nor a UUID to be named by"; else why="does not exist on this machine"; fi
+	echo "unlock-mkinitrd: warning: crypttab: $1 $why, and only udev makes that name, which the boot" \
+		"does without: name the device UUID=, PARTUUID= or LABEL= instead" >&2
+	echo "$1"
+}
+
+# unlock_crypttab_for_image CRYPTTAB: the crypttab the image carries. Devices, key devices and
+# header devices named by links only udev makes are renamed (unlock_image_device_name), each
+# renamed line after a comment holding the line as it was; every other line is kept as it is.
+unlock_crypttab_for_image() {
+	while IFS= read -r line || [ -n "$line" ]; do
+		set -f
+		# shellcheck disable=SC2086 # the fields, split as crypttab splits them
+		set -- $line
+		set +f
+		case ${1:-#} in '#'*)
+			printf '%s\n' "$line"
+			continue
+			;;
+		esac
+		if [ $# -lt 2 ]; then
+			printf '%s\n' "$line"
+			continue
+		fi
+		source=$(unlock_image_device_name "$2" luks)
+		key=${3:-}
+		keydev=${key##*:}
+		# PATH:DEVICE, split at the last colon as systemd splits it; or the key is a device itself.
+		if [ "$keydev" != "$key" ] && [ "${keydev#/}" != "$keydev" ]; then
+			key="${key%:*}:$(unlock_image_device_name "$keydev" any)"
+		elif [ "${key#/dev/}" != "$key" ]; then
+			key=$(unlock_image_device_name "$key" none)
+		fi
+		options=""
+		if [ $# -ge 4 ]; then
+			set -f
+			for o in $(echo "$4" | tr ',' ' '); do
+				case $o in header=/dev/*) o="header=$(unlock_image_device_name "${o#header=}" luks)" ;; esac
+				options="${options:+$options,}$o"
+			done
+			set +f
+		fi
+		new="$1 $source${3:+ $key}${4:+ $options}"
+		[ $# -le 4 ] || { shift 4; new="$new $*"; }
+		if [ "$source" = "$2" ] && [ "$key" = "${3:-}" ] && [ "$options" = "${4:-}" ]; then
+			printf '%s\n' "$line"
+		else
+			printf '# %s\n%s\n' "$line" "$new"
+		fi
+	done <"$1"
+}
+
 # unlock_crypttab_files CRYPTTAB: the key files and detached headers its entries name; they go into
 # the image at the same path (keys and headers on devices, and devices such as /dev/urandom, excepted).
 unlock_crypttab_files() {

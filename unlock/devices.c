@@ -91,21 +91,32 @@ static void udev_unescape(const char *in, char *out, size_t size)
 	out[n] = '\0';
 }
 
-/* Without udev there are no /dev/disk/by-* links: their names are the tags they stand for. */
+/* The /dev/disk/by-* links whose names are the tags they stand for, in the order of tags[]. */
+static const char *const tag_link_dirs[ARRAY_SIZE(tags)] = { "/dev/disk/by-uuid/", "/dev/disk/by-partuuid/",
+							      "/dev/disk/by-label/", "/dev/disk/by-partlabel/" };
+
+/* Without udev there are no /dev/disk/by-* links: these name the tags they stand for. */
 static int device_find_udev_link(const char *spec, char *path, size_t size)
 {
-	static const char *const dirs[ARRAY_SIZE(tags)] = { "/dev/disk/by-uuid/", "/dev/disk/by-partuuid/",
-							     "/dev/disk/by-label/", "/dev/disk/by-partlabel/" };
-
 	for (size_t i = 0; i < ARRAY_SIZE(tags); i++) {
-		size_t n = strlen(dirs[i]);
+		size_t n = strlen(tag_link_dirs[i]);
 		char value[256];
-		if (strncmp(spec, dirs[i], n) != 0 || !spec[n])
+		if (strncmp(spec, tag_link_dirs[i], n) != 0 || !spec[n])
 			continue;
 		udev_unescape(spec + n, value, sizeof(value));
 		return device_find_tag(tags[i].probe_name, value, path, size);
 	}
 	return -ENOENT;
+}
+
+bool device_name_needs_udev(const char *spec)
+{
+	if (strncmp(spec, "/dev/disk/", strlen("/dev/disk/")) != 0)
+		return false;
+	for (size_t i = 0; i < ARRAY_SIZE(tag_link_dirs); i++)
+		if (strncmp(spec, tag_link_dirs[i], strlen(tag_link_dirs[i])) == 0)
+			return false;
+	return true;
 }
 
 int device_find(const char *spec, char *path, size_t size)
@@ -172,6 +183,13 @@ int device_wait(const char *spec, int timeout_sec, char *path, size_t size)
 		if (device_find(spec, path, size) == 0) {
 			log_debug("%s is %s", spec, path);
 			return 0;
+		}
+		/* Nothing would ever make the name: say so now rather than after the timeout. */
+		if (device_name_needs_udev(spec)) {
+			log_error("%s: only udev makes this name, and udev does not run in this initramfs; name the device "
+				  "UUID=, PARTUUID=, LABEL= or PARTLABEL= instead (unlock-mkinitrd does so itself in the image's "
+				  "crypttab for the names it can resolve when it builds the image)", spec);
+			return -ENODEV;
 		}
 		if (timeout_sec > 0 && left <= 0)
 			return -ETIMEDOUT;

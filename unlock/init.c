@@ -619,6 +619,8 @@ static int root_mount(const struct boot_config *cfg, struct modules *m)
 	if (!cfg->root[0])
 		return log_error_ret(-EINVAL, "no root= on the kernel command line");
 	r = other_device_wait(cfg->root, cfg->timeout_sec, dev, sizeof(dev));
+	if (r == -ENODEV)
+		return r;
 	if (r < 0) {
 		log_error("root device %s did not appear within %d s", cfg->root, cfg->timeout_sec);
 		root_missing_explain(cfg);

@@ -94,8 +94,10 @@ int keydev_read(const struct boot_volume *vol, int timeout_sec, struct modules *
 	if (r == -ETIMEDOUT)
 		return log_error_ret(r, "%s: the key device %s did not appear within %d s", vol->name, keydev_spec(vol),
 				     timeout_sec);
-	if (r < 0)
+	if (r < 0 && r != -ENODEV)
 		return log_error_ret(r, "%s: cannot find the key device %s: %s", vol->name, keydev_spec(vol), strerror(-r));
+	if (r < 0)
+		return r;
 	if (vol->key_raw)
 		return keyfile_read(dev, vol->keyfile_offset, vol->keyfile_size, out);
 	return keydev_read_file(vol, dev, m, out);

@@ -360,6 +360,75 @@ printf 'label: gpt\nstart=2048, size=8192, type=0FC63DAF-8483-4772-8E79-3D69D847
 dd if="$WORK/l2/disk.img" of="$WORK/gpt.img" bs=512 seek=10240 conv=notrunc status=none
 echo "root PARTUUID=$PARTUUID none luks" >"$WORK/crypttab-gpt"
 "$MKINITRD" -o "$WORK/gpt-initrd.img" --kver "$KVER" --generic --crypttab "$WORK/crypttab-gpt"
+
+# Names only udev makes (/dev/disk/by-id/, by-path/) do not exist at boot: unlock-mkinitrd renames
+# them in the image's crypttab by names of the same devices that unlock resolves itself. The
+# building machine is played by a mount namespace whose /dev has the links udev would make, to
+# read-only loop devices over the test disks. (This host's kernel reads no partition tables, so the
+# by-partuuid renaming of partitions is not exercised here; whole devices get their by-uuid names.)
+# A name it cannot rename stays, with a warning, and the boot says at once why it cannot find it.
+loops=""
+for img in "$WORK/l2/disk.img" "$WORK/keystick.img" "$WORK/rawkey-dev.img" "$WORK/det/header.img"; do
+	loops="$loops $(losetup -f --show -r "$img")"
+done
+# shellcheck disable=SC2086 # the loop devices
+set -- $loops
+trap 'losetup -d $loops 2>/dev/null; rm -rf "$WORK"' EXIT
+printf 'root /dev/disk/by-id/virtio-unlock-root none luks\nghost /dev/disk/by-id/virtio-not-here none luks,nofail\n' \
+	>"$WORK/crypttab-udev"
+cat >"$WORK/crypttab-udev-forms" <<TAB
+# a comment, kept
+other UUID=$L2 /keys/root.key:/dev/disk/by-id/usb-Generic_Flash_Disk_5A8C1F02 luks,discard
+rawkey UUID=$L2 /dev/disk/by-id/virtio-unlock-raw luks,keyfile-size=64
+hdr /dev/vdb none luks,header=/dev/disk/by-path/pci-0000:00:06.0,tries=1
+TAB
+# shellcheck disable=SC2016 # expanded by the namespace's shell
+unshare -m sh -c '
+	set -e
+	mount -t tmpfs -o mode=0755 udev-test /dev
+	mknod /dev/null c 1 3 && mknod /dev/zero c 1 5 && mknod /dev/urandom c 1 9
+	for b in "$1" "$2" "$3" "$4"; do
+		mknod "$b" b $(tr : " " <"/sys/class/block/${b#/dev/}/dev")
+	done
+	mkdir -p /dev/disk/by-id /dev/disk/by-path
+	ln -s "../../${1#/dev/}" /dev/disk/by-id/virtio-unlock-root
+	ln -s "../../${2#/dev/}" /dev/disk/by-id/usb-Generic_Flash_Disk_5A8C1F02
+	ln -s "../../${3#/dev/}" /dev/disk/by-id/virtio-unlock-raw
+	ln -s "../../${4#/dev/}" /dev/disk/by-path/pci-0000:00:06.0
+	"$5" -o "$6" --kver "$7" --generic --crypttab "$8"
+	. "$9" && unlock_crypttab_for_image "${10}" >"${10}.image"
+' _ "$@" "$MKINITRD" "$WORK/udev-initrd.img" "$KVER" "$WORK/crypttab-udev" \
+	"$TOP/hooks/unlock-files.sh" "$WORK/crypttab-udev-forms" 2>"$WORK/udev-mkinitrd.err"
+# shellcheck disable=SC2086
+losetup -d $loops
+trap 'rm -rf "$WORK"' EXIT
+check_eq "mkinitrd: a udev-only name becomes the by-uuid name of its LUKS disk, the line as it was kept as a comment" \
+	"# root /dev/disk/by-id/virtio-unlock-root none luks
+root /dev/disk/by-uuid/$L2 none luks
+ghost /dev/disk/by-id/virtio-not-here none luks,nofail" \
+	"$(zstd -dc "$WORK/udev-initrd.img" | cpio -i --quiet --to-stdout etc/crypttab 2>/dev/null)"
+check_eq "mkinitrd: udev-only names of key devices and header devices are renamed; a raw key's is kept" \
+	"# a comment, kept
+# other UUID=$L2 /keys/root.key:/dev/disk/by-id/usb-Generic_Flash_Disk_5A8C1F02 luks,discard
+other UUID=$L2 /keys/root.key:/dev/disk/by-uuid/$(blkid -p -o value -s UUID "$WORK/keystick.img") luks,discard
+rawkey UUID=$L2 /dev/disk/by-id/virtio-unlock-raw luks,keyfile-size=64
+# hdr /dev/vdb none luks,header=/dev/disk/by-path/pci-0000:00:06.0,tries=1
+hdr /dev/vdb none luks,header=/dev/disk/by-uuid/$(cat "$WORK/det/luks.uuid"),tries=1" \
+	"$(cat "$WORK/crypttab-udev-forms.image")"
+for warning in "/dev/disk/by-id/virtio-not-here does not exist on this machine" \
+	"/dev/disk/by-id/virtio-unlock-raw has neither a PARTUUID nor a UUID to be named by"; do
+	if grep -q "warning: crypttab: $warning" "$WORK/udev-mkinitrd.err"; then
+		ok "mkinitrd: a udev-only name it cannot rename is named in a warning: $warning"
+	else
+		not_ok "mkinitrd: a udev-only name it cannot rename is named in a warning: $warning" "$(cat "$WORK/udev-mkinitrd.err")"
+	fi
+done
+boot udev-names "$WORK/udev-initrd.img" "$WORK/l2/disk.img" "root=UUID=$FS" \
+	"expect:Passphrase for root (/dev/vda)" 'send:correct horse\n' \
+	"expect:/dev/disk/by-id/virtio-not-here: only udev makes this name" \
+	"expect:ghost: could not be opened; continuing because it is marked nofail" "expect:UNLOCK-MARKER end"
+marker udev-names "dm=root:CRYPT-LUKS2-${L2//-/}-root" "the volume named by-id when the image was built is opened"
+
 boot gpt-partuuid "$WORK/gpt-initrd.img" "$WORK/gpt.img" "root=UUID=$FS" \
 	"expect:Passphrase for root (PARTUUID=$PARTUUID)" 'send:correct horse\n' "expect:UNLOCK-MARKER end"
 marker gpt-partuuid "/dev/vda2: opened as /dev/mapper/root" "the volume found by PARTUUID on partition 2"

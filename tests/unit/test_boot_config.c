@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "boot.h"
+#include "devices.h"
 #include "log.h"
 #include "luks.h"
 #include "timespan.h"
@@ -104,6 +105,23 @@ static void cmdline_mkinitcpio(void **state)
 	assert_int_equal(cfg.n_volumes, 1);
 	assert_string_equal(cfg.volumes[0].device, "/dev/sda2");
 	assert_string_equal(cfg.volumes[0].key_file, "/k");
+}
+
+/* The /dev/disk/by-* names that stand for tags resolve without udev; the others only udev makes. */
+static void device_names_only_udev_makes(void **state)
+{
+	(void)state;
+	assert_true(device_name_needs_udev("/dev/disk/by-id/nvme-Samsung_SSD_980_S64DNF0R123456-part2"));
+	assert_true(device_name_needs_udev("/dev/disk/by-path/pci-0000:00:1f.2-ata-1-part3"));
+	assert_true(device_name_needs_udev("/dev/disk/by-diskseq/7"));
+	assert_false(device_name_needs_udev("/dev/disk/by-uuid/2439d992-5290-4b6d-b602-4f3f009c1aa3"));
+	assert_false(device_name_needs_udev("/dev/disk/by-partuuid/0f1e2d3c-01"));
+	assert_false(device_name_needs_udev("/dev/disk/by-label/KEYSTICK"));
+	assert_false(device_name_needs_udev("/dev/disk/by-partlabel/root"));
+	assert_false(device_name_needs_udev("/dev/vda2"));
+	assert_false(device_name_needs_udev("/dev/mapper/root"));
+	assert_false(device_name_needs_udev("UUID=2439d992-5290-4b6d-b602-4f3f009c1aa3"));
+	assert_false(device_name_needs_udev("/dev/diskette"));
 }
 
 static void keys_on_other_devices(void **state)
@@ -299,6 +317,7 @@ int main(void)
 		cmocka_unit_test(cmdline_mkinitcpio),
 		cmocka_unit_test(crypttab_fields_and_options),
 		cmocka_unit_test(keys_on_other_devices),
+		cmocka_unit_test(device_names_only_udev_makes),
 		cmocka_unit_test(mkinitcpio_cryptkey_forms),
 		cmocka_unit_test(crypttab_malformed_lines_skipped),
 		cmocka_unit_test(timeouts_as_systemd),
