@@ -80,7 +80,7 @@ unlock_hostonly_modules() {
 	if [ -n "${1:-}" ]; then
 		{
 			awk '!/^[ \t]*(#|$)/ && NF >= 2 { print $2 }' "$1"
-			unlock_key_devices "$1"
+			unlock_key_and_header_devices "$1"
 		} | while read -r spec; do
 			dev=$(findfs "$spec" 2>/dev/null || echo "$spec")
 			devno=$(unlock_device_number "$dev")
@@ -253,7 +253,10 @@ unlock_crypttab_for_image() {
 		if [ $# -ge 4 ]; then
 			set -f
 			for o in $(echo "$4" | tr ',' ' '); do
-				case $o in header=/dev/*) o="header=$(unlock_image_device_name "${o#header=}" luks)" ;; esac
+				case $o in
+				header=/*:/dev/*) o="${o%:*}:$(unlock_image_device_name "${o##*:}" any)" ;;
+				header=/dev/*) o="header=$(unlock_image_device_name "${o#header=}" luks)" ;;
+				esac
 				options="${options:+$options,}$o"
 			done
 			set +f
@@ -278,10 +281,22 @@ unlock_crypttab_files() {
 	}' "$1" | sort -u
 }
 
-# unlock_key_devices CRYPTTAB: the devices its key fields read keys from at boot (one per line).
-unlock_key_devices() {
+# unlock_key_and_header_devices CRYPTTAB: the devices its entries read keys and detached headers
+# from at boot, a header= being PATH:DEVICE, as a key field, or a device itself (one per line).
+unlock_key_and_header_devices() {
 	awk "$UNLOCK_AWK_KEY_ON_DEVICE"'
-	!/^[ \t]*(#|$)/ && NF >= 3 && key_device($3) != "" { print key_device($3) }' "$1" | sort -u
+	!/^[ \t]*(#|$)/ {
+		if (NF >= 3 && key_device($3) != "") print key_device($3)
+		if (NF >= 4) {
+			n = split($4, opts, ",")
+			for (i = 1; i <= n; i++) {
+				if (opts[i] !~ /^header=./) continue
+				h = substr(opts[i], 8)
+				if (h ~ /^\// && key_device(h) != "") print key_device(h)
+				else if (h ~ /^(\/dev\/|(UUID|PARTUUID|LABEL|PARTLABEL)=)/) print h
+			}
+		}
+	}' "$1" | sort -u
 }
 
 # Keys on another device are most often on a USB stick: its drivers, and the filesystems such

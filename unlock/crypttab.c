@@ -69,6 +69,19 @@ bool boot_volume_set_key(struct boot_volume *vol, const char *spec)
 	return true;
 }
 
+/* header=PATH:DEVICE is split as a key's location is; a header without a path (a tag, a device) stays whole. */
+static bool boot_volume_set_header(struct boot_volume *vol, const char *spec)
+{
+	const char *colon = strrchr(spec, ':');
+	bool on_device = spec[0] == '/' && colon && is_device_spec(colon + 1);
+	size_t path_len = on_device ? (size_t)(colon - spec) : strlen(spec);
+
+	vol->header[0] = vol->header_device[0] = '\0';
+	if (!copy_field(vol->header, sizeof(vol->header), spec, path_len))
+		return false;
+	return !on_device || copy_field(vol->header_device, sizeof(vol->header_device), colon + 1, strlen(colon + 1));
+}
+
 bool boot_volume_set_cryptkey(struct boot_volume *vol, const char *spec)
 {
 	const char *last = strrchr(spec, ':'), *middle;
@@ -143,10 +156,8 @@ static bool crypttab_value_option(struct boot_volume *vol, const char *name, con
 {
 	uint64_t n;
 
-	if (strcmp(name, "header") == 0 && value) {
-		snprintf(vol->header, sizeof(vol->header), "%s", value);
-		return true;
-	}
+	if (strcmp(name, "header") == 0 && value)
+		return boot_volume_set_header(vol, value);
 	if (strcmp(name, "keyfile-offset") == 0 && option_number(value, INT64_MAX, &n))
 		return vol->keyfile_offset = n, true;
 	if (strcmp(name, "keyfile-size") == 0 && option_number(value, 8u << 20, &n))

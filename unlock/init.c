@@ -311,24 +311,40 @@ static bool header_on_device(const char *h)
 	return strncmp(h, "/dev/", 5) == 0 || (h[0] != '/' && strchr(h, '='));
 }
 
-/* header= is a file in the image, or a device (a tag or a /dev path, such as a USB stick's
- * partition), waited for like the volume's own. */
-static int header_locate(const struct boot_volume *vol, char *path, size_t size)
+/* The device a detached header is on, or is; NULL for a header file in the image. */
+static const char *header_device_spec(const struct boot_volume *vol)
 {
-	const char *h = vol->header, *colon = strrchr(h, ':');
+	if (vol->header_device[0])
+		return vol->header_device;
+	return vol->header[0] && header_on_device(vol->header) ? vol->header : NULL;
+}
+
+/* header= is a file in the image, a device (a tag or a /dev path, such as a USB stick's
+ * partition) waited for like the volume's own, or a file on such a device's filesystem
+ * (PATH:DEVICE), opened there into *fd and read through /proc/self/fd. */
+static int header_locate(const struct boot_volume *vol, struct modules *m, char *path, size_t size, int *fd)
+{
+	const char *h = header_device_spec(vol);
+	char dev[BOOT_PATH_MAX];
 	int r;
 
-	if (h[0] == '/' && colon && strchr(colon, '='))
-		return log_error_ret(-ENOTSUP, "%s: header=%s: a header file on another device's filesystem is not supported; "
-				     "put the header file in the image, or name a device that holds the header itself", vol->name, h);
-	if (!header_on_device(h)) {
-		snprintf(path, size, "%s", h);
+	if (!h) {
+		snprintf(path, size, "%s", vol->header);
 		return 0;
 	}
-	r = device_wait(h, volume_wait_timeout(vol), path, size);
+	r = device_wait(h, volume_wait_timeout(vol), dev, sizeof(dev));
 	if (r == -ETIMEDOUT)
 		log_error("%s: the header device %s did not appear within %d s", vol->name, h, volume_wait_timeout(vol));
-	return r;
+	if (r < 0 || !vol->header_device[0]) {
+		snprintf(path, size, "%s", dev);
+		return r;
+	}
+	*fd = keydev_open_file(vol->name, "header", h, dev, NULL, vol->header, m);
+	if (*fd < 0)
+		return *fd;
+	log_debug("%s: header %s on %s", vol->name, vol->header, dev);
+	snprintf(path, size, "/proc/self/fd/%d", *fd);
+	return 0;
 }
 
 static int boot_volume_open(const struct boot_volume *vol, const char *dev, struct modules *m)
@@ -337,11 +353,13 @@ static int boot_volume_open(const struct boot_volume *vol, const char *dev, stru
 	struct modules_job *data_modules = NULL;
 	_cleanup_secret_ struct secret *key = NULL;
 	char header[BOOT_PATH_MAX];
-	int digest = -1, r;
+	int digest = -1, header_fd = -1, r;
 
-	if (vol->header[0] && (r = header_locate(vol, header, sizeof(header))) < 0)
+	if (vol->header[0] && (r = header_locate(vol, m, header, sizeof(header), &header_fd)) < 0)
 		return r;
 	r = volume_load(&v, dev, vol->header[0] ? header : NULL);
+	if (header_fd >= 0)
+		close(header_fd);
 	if (r == -LUKS_ERR_DAMAGED)
 		log_error("%s: %s has no valid LUKS header; if it is a plain dm-crypt volume, add \"plain\" to its crypttab options",
 			  vol->name, dev);
@@ -502,9 +520,11 @@ static bool device_present(const char *spec)
 /* The volume's device, and the devices its header and key are on. */
 static bool volume_devices_present(const struct boot_volume *vol)
 {
+	const char *header_device = header_device_spec(vol);
+
 	if (vol->noauto || vol->tmp)
 		return true;
-	return device_present(vol->device) && (!vol->header[0] || !header_on_device(vol->header) || device_present(vol->header)) &&
+	return device_present(vol->device) && (!header_device || device_present(header_device)) &&
 	       (key_in_image(vol) || device_present(vol->key_raw ? vol->key_file : vol->key_device));
 }
 

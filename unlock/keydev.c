@@ -38,49 +38,58 @@ static int open_beneath(const char *root, const char *path)
 	return fd < 0 ? -errno : (int)fd;
 }
 
-static int keydev_fstype(const struct boot_volume *vol, const char *dev, char *type, size_t size)
+static int device_fs_type(const char *vol_name, const char *what, const char *spec, const char *dev, const char *fstype,
+			  char *type, size_t size)
 {
-	if (vol->key_fstype[0] && strcmp(vol->key_fstype, "auto") != 0) {
-		snprintf(type, size, "%s", vol->key_fstype);
+	if (fstype && fstype[0] && strcmp(fstype, "auto") != 0) {
+		snprintf(type, size, "%s", fstype);
 		return 0;
 	}
 	if (device_fstype(dev, type, size) < 0)
-		return log_error_ret(-ENOENT, "%s: the key device %s (%s) holds no filesystem that can be recognised",
-				     vol->name, keydev_spec(vol), dev);
+		return log_error_ret(-ENOENT, "%s: the %s device %s (%s) holds no filesystem that can be recognised", vol_name,
+				     what, spec, dev);
 	return 0;
 }
 
-static int keydev_read_file(const struct boot_volume *vol, const char *dev, struct modules *m, struct secret **out)
+int keydev_open_file(const char *vol_name, const char *what, const char *spec, const char *dev, const char *fstype,
+		     const char *path, struct modules *m)
 {
 	char type[64], dir[BOOT_PATH_MAX + 32];
 	int fd, r;
 
-	r = keydev_fstype(vol, dev, type, sizeof(type));
+	r = device_fs_type(vol_name, what, spec, dev, fstype, type, sizeof(type));
 	if (r < 0)
 		return r;
 	modules_load_for_fs(m, type);
-	snprintf(dir, sizeof(dir), KEYDEV_RUN_DIR "/keydev-%s", vol->name);
+	snprintf(dir, sizeof(dir), KEYDEV_RUN_DIR "/%sdev-%s", what, vol_name);
 	mkdir(KEYDEV_RUN_DIR, 0700);
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return log_error_ret(-errno, "%s: cannot create %s: %s", vol->name, dir, strerror(errno));
+		return log_error_ret(-errno, "%s: cannot create %s: %s", vol_name, dir, strerror(errno));
 	if (mount(dev, dir, type, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
-		r = log_error_ret(-errno, "%s: cannot mount the key device %s (%s, %s): %s", vol->name, keydev_spec(vol),
-				  dev, type, strerror(errno));
+		r = log_error_ret(-errno, "%s: cannot mount the %s device %s (%s, %s): %s", vol_name, what, spec, dev, type,
+				  strerror(errno));
 		rmdir(dir);
 		return r;
 	}
-	fd = open_beneath(dir, vol->key_file);
-	if (fd < 0) {
-		r = log_error_ret(fd, "%s: cannot open %s on the key device %s: %s", vol->name, vol->key_file,
-				  keydev_spec(vol), strerror(-fd));
-	} else {
-		r = keyfile_read_fd(fd, vol->key_file, vol->keyfile_offset, vol->keyfile_size, out);
-		close(fd);
-	}
-	if (umount2(dir, 0) < 0)
-		umount2(dir, MNT_DETACH);
+	fd = open_beneath(dir, path);
+	if (fd < 0)
+		log_error("%s: cannot open %s on the %s device %s: %s", vol_name, path, what, spec, strerror(-fd));
+	/* Detached at once: the open file keeps the filesystem readable until it is closed. */
+	umount2(dir, MNT_DETACH);
 	rmdir(dir);
 	rmdir(KEYDEV_RUN_DIR); /* the real system finds /run as it expects it; fails while another is mounted */
+	return fd;
+}
+
+static int keydev_read_file(const struct boot_volume *vol, const char *dev, struct modules *m, struct secret **out)
+{
+	int fd = keydev_open_file(vol->name, "key", keydev_spec(vol), dev, vol->key_fstype, vol->key_file, m);
+	int r;
+
+	if (fd < 0)
+		return fd;
+	r = keyfile_read_fd(fd, vol->key_file, vol->keyfile_offset, vol->keyfile_size, out);
+	close(fd);
 	if (r == 0)
 		log_debug("%s: key read from %s on %s", vol->name, vol->key_file, dev);
 	return r;

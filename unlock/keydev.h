@@ -10,6 +10,14 @@
 #define KEYDEV_RUN_DIR "/run/unlock"
 
 /*
+ * Opens PATH on the filesystem of the block device dev (named spec in messages), mounted read-only,
+ * without devices, set-uid or execution, and detached again at once: the descriptor keeps it
+ * readable until closed. PATH is resolved inside that filesystem. fstype empty or "auto": probed.
+ * what ("key", "header") names the device in messages. A descriptor, or a negative errno, logged.
+ */
+int keydev_open_file(const char *vol_name, const char *what, const char *spec, const char *dev, const char *fstype,
+		     const char *path, struct modules *m);
+/*
  * Reads a key that is not in the image (vol->key_device, or vol->key_raw): waits up to timeout_sec
  * (0: forever) for the device, then reads the key raw from it or from its filesystem, mounted
  * read-only for that moment. -ETIMEDOUT when the device never appears; each failure is logged.

@@ -351,6 +351,23 @@ boot detached-header-device "$WORK/detached-dev.img" "$WORK/det/disk.img" "root=
 	"expect:Passphrase for root (/dev/vda)" 'send:correct horse\n' "expect:UNLOCK-MARKER end" -- \
 	-drive "file=$WORK/det/header.img,if=virtio,format=raw"
 marker detached-header-device "dm=root:CRYPT-LUKS2-$(tr -d - <"$WORK/det/luks.uuid")-root" "header from its own device"
+# The header as a file on a stick's filesystem (header=PATH:DEVICE, split as systemd splits it):
+# mounted read-only for the moment it takes, the file resolved inside it, never put in the image.
+mkfs.fat -C -n HDRSTICK "$WORK/hdrstick.img" 32768 >/dev/null
+mmd -i "$WORK/hdrstick.img" ::/luks
+mcopy -i "$WORK/hdrstick.img" "$WORK/det/header.img" ::/luks/root.hdr
+printf 'root /dev/vda none header=/luks/root.hdr:LABEL=HDRSTICK,tries=1\n' >"$WORK/crypttab-dethf"
+"$MKINITRD" -o "$WORK/detached-file.img" --kver "$KVER" --generic --crypttab "$WORK/crypttab-dethf"
+if zstd -dc "$WORK/detached-file.img" | cpio -t 2>/dev/null | grep -q 'root\.hdr'; then
+	not_ok "mkinitrd: a header file on a device stays out of the image"
+else
+	ok "mkinitrd: a header file on a device stays out of the image"
+fi
+boot detached-header-file-on-device "$WORK/detached-file.img" "$WORK/det/disk.img" "root=/dev/mapper/root rd.debug" \
+	"expect:Passphrase for root (/dev/vda)" 'send:correct horse\n' "expect:UNLOCK-MARKER end" -- \
+	-drive "file=$WORK/hdrstick.img,if=virtio,format=raw"
+marker detached-header-file-on-device "unlock: debug: root: header /luks/root.hdr on /dev/vdb" "the header is read from the stick's filesystem"
+marker detached-header-file-on-device "dm=root:CRYPT-LUKS2-$(tr -d - <"$WORK/det/luks.uuid")-root" "and opens the volume"
 
 # A GPT disk whose second partition holds the LUKS volume, named in crypttab by PARTUUID=.
 PARTUUID=3f1c6a2e-5b7d-4c1e-9a0b-2d4e6f8a0c12
@@ -381,6 +398,7 @@ cat >"$WORK/crypttab-udev-forms" <<TAB
 other UUID=$L2 /keys/root.key:/dev/disk/by-id/usb-Generic_Flash_Disk_5A8C1F02 luks,discard
 rawkey UUID=$L2 /dev/disk/by-id/virtio-unlock-raw luks,keyfile-size=64
 hdr /dev/vdb none luks,header=/dev/disk/by-path/pci-0000:00:06.0,tries=1
+hdrfile /dev/vdb none luks,header=/luks/root.hdr:/dev/disk/by-id/usb-Generic_Flash_Disk_5A8C1F02
 TAB
 # shellcheck disable=SC2016 # expanded by the namespace's shell
 unshare -m sh -c '
@@ -407,13 +425,15 @@ check_eq "mkinitrd: a udev-only name becomes the by-uuid name of its LUKS disk, 
 root /dev/disk/by-uuid/$L2 none luks
 ghost /dev/disk/by-id/virtio-not-here none luks,nofail" \
 	"$(zstd -dc "$WORK/udev-initrd.img" | cpio -i --quiet --to-stdout etc/crypttab 2>/dev/null)"
-check_eq "mkinitrd: udev-only names of key devices and header devices are renamed; a raw key's is kept" \
+check_eq "mkinitrd: udev-only names of key devices, header devices and header files' devices are renamed; a raw key's is kept" \
 	"# a comment, kept
 # other UUID=$L2 /keys/root.key:/dev/disk/by-id/usb-Generic_Flash_Disk_5A8C1F02 luks,discard
 other UUID=$L2 /keys/root.key:/dev/disk/by-uuid/$(blkid -p -o value -s UUID "$WORK/keystick.img") luks,discard
 rawkey UUID=$L2 /dev/disk/by-id/virtio-unlock-raw luks,keyfile-size=64
 # hdr /dev/vdb none luks,header=/dev/disk/by-path/pci-0000:00:06.0,tries=1
-hdr /dev/vdb none luks,header=/dev/disk/by-uuid/$(cat "$WORK/det/luks.uuid"),tries=1" \
+hdr /dev/vdb none luks,header=/dev/disk/by-uuid/$(cat "$WORK/det/luks.uuid"),tries=1
+# hdrfile /dev/vdb none luks,header=/luks/root.hdr:/dev/disk/by-id/usb-Generic_Flash_Disk_5A8C1F02
+hdrfile /dev/vdb none luks,header=/luks/root.hdr:/dev/disk/by-uuid/$(blkid -p -o value -s UUID "$WORK/keystick.img")" \
 	"$(cat "$WORK/crypttab-udev-forms.image")"
 for warning in "/dev/disk/by-id/virtio-not-here does not exist on this machine" \
 	"/dev/disk/by-id/virtio-unlock-raw has neither a PARTUUID nor a UUID to be named by"; do

@@ -107,6 +107,35 @@ static void cmdline_mkinitcpio(void **state)
 	assert_string_equal(cfg.volumes[0].key_file, "/k");
 }
 
+/* header= as systemd reads it: a file, a device, or PATH:DEVICE split at the last colon. */
+static void headers_in_files_and_on_devices(void **state)
+{
+	(void)state;
+	boot_config_init(&cfg);
+	crypttab_parse(&cfg,
+		       "a UUID=1 none header=/etc/a.hdr\n"
+		       "b UUID=2 none header=/luks/b.hdr:LABEL=HDRSTICK\n"
+		       "c UUID=3 none header=/luks/c.hdr:/dev/sdc1,tries=1\n"
+		       "d UUID=4 none header=UUID=4444\n"
+		       "e UUID=5 none header=/dev/disk/by-partuuid/55\n"
+		       "f UUID=6 none header=/odd:name.hdr\n",
+		       "crypttab");
+	assert_int_equal(cfg.n_volumes, 6);
+	assert_string_equal(cfg.volumes[0].header, "/etc/a.hdr");
+	assert_string_equal(cfg.volumes[0].header_device, "");
+	assert_string_equal(cfg.volumes[1].header, "/luks/b.hdr");
+	assert_string_equal(cfg.volumes[1].header_device, "LABEL=HDRSTICK");
+	assert_string_equal(cfg.volumes[2].header, "/luks/c.hdr");
+	assert_string_equal(cfg.volumes[2].header_device, "/dev/sdc1");
+	assert_int_equal(cfg.volumes[2].tries, 1);
+	assert_string_equal(cfg.volumes[3].header, "UUID=4444");
+	assert_string_equal(cfg.volumes[3].header_device, "");
+	assert_string_equal(cfg.volumes[4].header, "/dev/disk/by-partuuid/55");
+	assert_string_equal(cfg.volumes[4].header_device, "");
+	assert_string_equal(cfg.volumes[5].header, "/odd:name.hdr");
+	assert_string_equal(cfg.volumes[5].header_device, "");
+}
+
 /* The /dev/disk/by-* names that stand for tags resolve without udev; the others only udev makes. */
 static void device_names_only_udev_makes(void **state)
 {
@@ -318,6 +347,7 @@ int main(void)
 		cmocka_unit_test(crypttab_fields_and_options),
 		cmocka_unit_test(keys_on_other_devices),
 		cmocka_unit_test(device_names_only_udev_makes),
+		cmocka_unit_test(headers_in_files_and_on_devices),
 		cmocka_unit_test(mkinitcpio_cryptkey_forms),
 		cmocka_unit_test(crypttab_malformed_lines_skipped),
 		cmocka_unit_test(timeouts_as_systemd),
