@@ -29,6 +29,10 @@ make_seeds() {
 [ -e "$seeds/boot_config/keydev" ] ||
 	printf '\000a UUID=1 /k:LABEL=KEYS luks,keyfile-timeout=5s,headless=no\nb UUID=2 /dev/disk/by-partuuid/7 luks,keyfile-offset=4096,keyfile-size=64\n' \
 		>"$seeds/boot_config/keydev"
+# Detached headers: a file, a file on a device (PATH:DEVICE), a device.
+[ -e "$seeds/boot_config/header" ] ||
+	printf '\000a UUID=1 none header=/etc/a.hdr\nb UUID=2 none header=/luks/b.hdr:LABEL=H,tries=1\nc /dev/vda none header=UUID=3\n' \
+		>"$seeds/boot_config/header"
 [ -e "$seeds/boot_config/cryptkey" ] ||
 	printf '\001cryptdevice=/dev/sda2:root cryptkey=LABEL=usb:vfat:/k rd.luks.key=/k:UUID=1 cryptkey=/dev/sdb:1:2' \
 		>"$seeds/boot_config/cryptkey"
