@@ -381,8 +381,8 @@ echo "root PARTUUID=$PARTUUID none luks" >"$WORK/crypttab-gpt"
 # Names only udev makes (/dev/disk/by-id/, by-path/) do not exist at boot: unlock-mkinitrd renames
 # them in the image's crypttab by names of the same devices that unlock resolves itself. The
 # building machine is played by a mount namespace whose /dev has the links udev would make, to
-# read-only loop devices over the test disks. (This host's kernel reads no partition tables, so the
-# by-partuuid renaming of partitions is not exercised here; whole devices get their by-uuid names.)
+# read-only loop devices over the test disks. (This host's kernel reads no partition tables: the
+# by-partuuid renaming of partitions is tested in the guest, guest_udev_names.sh.)
 # A name it cannot rename stays, with a warning, and the boot says at once why it cannot find it.
 loops=""
 for img in "$WORK/l2/disk.img" "$WORK/keystick.img" "$WORK/rawkey-dev.img" "$WORK/det/header.img"; do
