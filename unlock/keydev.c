@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
@@ -23,11 +24,13 @@ static const char *keydev_spec(const struct boot_volume *vol)
 
 /*
  * The key device is whatever was plugged in under that label: its symlinks must not lead out of
- * it (into the image's own key files, say), so the path is resolved inside its root.
+ * it (into the image's own key files, say), so the path is resolved inside its root. Only a
+ * regular file is taken: opening a FIFO would wait for a writer that never comes (O_NONBLOCK
+ * keeps the open itself from waiting).
  */
 static int open_beneath(const char *root, const char *path)
 {
-	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC | O_NOCTTY,
+	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
 				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV };
 	_cleanup_close_ int dir = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	long fd;
@@ -36,6 +39,13 @@ static int open_beneath(const char *root, const char *path)
 		return -errno;
 	fd = syscall(SYS_openat2, dir, path, &how, sizeof(how));
 	return fd < 0 ? -errno : (int)fd;
+}
+
+static bool is_regular_file(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
 }
 
 static int device_fs_type(const char *vol_name, const char *what, const char *spec, const char *dev, const char *fstype,
@@ -72,8 +82,13 @@ int keydev_open_file(const char *vol_name, const char *what, const char *spec, c
 		return r;
 	}
 	fd = open_beneath(dir, path);
-	if (fd < 0)
+	if (fd < 0) {
 		log_error("%s: cannot open %s on the %s device %s: %s", vol_name, path, what, spec, strerror(-fd));
+	} else if (!is_regular_file(fd)) {
+		log_error("%s: %s on the %s device %s is not a regular file", vol_name, path, what, spec);
+		close(fd);
+		fd = -EINVAL;
+	}
 	/* Detached at once: the open file keeps the filesystem readable until it is closed. */
 	umount2(dir, MNT_DETACH);
 	rmdir(dir);

@@ -268,6 +268,18 @@ boot key-stick-missing "$WORK/nostick.img" "$WORK/l2/disk.img" "root=/dev/mapper
 	"expect:root: no key from LABEL=KEYSTICK; asking for the passphrase instead (keyfile-timeout=)" \
 	"expect:Passphrase for root" 'send:correct horse\n' "expect:UNLOCK-MARKER end"
 
+# A hostile stick whose key path is a FIFO: refused at once (opening it would wait for a writer
+# forever), and the boot asks for the passphrase instead.
+mkdir -p "$WORK/fifostick/keys"
+mkfifo "$WORK/fifostick/keys/root.key"
+mkfs.ext4 -q -F -L FIFOSTICK -d "$WORK/fifostick" "$WORK/fifostick.img" 8M >/dev/null
+printf 'root UUID=%s /keys/root.key:LABEL=FIFOSTICK luks,keyfile-timeout=30s\n' "$L2" >"$WORK/crypttab-fifo"
+"$MKINITRD" -o "$WORK/fifo.img" --kver "$KVER" --generic --crypttab "$WORK/crypttab-fifo"
+boot key-is-a-fifo "$WORK/fifo.img" "$WORK/l2/disk.img" "root=/dev/mapper/root" \
+	"expect:root: /keys/root.key on the key device LABEL=FIFOSTICK is not a regular file" \
+	"expect:Passphrase for root" 'send:correct horse\n' "expect:UNLOCK-MARKER end" -- \
+	-drive "file=$WORK/fifostick.img,if=virtio,format=raw"
+
 # mkinitcpio's cryptkey=DEVICE:OFFSET:SIZE: the key is 64 bytes at offset 4096 of a raw device.
 cp --sparse=always "$WORK/l2/disk.img" "$WORK/rawkey-disk.img"
 head -c 64 /dev/urandom >"$WORK/raw.key"
