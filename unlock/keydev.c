@@ -3,8 +3,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdbool.h>
 #include <linux/openat2.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -24,9 +24,8 @@ static const char *keydev_spec(const struct boot_volume *vol)
 
 /*
  * The key device is whatever was plugged in under that label: its symlinks must not lead out of
- * it (into the image's own key files, say), so the path is resolved inside its root. Only a
- * regular file is taken: opening a FIFO would wait for a writer that never comes (O_NONBLOCK
- * keeps the open itself from waiting).
+ * it (into the image's own key files, say), so the path is resolved inside its root. O_NONBLOCK:
+ * opening a FIFO would otherwise wait for a writer that never comes (callers take regular files only).
  */
 static int open_beneath(const char *root, const char *path)
 {

@@ -12,7 +12,8 @@
 /*
  * Opens PATH on the filesystem of the block device dev (named spec in messages), mounted read-only,
  * without devices, set-uid or execution, and detached again at once: the descriptor keeps it
- * readable until closed. PATH is resolved inside that filesystem. fstype empty or "auto": probed.
+ * readable until closed. PATH is resolved inside that filesystem and must be a regular file.
+ * fstype empty or "auto": probed.
  * what ("key", "header") names the device in messages. A descriptor, or a negative errno, logged.
  */
 int keydev_open_file(const char *vol_name, const char *what, const char *spec, const char *dev, const char *fstype,
