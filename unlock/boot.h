@@ -19,6 +19,7 @@ struct boot_volume {
 	bool key_raw;                 /* key_file names a block device, read from keyfile-offset on */
 	int keyfile_timeout_sec;      /* keyfile-timeout=: wait for the key's device, then ask; -1: it is required */
 	bool headless;                /* headless=: never ask for a passphrase */
+	bool try_empty_password;      /* try-empty-password=: an empty passphrase is tried before asking */
 	char header[BOOT_PATH_MAX];   /* detached header: a file in the image or on header_device, or a device; or empty */
 	char header_device[BOOT_PATH_MAX]; /* the filesystem header is on ("PATH:DEVICE"); empty: not on one */
 	uint64_t keyfile_offset;

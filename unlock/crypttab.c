@@ -132,6 +132,17 @@ static bool option_number(const char *value, uint64_t max, uint64_t *out)
 	return value && parse_u64(value, out) == 0 && *out <= max;
 }
 
+/* A boolean option: alone it means yes; with a value, one of systemd's booleans. */
+static bool option_boolean(const char *value, bool *out)
+{
+	int b = value ? parse_boolean(value) : 1;
+
+	if (b < 0)
+		return false;
+	*out = b == 1;
+	return true;
+}
+
 static bool crypttab_flag_option(struct boot_volume *vol, const char *name)
 {
 	static const struct {
@@ -168,8 +179,10 @@ static bool crypttab_value_option(struct boot_volume *vol, const char *name, con
 		return vol->tries = (int)n, true;
 	if (strcmp(name, "timeout") == 0 && value && parse_time_span_sec(value, &vol->prompt_timeout_sec) == 0)
 		return true;
-	if (strcmp(name, "headless") == 0 && (!value || parse_boolean(value) >= 0))
-		return vol->headless = !value || parse_boolean(value) == 1, true;
+	if (strcmp(name, "headless") == 0)
+		return option_boolean(value, &vol->headless);
+	if (strcmp(name, "try-empty-password") == 0)
+		return option_boolean(value, &vol->try_empty_password);
 	if (strcmp(name, "keyfile-timeout") == 0 && value && parse_time_span_sec(value, &vol->keyfile_timeout_sec) == 0)
 		return true;
 	if (strcmp(name, "x-systemd.device-timeout") == 0 && value && parse_time_span_sec(value, &vol->timeout_sec) == 0)

@@ -30,6 +30,7 @@
 #include "log.h"
 #include "luks.h"
 #include "modules.h"
+#include "passcache.h"
 #include "plain.h"
 #include "prompt.h"
 #include "swap.h"
@@ -223,9 +224,35 @@ static int volume_passphrase(const struct boot_volume *vol, const char *dev, str
 	return passphrase_ask(vol, prompt, pass);
 }
 
-/* A key file is tried once; then (or without one) the passphrase up to `tries` times. Returns the verified volume key. */
+/*
+ * Before asking: the passphrases typed for the volumes opened before this one (systemd-cryptsetup
+ * tries the passwords it cached; not with headless=, which keeps a volume to what it names), then,
+ * with try-empty-password=, an empty one. Neither counts against tries=, which counts questions.
+ */
+static int volume_unlock_unasked(const struct boot_volume *vol, const struct volume *v, const struct passcache *typed,
+				 struct secret **key, int *digest)
+{
+	_cleanup_secret_ struct secret *empty = NULL;
+	int slot, r = -LUKS_ERR_WRONG_SECRET;
+
+	for (size_t i = 0; !vol->headless && i < typed->n && r == -LUKS_ERR_WRONG_SECRET; i++)
+		if ((r = volume_unlock(v, vol->key_slot, typed->entries[i], key, digest, &slot)) == 0)
+			log_info("%s: opened with a passphrase typed for a volume before it", vol->name);
+	if (r != -LUKS_ERR_WRONG_SECRET || !vol->try_empty_password)
+		return r;
+	if (!(empty = secret_new(1)))
+		return -ENOMEM;
+	if ((r = volume_unlock(v, vol->key_slot, empty, key, digest, &slot)) == 0)
+		log_info("%s: opened with an empty passphrase (try-empty-password=)", vol->name);
+	return r;
+}
+
+/*
+ * A key file is tried once; then (or without one) what needs no question; then the passphrase up
+ * to `tries` times, kept in typed once it opens the volume. Returns the verified volume key.
+ */
 static int boot_volume_unlock(const struct boot_volume *vol, const struct volume *v, const char *dev, struct modules *m,
-			      struct secret **key, int *digest)
+			      struct passcache *typed, struct secret **key, int *digest)
 {
 	int slot, r = -LUKS_ERR_WRONG_SECRET;
 
@@ -241,6 +268,9 @@ static int boot_volume_unlock(const struct boot_volume *vol, const struct volume
 		if (!key_falls_back_to_passphrase(vol, r))
 			return r;
 	}
+	r = volume_unlock_unasked(vol, v, typed, key, digest);
+	if (r != -LUKS_ERR_WRONG_SECRET)
+		return r;
 	for (int i = 0; vol->tries == 0 || i < vol->tries; i++) {
 		_cleanup_secret_ struct secret *pass = NULL;
 		char msg[160];
@@ -248,6 +278,8 @@ static int boot_volume_unlock(const struct boot_volume *vol, const struct volume
 		if (r < 0)
 			return r;
 		r = volume_unlock(v, vol->key_slot, pass, key, digest, &slot);
+		if (r == 0 && passcache_remember(typed, pass) < 0)
+			log_warning("%s: no memory to keep the passphrase for the next volumes; they ask again", vol->name);
 		if (r != -LUKS_ERR_WRONG_SECRET)
 			return r;
 		snprintf(msg, sizeof(msg), "Wrong passphrase for %s (attempt %d of %d).\n", vol->name, i + 1, vol->tries);
@@ -347,7 +379,7 @@ static int header_locate(const struct boot_volume *vol, struct modules *m, char 
 	return 0;
 }
 
-static int boot_volume_open(const struct boot_volume *vol, const char *dev, struct modules *m)
+static int boot_volume_open(const struct boot_volume *vol, const char *dev, struct modules *m, struct passcache *typed)
 {
 	struct volume v;
 	struct modules_job *data_modules = NULL;
@@ -368,7 +400,7 @@ static int boot_volume_open(const struct boot_volume *vol, const char *dev, stru
 	if (r == 0) {
 		modules_load_for_keyslots(m, &v.hdr);
 		data_modules = modules_start_for_data(&v.hdr);
-		r = boot_volume_unlock(vol, &v, dev, m, &key, &digest);
+		r = boot_volume_unlock(vol, &v, dev, m, typed, &key, &digest);
 	}
 	if (r == 0) {
 		log_debug("%s: volume key verified", vol->name);
@@ -576,6 +608,8 @@ static int other_device_wait(const char *spec, int timeout_sec, char *path, size
 
 static int volumes_open(const struct boot_config *cfg, struct modules *m)
 {
+	_cleanup_passcache_ struct passcache typed = { 0 };
+
 	for (int i = 0; i < cfg->n_volumes; i++) {
 		struct boot_volume with_key;
 		const struct boot_volume *vol = volume_with_default_key(&cfg->volumes[i], &with_key);
@@ -596,7 +630,7 @@ static int volumes_open(const struct boot_config *cfg, struct modules *m)
 		else if (r == 0 && vol->plain)
 			r = plain_volume_open(vol, dev, m);
 		else if (r == 0)
-			r = boot_volume_open(vol, dev, m);
+			r = boot_volume_open(vol, dev, m, &typed);
 		if (r == 0) {
 			log_info("%s: opened as /dev/mapper/%s", dev, vol->name);
 			continue;

@@ -337,6 +337,36 @@ boot second-disk-on-sata "$WORK/sata.img" "$WORK/l2/disk.img" "root=/dev/mapper/
 marker second-disk-on-sata "/dev/sd[a-z]: opened as /dev/mapper/data" "the volume on the SATA disk is opened"
 marker second-disk-on-sata "root:CRYPT-LUKS2-${L2//-/}-root" "root boots, no prompt"
 
+# A passphrase is asked once for volumes that share it, as with systemd-cryptsetup's cached
+# passwords: "data" opens with the one typed for root. "other" has its own: it is asked for, and
+# the earlier one tried first does not use up its single try. "blank" opens with an empty
+# passphrase (try-empty-password=), after both typed ones fail, without a question.
+for v in data other blank; do truncate -s 20M "$WORK/share-$v.img"; done
+printf 'battery staple' >"$WORK/other.pass"
+: >"$WORK/blank.pass"
+for v in data:l2/passphrase other:other.pass blank:blank.pass; do
+	cryptsetup luksFormat -q --type luks2 --pbkdf pbkdf2 --pbkdf-force-iterations 1000 "$WORK/share-${v%%:*}.img" "$WORK/${v#*:}"
+done
+cat >"$WORK/crypttab-share" <<TAB
+root UUID=$L2 none luks
+data /dev/vdb none luks
+other /dev/vdc none luks,tries=1
+blank /dev/vdd none luks,try-empty-password
+TAB
+"$MKINITRD" -o "$WORK/share.img" --kver "$KVER" --generic --crypttab "$WORK/crypttab-share"
+boot shared-passphrase "$WORK/share.img" "$WORK/l2/disk.img" "root=/dev/mapper/root" \
+	"expect:Passphrase for root (UUID=$L2)" 'send:correct horse\n' \
+	"expect:Passphrase for other (/dev/vdc)" 'send:battery staple\n' "expect:UNLOCK-MARKER end" -- \
+	-drive "file=$WORK/share-data.img,if=virtio,format=raw" -drive "file=$WORK/share-other.img,if=virtio,format=raw" \
+	-drive "file=$WORK/share-blank.img,if=virtio,format=raw"
+marker shared-passphrase "data: opened with a passphrase typed for a volume before it" "the passphrase typed for root opens data"
+marker shared-passphrase "blank: opened with an empty passphrase \(try-empty-password=\)" "try-empty-password opens blank"
+for v in data other blank; do
+	marker shared-passphrase "dm=.*$v:CRYPT-LUKS2-$(cryptsetup luksUUID "$WORK/share-$v.img" | tr -d -)-$v" "$v is mapped"
+done
+asked=$(grep -ao "Passphrase for [a-z]*" "$WORK/shared-passphrase.log" | tr '\n' ' ')
+check_eq "boot: shared-passphrase: asked for root and other only, once each" "Passphrase for root Passphrase for other " "$asked"
+
 # headless= never asks: without a key the volume fails, and the console says why.
 boot headless "$WORK/plain.img" "$WORK/l2/disk.img" "rd.luks.uuid=$L2 root=UUID=$FS rd.luks.options=$L2=headless=yes" \
 	"expect:luks-$L2: no key opened it, and headless= forbids asking for a passphrase" \

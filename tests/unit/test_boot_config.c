@@ -12,6 +12,7 @@
 #include "devices.h"
 #include "log.h"
 #include "luks.h"
+#include "passcache.h"
 #include "timespan.h"
 #include "util.h"
 
@@ -340,6 +341,67 @@ static void crypttab_matches_uuid_forms(void **state)
 	assert_null(boot_volume_find(&cfg, "abcd-2"));
 }
 
+static void try_empty_password_option(void **state)
+{
+	(void)state;
+	boot_config_init(&cfg);
+	crypttab_parse(&cfg,
+		       "a UUID=1 none luks,try-empty-password\n"
+		       "b UUID=2 none luks,try-empty-password=yes\n"
+		       "c UUID=3 none try-empty-password=no,luks\n"
+		       "d UUID=4 none luks,try-empty-password=maybe\n"
+		       "e UUID=5 none luks\n",
+		       "crypttab");
+	assert_int_equal(cfg.n_volumes, 5);
+	assert_true(cfg.volumes[0].try_empty_password);
+	assert_true(cfg.volumes[1].try_empty_password);
+	assert_false(cfg.volumes[2].try_empty_password);
+	assert_false(cfg.volumes[3].try_empty_password);
+	assert_false(cfg.volumes[4].try_empty_password);
+}
+
+static struct secret *secret_of(const char *text)
+{
+	struct secret *s = secret_new(64);
+
+	assert_non_null(s);
+	assert_int_equal(secret_append(s, text, strlen(text)), 0);
+	return s;
+}
+
+/* Kept once each, the oldest giving way when full; an empty passphrase is one too. */
+static void typed_passphrases_kept(void **state)
+{
+	_cleanup_passcache_ struct passcache typed = { 0 };
+	_cleanup_secret_ struct secret *a = secret_of("correct horse");
+	_cleanup_secret_ struct secret *b = secret_of("battery staple");
+	_cleanup_secret_ struct secret *empty = secret_of("");
+	char text[24];
+
+	(void)state;
+	assert_int_equal(passcache_remember(&typed, a), 0);
+	assert_int_equal(passcache_remember(&typed, b), 0);
+	assert_int_equal(passcache_remember(&typed, a), 0);
+	assert_int_equal(passcache_remember(&typed, empty), 0);
+	assert_int_equal(typed.n, 3);
+	assert_memory_equal(typed.entries[0]->data, "correct horse", 13);
+	assert_int_equal(typed.entries[0]->len, 13);
+	assert_int_equal(typed.entries[2]->len, 0);
+	a->data[0] = 'X'; /* a copy, not the caller's buffer */
+	assert_int_equal(typed.entries[0]->data[0], 'c');
+	for (int i = 0; i < PASSCACHE_MAX; i++) {
+		_cleanup_secret_ struct secret *s = NULL;
+		snprintf(text, sizeof(text), "pass %d", i);
+		s = secret_of(text);
+		assert_int_equal(passcache_remember(&typed, s), 0);
+	}
+	assert_int_equal(typed.n, PASSCACHE_MAX);
+	assert_memory_equal(typed.entries[0]->data, "pass 0", 6);
+	assert_memory_equal(typed.entries[PASSCACHE_MAX - 1]->data, "pass 7", 6);
+	passcache_clear(&typed);
+	assert_int_equal(typed.n, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -357,6 +419,8 @@ int main(void)
 		cmocka_unit_test(timeouts_as_systemd),
 		cmocka_unit_test(time_spans),
 		cmocka_unit_test(crypttab_matches_uuid_forms),
+		cmocka_unit_test(try_empty_password_option),
+		cmocka_unit_test(typed_passphrases_kept),
 	};
 	log_set_max_level(LOG_LEVEL_QUIET);
 	return cmocka_run_group_tests(tests, NULL, NULL);

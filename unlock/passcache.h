@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef UNLOCK_PASSCACHE_H
+#define UNLOCK_PASSCACHE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "secret.h"
+
+#define PASSCACHE_MAX 8
+
+/*
+ * The passphrases typed during this boot that opened a volume, so the volumes opened after it try
+ * them before asking, as systemd-cryptsetup tries the passwords it caches in the kernel keyring.
+ * Each entry is a copy in locked memory; passcache_clear wipes them.
+ */
+struct passcache {
+	struct secret *entries[PASSCACHE_MAX];
+	size_t n;
+};
+
+/* Keeps a copy of pass unless an equal one is kept; when full, the oldest gives way. 0 or -ENOMEM. */
+int passcache_remember(struct passcache *c, const struct secret *pass);
+void passcache_clear(struct passcache *c);
+
+static inline void passcache_clearp(struct passcache *c) { passcache_clear(c); }
+#define _cleanup_passcache_ __attribute__((cleanup(passcache_clearp)))
+
+#endif
