@@ -10,6 +10,7 @@ Every step must happen in order before the timeout; QEMU is always killed at the
 all steps matched, 1 otherwise (the reason goes to stderr, the console to the log)."""
 import argparse
 import os
+import re
 import select
 import socket
 import subprocess
@@ -39,6 +40,16 @@ def press_keys(mon, keys):
                 pass
         except BlockingIOError:
             pass
+
+
+# A kernel message that arrives while a line of ours is half written (a prompt waiting for its
+# answer) is printed in the middle of it. Matching skips such messages, so a prompt split by one
+# still matches; messages at the start of a line (the kernel's own, unlock's rd.debug lines) stay.
+KERNEL_LINE_INSIDE_LINE = re.compile(rb"(?<=[^\n])\[ *\d+\.\d+\] [^\n]*\n")
+
+
+def console_text(seen):
+    return KERNEL_LINE_INSIDE_LINE.sub(b"", seen)
 
 
 def main():
@@ -71,7 +82,7 @@ def main():
                     press_keys(mon, text)
                     continue
                 want = text.encode()
-                while want not in seen[searched_from:]:
+                while want not in console_text(seen)[searched_from:]:
                     left = deadline - time.monotonic()
                     if left <= 0:
                         print(f"boot.py: timed out waiting for {text!r}", file=sys.stderr)
@@ -85,7 +96,7 @@ def main():
                         seen += chunk
                         log.write(chunk)
                         log.flush()
-                searched_from = seen.index(want, searched_from) + len(want)
+                searched_from = console_text(seen).index(want, searched_from) + len(want)
             # Let the guest finish (power off) so the log is complete; a guest left waiting at a
             # failure message never does: stop once it has been quiet for a few seconds.
             finish = min(deadline, time.monotonic() + 15)
