@@ -165,8 +165,10 @@ unlock_openssl_modules() {
 }
 
 # The key field forms whose key is read at boot from another device, as systemd splits them:
-# PATH:DEVICE (DEVICE a tag or a path), or a block device itself.
-UNLOCK_AWK_KEY_ON_DEVICE='function key_device(k) {
+# PATH:DEVICE (DEVICE a tag or a path), or a block device itself. With Debian's keyscript= the
+# field is the script's argument, not a key.
+UNLOCK_AWK_KEY_ON_DEVICE='function key_field_is_key(opts) { return ("," opts ",") !~ /,keyscript=/ }
+function key_device(k) {
 	if (match(k, /:(UUID|PARTUUID|LABEL|PARTLABEL)=[^:]+$/) || match(k, /:\/[^:]+$/)) return substr(k, RSTART + 1)
 	if (k ~ /^\/dev\// && k !~ /^\/dev\/(urandom|random|hw_random|hwrng|null)$/) return k
 	return ""
@@ -222,6 +224,37 @@ unlock_image_device_name() {
 	echo "$1"
 }
 
+# unlock_crypttab_warn_unopenable NAME OPTIONS: a warning for a volume the boot will not open, as
+# unlock says at boot: a Debian key script other than decrypt_keyctl (whose shared passphrase
+# unlock understands), a volume type other than LUKS and plain dm-crypt.
+unlock_crypttab_warn_unopenable() {
+	set -f
+	for o in $(echo "$2" | tr ',' ' '); do
+		case $o in
+		keyscript=decrypt_keyctl | keyscript=*/decrypt_keyctl) ;;
+		keyscript=*) echo "unlock-mkinitrd: warning: crypttab: $1: $o: unlock runs no key scripts, so the boot" \
+			"will not open $1; give a key file, PATH:DEVICE or none instead" >&2 ;;
+		bitlk | tcrypt | tcrypt-hidden | tcrypt-system | tcrypt-veracrypt | veracrypt)
+			echo "unlock-mkinitrd: warning: crypttab: $1: unlock does not open $o volumes, so the boot will not open $1" >&2 ;;
+		esac
+	done
+	set +f
+}
+
+# unlock_image_key_field KEY: a crypttab key field as the image gives it: the device of PATH:DEVICE
+# (split at the last colon as systemd splits it), or a key device itself, named by
+# unlock_image_device_name.
+unlock_image_key_field() {
+	keydev=${1##*:}
+	if [ "$keydev" != "$1" ] && [ "${keydev#/}" != "$keydev" ]; then
+		echo "${1%:*}:$(unlock_image_device_name "$keydev" any)"
+	elif [ "${1#/dev/}" != "$1" ]; then
+		unlock_image_device_name "$1" none
+	else
+		echo "$1"
+	fi
+}
+
 # unlock_crypttab_for_image CRYPTTAB: the crypttab the image carries. Devices, key devices and
 # header devices named by links only udev makes are renamed (unlock_image_device_name), each
 # renamed line after a comment holding the line as it was; every other line is kept as it is.
@@ -240,15 +273,14 @@ unlock_crypttab_for_image() {
 			printf '%s\n' "$line"
 			continue
 		fi
+		name=$1
+		unlock_crypttab_warn_unopenable "$name" "${4:-}"
 		source=$(unlock_image_device_name "$2" luks)
 		key=${3:-}
-		keydev=${key##*:}
-		# PATH:DEVICE, split at the last colon as systemd splits it; or the key is a device itself.
-		if [ "$keydev" != "$key" ] && [ "${keydev#/}" != "$keydev" ]; then
-			key="${key%:*}:$(unlock_image_device_name "$keydev" any)"
-		elif [ "${key#/dev/}" != "$key" ]; then
-			key=$(unlock_image_device_name "$key" none)
-		fi
+		case ",${4:-}," in
+		*,keyscript=*) ;; # the key script's argument, not a key
+		*) key=$(unlock_image_key_field "$key") ;;
+		esac
 		options=""
 		if [ $# -ge 4 ]; then
 			set -f
@@ -276,7 +308,7 @@ unlock_crypttab_for_image() {
 unlock_crypttab_files() {
 	awk "$UNLOCK_AWK_KEY_ON_DEVICE"'
 	!/^[ \t]*(#|$)/ {
-		if (NF >= 3 && $3 != "none" && $3 != "-" && $3 !~ /^\/dev\// && key_device($3) == "") print $3
+		if (NF >= 3 && key_field_is_key($4) && $3 != "none" && $3 != "-" && $3 !~ /^\/dev\// && key_device($3) == "") print $3
 		if (NF >= 4) { n = split($4, opts, ","); for (i = 1; i <= n; i++) if (opts[i] ~ /^header=\/[^:]*$/ && opts[i] !~ /^header=\/dev\//) print substr(opts[i], 8) }
 	}' "$1" | sort -u
 }
@@ -286,7 +318,7 @@ unlock_crypttab_files() {
 unlock_key_and_header_devices() {
 	awk "$UNLOCK_AWK_KEY_ON_DEVICE"'
 	!/^[ \t]*(#|$)/ {
-		if (NF >= 3 && key_device($3) != "") print key_device($3)
+		if (NF >= 3 && key_field_is_key($4) && key_device($3) != "") print key_device($3)
 		if (NF >= 4) {
 			n = split($4, opts, ",")
 			for (i = 1; i <= n; i++) {

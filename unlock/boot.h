@@ -20,6 +20,7 @@ struct boot_volume {
 	int keyfile_timeout_sec;      /* keyfile-timeout=: wait for the key's device, then ask; -1: it is required */
 	bool headless;                /* headless=: never ask for a passphrase */
 	bool try_empty_password;      /* try-empty-password=: an empty passphrase is tried before asking */
+	bool verify;                  /* verify: a typed passphrase is asked twice */
 	char header[BOOT_PATH_MAX];   /* detached header: a file in the image or on header_device, or a device; or empty */
 	char header_device[BOOT_PATH_MAX]; /* the filesystem header is on ("PATH:DEVICE"); empty: not on one */
 	uint64_t keyfile_offset;
@@ -41,6 +42,8 @@ struct boot_volume {
 	uint64_t offset;              /* plain mode: offset= in 512-byte sectors */
 	uint64_t skip;                /* plain mode: skip= (IV offset) in 512-byte sectors */
 	uint32_t flags;               /* enum luks_flag */
+	bool key_is_name;             /* keyscript=decrypt_keyctl: the key field names a shared passphrase */
+	char unsupported[160];        /* why unlock cannot open it (a key script, a volume type); empty: it can */
 };
 
 struct boot_config {

@@ -14,8 +14,11 @@
 
 #define CRYPTTAB_LINE_MAX 1024
 
-/* Options that only matter to other tools, or that need nothing from us at boot. */
-static const char *const accepted_options[] = { "luks", "initramfs", "x-initrd.attach", "_netdev", "verify", "password-echo" };
+/* Options that only matter to other tools, or that need nothing from us at boot (Debian's noearly,
+ * loud and quiet concern its init scripts, not the initramfs). */
+static const char *const accepted_options[] = {
+	"luks", "initramfs", "x-initrd.attach", "_netdev", "password-echo", "noearly", "loud", "quiet",
+};
 
 /* Devices a key file may name that are read as files: random number sources (swap, tmp). */
 static bool key_is_character_device(const char *path)
@@ -206,6 +209,49 @@ static bool crypttab_value_option(struct boot_volume *vol, const char *name, con
 	return false;
 }
 
+/*
+ * Debian's keyscript= runs a program for the key, with the key field as its argument. unlock runs
+ * none: decrypt_keyctl only shares one typed passphrase among volumes, which unlock does for every
+ * volume (see passcache.h), so its key field is a name, not a file; any other makes the volume one
+ * unlock cannot open, said at boot rather than mistaking the argument for a key file.
+ */
+static void crypttab_keyscript(struct boot_volume *vol, const char *script)
+{
+	const char *base = strrchr(script, '/');
+
+	if (strcmp(base ? base + 1 : script, "decrypt_keyctl") == 0) {
+		vol->key_is_name = true;
+		return;
+	}
+	snprintf(vol->unsupported, sizeof(vol->unsupported),
+		 "keyscript=%.60s: unlock runs no key scripts; give a key file, PATH:DEVICE or none instead", script);
+}
+
+/* Volume types of cryptsetup's that unlock does not open. */
+static bool crypttab_unsupported_type(struct boot_volume *vol, const char *name)
+{
+	static const struct {
+		const char *option;
+		const char *what;
+	} types[] = {
+		{ "bitlk", "BitLocker" },
+		{ "tcrypt", "TrueCrypt" },
+		{ "tcrypt-hidden", "TrueCrypt" },
+		{ "tcrypt-system", "TrueCrypt" },
+		{ "tcrypt-veracrypt", "VeraCrypt" },
+		{ "veracrypt", "VeraCrypt" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(types); i++)
+		if (strcmp(name, types[i].option) == 0) {
+			snprintf(vol->unsupported, sizeof(vol->unsupported),
+				 "%s volumes (%s) are not opened by unlock; open it after boot with cryptsetup",
+				 types[i].what, types[i].option);
+			return true;
+		}
+	return false;
+}
+
 static bool crypttab_bool_option(struct boot_volume *vol, const char *name)
 {
 	if (strcmp(name, "readonly") == 0 || strcmp(name, "read-only") == 0)
@@ -220,6 +266,8 @@ static bool crypttab_bool_option(struct boot_volume *vol, const char *name)
 		return vol->plain = true;
 	if (strcmp(name, "tmp") == 0)
 		return vol->tmp = true;
+	if (strcmp(name, "verify") == 0)
+		return vol->verify = true;
 	return false;
 }
 
@@ -236,8 +284,12 @@ void crypttab_parse_options(struct boot_volume *vol, const char *options, const 
 		if (value)
 			*value++ = '\0';
 		if (crypttab_flag_option(vol, opt) || crypttab_bool_option(vol, opt) ||
-		    crypttab_value_option(vol, opt, value))
+		    crypttab_value_option(vol, opt, value) || crypttab_unsupported_type(vol, opt))
 			continue;
+		if (strcmp(opt, "keyscript") == 0 && value && *value) {
+			crypttab_keyscript(vol, value);
+			continue;
+		}
 		for (size_t i = 0; i < ARRAY_SIZE(accepted_options); i++)
 			known = known || strcmp(opt, accepted_options[i]) == 0;
 		if (!known)
@@ -263,11 +315,13 @@ static int crypttab_parse_line(struct boot_config *cfg, char *line, const char *
 	boot_volume_init(&vol);
 	snprintf(vol.name, sizeof(vol.name), "%s", fields[0]);
 	snprintf(vol.device, sizeof(vol.device), "%s", fields[1]);
-	if (n >= 3 && strcmp(fields[2], "none") != 0 && strcmp(fields[2], "-") != 0 && !boot_volume_set_key(&vol, fields[2]))
-		return log_error_ret(-EINVAL, "%s: %s: the key file \"%s\" is neither an absolute path nor PATH:DEVICE, skipped",
-				     where, fields[0], fields[2]);
 	if (n == 4)
 		crypttab_parse_options(&vol, fields[3], where);
+	/* With a key script the key field is the script's argument, not a key. */
+	if (n >= 3 && strcmp(fields[2], "none") != 0 && strcmp(fields[2], "-") != 0 && !vol.key_is_name &&
+	    !vol.unsupported[0] && !boot_volume_set_key(&vol, fields[2]))
+		return log_error_ret(-EINVAL, "%s: %s: the key file \"%s\" is neither an absolute path nor PATH:DEVICE, skipped",
+				     where, fields[0], fields[2]);
 	if (cfg->n_volumes >= BOOT_VOLUMES_MAX)
 		return log_error_ret(-ENOSPC, "%s: more than %d volumes, skipped", where, BOOT_VOLUMES_MAX);
 	cfg->volumes[cfg->n_volumes++] = vol;

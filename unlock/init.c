@@ -159,7 +159,25 @@ static void consoles_refresh(void)
 	refreshed = true;
 }
 
-/* crypttab's timeout= bounds the wait for an answer, as in systemd-cryptsetup. */
+/* verify: the same passphrase again, or -EAGAIN (an attempt used up, as in systemd-cryptsetup). */
+static int passphrase_confirm(const struct boot_volume *vol, const struct secret *pass)
+{
+	_cleanup_secret_ struct secret *again = NULL;
+	char prompt[160];
+	int r;
+
+	snprintf(prompt, sizeof(prompt), "Repeat the passphrase for %s: ", vol->name);
+	r = consoles_read_secret(&consoles, prompt, PASSPHRASE_MAX, vol->prompt_timeout_sec, &again);
+	if (r == 0 && !secret_equal(pass, again)) {
+		snprintf(prompt, sizeof(prompt), "The two passphrases for %s differ.\n", vol->name);
+		consoles_write(&consoles, prompt);
+		r = -EAGAIN;
+	}
+	return r;
+}
+
+/* crypttab's timeout= bounds the wait for an answer, as in systemd-cryptsetup; -EAGAIN: verify
+ * found the two answers differ. */
 static int passphrase_ask(const struct boot_volume *vol, const char *prompt, struct secret **pass)
 {
 	int r;
@@ -168,6 +186,10 @@ static int passphrase_ask(const struct boot_volume *vol, const char *prompt, str
 		return log_error_ret(-EACCES, "%s: no key opened it, and headless= forbids asking for a passphrase", vol->name);
 	consoles_refresh();
 	r = consoles_read_secret(&consoles, prompt, PASSPHRASE_MAX, vol->prompt_timeout_sec, pass);
+	if (r == 0 && vol->verify && (r = passphrase_confirm(vol, *pass)) < 0) {
+		secret_free(*pass);
+		*pass = NULL;
+	}
 	if (r == -ETIMEDOUT) {
 		consoles_write(&consoles, "\n");
 		log_error("%s: no passphrase was entered within %d s (crypttab timeout=)", vol->name, vol->prompt_timeout_sec);
@@ -275,6 +297,8 @@ static int boot_volume_unlock(const struct boot_volume *vol, const struct volume
 		_cleanup_secret_ struct secret *pass = NULL;
 		char msg[160];
 		r = volume_passphrase(vol, dev, &pass);
+		if (r == -EAGAIN)
+			continue;
 		if (r < 0)
 			return r;
 		r = volume_unlock(v, vol->key_slot, pass, key, digest, &slot);
@@ -490,10 +514,10 @@ static int plain_volume_open(const struct boot_volume *vol, const char *dev, str
 		r = volume_key_read(vol, key_len, m, &pass);
 		typed = r < 0 && key_falls_back_to_passphrase(vol, r);
 	}
-	if (typed) {
-		snprintf(prompt, sizeof(prompt), "Passphrase for %s (%s, plain dm-crypt): ", vol->name, vol->device);
-		r = passphrase_ask(vol, prompt, &pass);
-	}
+	snprintf(prompt, sizeof(prompt), "Passphrase for %s (%s, plain dm-crypt): ", vol->name, vol->device);
+	for (int i = 0; typed && (vol->tries == 0 || i < vol->tries); i++)
+		if ((r = passphrase_ask(vol, prompt, &pass)) != -EAGAIN)
+			break;
 	if (r == 0)
 		r = plain_key_derive(plain_hash(vol, typed), pass, key_len, &key);
 	if (r == 0)
@@ -606,6 +630,26 @@ static int other_device_wait(const char *spec, int timeout_sec, char *path, size
 	return r;
 }
 
+/* One volume: its device waited for, then opened as its options say. */
+static int volume_open_as_configured(const struct boot_volume *vol, struct modules *m, struct passcache *typed, char *dev,
+				     size_t size)
+{
+	int r;
+
+	if (vol->unsupported[0])
+		return log_error_ret(-EOPNOTSUPP, "%s: %s", vol->name, vol->unsupported);
+	r = device_wait(vol->device, volume_wait_timeout(vol), dev, size);
+	if (r == -ETIMEDOUT)
+		log_error("%s: device %s did not appear within %d s", vol->name, vol->device, volume_wait_timeout(vol));
+	if (r < 0)
+		return r;
+	if (vol->swap)
+		return swap_volume_open(vol, dev, m);
+	if (vol->plain)
+		return plain_volume_open(vol, dev, m);
+	return boot_volume_open(vol, dev, m, typed);
+}
+
 static int volumes_open(const struct boot_config *cfg, struct modules *m)
 {
 	_cleanup_passcache_ struct passcache typed = { 0 };
@@ -621,16 +665,7 @@ static int volumes_open(const struct boot_config *cfg, struct modules *m)
 			log_info("%s: a tmp volume; the system sets it up after boot", vol->name);
 			continue;
 		}
-		r = device_wait(vol->device, volume_wait_timeout(vol), dev, sizeof(dev));
-		if (r == -ETIMEDOUT)
-			log_error("%s: device %s did not appear within %d s", vol->name, vol->device,
-				  volume_wait_timeout(vol));
-		else if (r == 0 && vol->swap)
-			r = swap_volume_open(vol, dev, m);
-		else if (r == 0 && vol->plain)
-			r = plain_volume_open(vol, dev, m);
-		else if (r == 0)
-			r = boot_volume_open(vol, dev, m, &typed);
+		r = volume_open_as_configured(vol, m, &typed, dev, sizeof(dev));
 		if (r == 0) {
 			log_info("%s: opened as /dev/mapper/%s", dev, vol->name);
 			continue;

@@ -4,11 +4,6 @@
 #include <errno.h>
 #include <string.h>
 
-static bool secret_equal(const struct secret *a, const struct secret *b)
-{
-	return a->len == b->len && (a->len == 0 || memcmp(a->data, b->data, a->len) == 0);
-}
-
 int passcache_remember(struct passcache *c, const struct secret *pass)
 {
 	struct secret *copy;

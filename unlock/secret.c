@@ -62,3 +62,8 @@ int secret_append(struct secret *s, const void *data, size_t len)
 	s->len += len;
 	return 0;
 }
+
+bool secret_equal(const struct secret *a, const struct secret *b)
+{
+	return a->len == b->len && (a->len == 0 || memcmp(a->data, b->data, a->len) == 0);
+}

@@ -2,6 +2,7 @@
 #ifndef UNLOCK_SECRET_H
 #define UNLOCK_SECRET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,6 +19,7 @@ struct secret *secret_new(size_t capacity);
 void secret_free(struct secret *s);
 /* Appends bytes; -ENOSPC when capacity would be exceeded. */
 int secret_append(struct secret *s, const void *data, size_t len);
+bool secret_equal(const struct secret *a, const struct secret *b);
 
 static inline void secret_freep(struct secret **s) { secret_free(*s); }
 #define _cleanup_secret_ __attribute__((cleanup(secret_freep)))

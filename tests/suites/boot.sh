@@ -338,9 +338,13 @@ marker second-disk-on-sata "/dev/sd[a-z]: opened as /dev/mapper/data" "the volum
 marker second-disk-on-sata "root:CRYPT-LUKS2-${L2//-/}-root" "root boots, no prompt"
 
 # A passphrase is asked once for volumes that share it, as with systemd-cryptsetup's cached
-# passwords: "data" opens with the one typed for root. "other" has its own: it is asked for, and
-# the earlier one tried first does not use up its single try. "blank" opens with an empty
-# passphrase (try-empty-password=), after both typed ones fail, without a question.
+# passwords: "data" opens with the one typed for root (its line is Debian's way to say so, with
+# decrypt_keyctl, whose key field is a name, not a file). "other" has its own: it is asked for
+# twice each time (verify), the first two answers differ and use up one of its two tries, and the
+# earlier passphrase, tried first, used up none. "blank" opens with an empty
+# passphrase (try-empty-password=), after both typed ones fail, without a question. Two volumes
+# unlock cannot open, a BitLocker one and one with another Debian key script, are refused with the
+# reason, both when the image is built and at boot.
 for v in data other blank; do truncate -s 20M "$WORK/share-$v.img"; done
 printf 'battery staple' >"$WORK/other.pass"
 : >"$WORK/blank.pass"
@@ -349,14 +353,29 @@ for v in data:l2/passphrase other:other.pass blank:blank.pass; do
 done
 cat >"$WORK/crypttab-share" <<TAB
 root UUID=$L2 none luks
-data /dev/vdb none luks
-other /dev/vdc none luks,tries=1
+data /dev/vdb shared_pw luks,keyscript=decrypt_keyctl
+other /dev/vdc none luks,tries=2,verify
 blank /dev/vdd none luks,try-empty-password
+win /dev/vdz none bitlk,nofail
+script /dev/vdz /dev/disk/by-label/KEYS:/k.key luks,keyscript=/lib/cryptsetup/scripts/passdev,nofail
 TAB
-"$MKINITRD" -o "$WORK/share.img" --kver "$KVER" --generic --crypttab "$WORK/crypttab-share"
+"$MKINITRD" -o "$WORK/share.img" --kver "$KVER" --generic --crypttab "$WORK/crypttab-share" 2>"$WORK/share.err"
+for warning in "win: unlock does not open bitlk volumes, so the boot will not open win" \
+	"script: keyscript=/lib/cryptsetup/scripts/passdev: unlock runs no key scripts, so the boot will not open script"; do
+	if grep -q "warning: crypttab: $warning" "$WORK/share.err"; then
+		ok "mkinitrd: a volume unlock cannot open is named in a warning: $warning"
+	else
+		not_ok "mkinitrd: a volume unlock cannot open is named in a warning: $warning" "$(cat "$WORK/share.err")"
+	fi
+done
 boot shared-passphrase "$WORK/share.img" "$WORK/l2/disk.img" "root=/dev/mapper/root" \
 	"expect:Passphrase for root (UUID=$L2)" 'send:correct horse\n' \
-	"expect:Passphrase for other (/dev/vdc)" 'send:battery staple\n' "expect:UNLOCK-MARKER end" -- \
+	"expect:Passphrase for other (/dev/vdc)" 'send:battery staple\n' "expect:Repeat the passphrase for other" \
+	'send:battery stapel\n' "expect:The two passphrases for other differ" \
+	"expect:Passphrase for other (/dev/vdc)" 'send:battery staple\n' "expect:Repeat the passphrase for other" \
+	'send:battery staple\n' \
+	"expect:win: BitLocker volumes (bitlk) are not opened by unlock" \
+	"expect:script: keyscript=/lib/cryptsetup/scripts/passdev: unlock runs no key scripts" "expect:UNLOCK-MARKER end" -- \
 	-drive "file=$WORK/share-data.img,if=virtio,format=raw" -drive "file=$WORK/share-other.img,if=virtio,format=raw" \
 	-drive "file=$WORK/share-blank.img,if=virtio,format=raw"
 marker shared-passphrase "data: opened with a passphrase typed for a volume before it" "the passphrase typed for root opens data"
@@ -365,7 +384,8 @@ for v in data other blank; do
 	marker shared-passphrase "dm=.*$v:CRYPT-LUKS2-$(cryptsetup luksUUID "$WORK/share-$v.img" | tr -d -)-$v" "$v is mapped"
 done
 asked=$(grep -ao "Passphrase for [a-z]*" "$WORK/shared-passphrase.log" | tr '\n' ' ')
-check_eq "boot: shared-passphrase: asked for root and other only, once each" "Passphrase for root Passphrase for other " "$asked"
+check_eq "boot: shared-passphrase: asked for root once and for other twice, nothing else" \
+	"Passphrase for root Passphrase for other Passphrase for other " "$asked"
 
 # headless= never asks: without a key the volume fails, and the console says why.
 boot headless "$WORK/plain.img" "$WORK/l2/disk.img" "rd.luks.uuid=$L2 root=UUID=$FS rd.luks.options=$L2=headless=yes" \

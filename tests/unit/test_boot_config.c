@@ -341,14 +341,14 @@ static void crypttab_matches_uuid_forms(void **state)
 	assert_null(boot_volume_find(&cfg, "abcd-2"));
 }
 
-static void try_empty_password_option(void **state)
+static void try_empty_password_and_verify(void **state)
 {
 	(void)state;
 	boot_config_init(&cfg);
 	crypttab_parse(&cfg,
 		       "a UUID=1 none luks,try-empty-password\n"
 		       "b UUID=2 none luks,try-empty-password=yes\n"
-		       "c UUID=3 none try-empty-password=no,luks\n"
+		       "c UUID=3 none try-empty-password=no,luks,verify\n"
 		       "d UUID=4 none luks,try-empty-password=maybe\n"
 		       "e UUID=5 none luks\n",
 		       "crypttab");
@@ -356,6 +356,8 @@ static void try_empty_password_option(void **state)
 	assert_true(cfg.volumes[0].try_empty_password);
 	assert_true(cfg.volumes[1].try_empty_password);
 	assert_false(cfg.volumes[2].try_empty_password);
+	assert_true(cfg.volumes[2].verify);
+	assert_false(cfg.volumes[0].verify);
 	assert_false(cfg.volumes[3].try_empty_password);
 	assert_false(cfg.volumes[4].try_empty_password);
 }
@@ -402,6 +404,36 @@ static void typed_passphrases_kept(void **state)
 	assert_int_equal(typed.n, 0);
 }
 
+/* Debian's crypttab: decrypt_keyctl's key field is a name; other key scripts and volume types
+ * unlock does not open are kept, with the reason, so the boot says it rather than guess. */
+static void debian_key_scripts_and_volume_types(void **state)
+{
+	(void)state;
+	boot_config_init(&cfg);
+	crypttab_parse(&cfg,
+		       "a UUID=1 shared_pw luks,keyscript=decrypt_keyctl,noearly\n"
+		       "b UUID=2 shared_pw: luks,keyscript=/lib/cryptsetup/scripts/decrypt_keyctl\n"
+		       "c UUID=3 /dev/disk/by-label/K:/k.key luks,keyscript=/lib/cryptsetup/scripts/passdev\n"
+		       "d UUID=4 none bitlk,loud\n"
+		       "e UUID=5 none tcrypt-veracrypt,quiet\n"
+		       "f UUID=6 /k.key luks\n",
+		       "crypttab");
+	assert_int_equal(cfg.n_volumes, 6);
+	assert_true(cfg.volumes[0].key_is_name);
+	assert_string_equal(cfg.volumes[0].key_file, "");
+	assert_string_equal(cfg.volumes[0].unsupported, "");
+	assert_true(cfg.volumes[1].key_is_name);
+	assert_string_equal(cfg.volumes[1].key_file, "");
+	assert_false(cfg.volumes[2].key_is_name);
+	assert_string_equal(cfg.volumes[2].key_file, "");
+	assert_non_null(strstr(cfg.volumes[2].unsupported, "keyscript=/lib/cryptsetup/scripts/passdev: unlock runs no key scripts"));
+	assert_non_null(strstr(cfg.volumes[3].unsupported, "BitLocker volumes (bitlk)"));
+	assert_non_null(strstr(cfg.volumes[4].unsupported, "VeraCrypt volumes (tcrypt-veracrypt)"));
+	assert_string_equal(cfg.volumes[5].key_file, "/k.key");
+	assert_false(cfg.volumes[5].key_is_name);
+	assert_string_equal(cfg.volumes[5].unsupported, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -419,8 +451,9 @@ int main(void)
 		cmocka_unit_test(timeouts_as_systemd),
 		cmocka_unit_test(time_spans),
 		cmocka_unit_test(crypttab_matches_uuid_forms),
-		cmocka_unit_test(try_empty_password_option),
+		cmocka_unit_test(try_empty_password_and_verify),
 		cmocka_unit_test(typed_passphrases_kept),
+		cmocka_unit_test(debian_key_scripts_and_volume_types),
 	};
 	log_set_max_level(LOG_LEVEL_QUIET);
 	return cmocka_run_group_tests(tests, NULL, NULL);
