@@ -36,6 +36,10 @@ make_seeds() {
 [ -e "$seeds/boot_config/cryptkey" ] ||
 	printf '\001cryptdevice=/dev/sda2:root cryptkey=LABEL=usb:vfat:/k rd.luks.key=/k:UUID=1 cryptkey=/dev/sdb:1:2' \
 		>"$seeds/boot_config/cryptkey"
+# Debian's key scripts and volume types, and the options that decide what is asked.
+[ -e "$seeds/boot_config/debian" ] ||
+	printf '\000a UUID=1 pw luks,keyscript=decrypt_keyctl,noearly,verify\nb UUID=2 x:/k luks,keyscript=passdev\nc UUID=3 none bitlk,try-empty-password=no\n' \
+		>"$seeds/boot_config/debian"
 # A keymap as console-setup and loadkeys make it for a German keyboard.
 [ -e "$seeds/keymap/de" ] || { ckbcomp -model pc105 de 2>/dev/null | loadkeys -q -u -b - >"$seeds/keymap/de" 2>/dev/null || rm -f "$seeds/keymap/de"; }
 
