@@ -30,7 +30,6 @@ struct boot_volume {
 	int timeout_sec;              /* device wait (x-systemd.device-timeout=); 0 = no limit, -1 = the boot's */
 	int prompt_timeout_sec;       /* passphrase wait (timeout=); 0 = no limit, as systemd */
 	bool nofail;
-	bool discard;
 	bool read_only;
 	bool noauto;
 	bool swap;                    /* plain swap with a random key (crypttab "swap") */
