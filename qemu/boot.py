@@ -42,10 +42,11 @@ def press_keys(mon, keys):
             pass
 
 
-# A kernel message that arrives while a line of ours is half written (a prompt waiting for its
-# answer) is printed in the middle of it. Matching skips such messages, so a prompt split by one
-# still matches; messages at the start of a line (the kernel's own, unlock's rd.debug lines) stay.
-KERNEL_LINE_INSIDE_LINE = re.compile(rb"(?<=[^\n])\[ *\d+\.\d+\] [^\n]*\n")
+# Kernel messages that arrive while a line of ours is half written (a prompt waiting for its
+# answer, a line still draining through the UART) are printed in the middle of it, often several
+# in a burst. Matching skips such runs, so a line split by them still matches; messages at the
+# start of a line (the kernel's own, unlock's rd.debug lines) stay.
+KERNEL_LINE_INSIDE_LINE = re.compile(rb"(?<=[^\n])(?:\[ *\d+\.\d+\] [^\n]*\n)+")
 
 
 def console_text(seen):

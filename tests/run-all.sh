@@ -14,7 +14,8 @@ run_suite() {
 	"$@" >"$out" 2>&1
 	rc=$?
 	cat "$out" >>"$log"
-	grep -E '^(not ok|skip) ' "$out"
+	# A failure's detail lines ("#   ...") follow it, so a CI log alone says why.
+	awk '/^(not ok|skip) /{shown=1; print; next} shown && /^#/{print; next} {shown=0}' "$out"
 	if [ "$rc" -ne 0 ] && ! grep -qE '^not ok ' "$out"; then
 		echo "not ok - $name exited with code $rc" | tee -a "$log"
 		tail -20 "$out"

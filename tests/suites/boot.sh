@@ -33,6 +33,11 @@ marker() {
 	if grep -aqE "$2" "$WORK/$1.log"; then ok "boot: $1: $3"; else not_ok "boot: $1: $3" "$(grep -a UNLOCK-MARKER "$WORK/$1.log")"; fi
 }
 
+# The harness itself: a burst of kernel lines printed inside a line of ours is skipped when matching.
+check_eq "boot.py: kernel lines inside a console line are skipped when matching" \
+	"b'Passphrase for root: '" \
+	"$(PYTHONPATH=$TOP/qemu python3 -c 'import boot; print(boot.console_text(b"Passphrase f[    3.6] a\r\n[    3.7] b\r\nor root: "))')"
+
 "$TOP/qemu/mkdisk.sh" "$WORK/l2" luks2 >/dev/null
 "$TOP/qemu/mkdisk.sh" "$WORK/l1" luks1 >/dev/null
 L2=$(cat "$WORK/l2/luks.uuid")
