@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "content_check.h"
+
 #define BOOT_VOLUMES_MAX 32
 #define BOOT_PATH_MAX 256
 
@@ -42,6 +44,8 @@ struct boot_volume {
 	uint64_t skip;                /* plain mode: skip= (IV offset) in 512-byte sectors */
 	uint32_t flags;               /* enum luks_flag */
 	bool key_is_name;             /* keyscript=decrypt_keyctl: the key field names a shared passphrase */
+	char check[CONTENT_CHECK_NAME_MAX]; /* check=: what the opened volume must hold (content_check.h); empty: none */
+	char check_args[32];          /* checkargs= */
 	char unsupported[160];        /* why unlock cannot open it (a key script, a volume type); empty: it can */
 };
 

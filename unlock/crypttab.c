@@ -227,6 +227,15 @@ static void crypttab_keyscript(struct boot_volume *vol, const char *script)
 		 "keyscript=%.60s: unlock runs no key scripts; give a key file, PATH:DEVICE or none instead", script);
 }
 
+/* Debian's check= (see content_check.h); a check program unlock cannot do makes the volume one it
+ * does not open, since the check guards against mapping the wrong thing. */
+static void crypttab_check(struct boot_volume *vol, const char *value)
+{
+	if (!content_check_name(value, vol->check, sizeof(vol->check)))
+		snprintf(vol->unsupported, sizeof(vol->unsupported),
+			 "check=%.60s: unlock runs no check programs; use blkid, un_blkid, ext2 or xfs (with checkargs=)", value);
+}
+
 /* Volume types of cryptsetup's that unlock does not open. */
 static bool crypttab_unsupported_type(struct boot_volume *vol, const char *name)
 {
@@ -288,6 +297,14 @@ void crypttab_parse_options(struct boot_volume *vol, const char *options, const 
 			continue;
 		if (strcmp(opt, "keyscript") == 0 && value && *value) {
 			crypttab_keyscript(vol, value);
+			continue;
+		}
+		if (strcmp(opt, "check") == 0 && (!value || *value)) {
+			crypttab_check(vol, value);
+			continue;
+		}
+		if (strcmp(opt, "checkargs") == 0 && value && strlen(value) < sizeof(vol->check_args)) {
+			snprintf(vol->check_args, sizeof(vol->check_args), "%s", value);
 			continue;
 		}
 		for (size_t i = 0; i < ARRAY_SIZE(accepted_options); i++)

@@ -80,6 +80,22 @@ int dm_plain_activate(const char *name, const char *device, uint64_t sectors, co
 	return r < 0 ? log_error_ret(r, "%s: device-mapper could not create the plain crypt device", name) : 0;
 }
 
+int dm_remove(const char *name)
+{
+	struct dm_task *dmt = dm_task_create(DM_DEVICE_REMOVE);
+	int ok;
+
+	if (!dmt)
+		return -ENOMEM;
+	dm_udev_set_sync_support(0);
+	/* retry: a prober that just closed the device may still hold it for a moment */
+	ok = dm_task_set_name(dmt, name) && dm_task_retry_remove(dmt) && dm_task_run(dmt);
+	dm_task_destroy(dmt);
+	if (ok)
+		dm_task_update_nodes();
+	return ok ? 0 : log_error_ret(-EBUSY, "%s: device-mapper could not remove /dev/mapper/%s", name, name);
+}
+
 int dm_crypt_activate(const char *name, const struct dm_table_request *req, bool read_only)
 {
 	struct dm_table_request keyring_req = *req;

@@ -16,4 +16,7 @@ int dm_crypt_activate(const char *name, const struct dm_table_request *req, bool
 int dm_plain_activate(const char *name, const char *device, uint64_t sectors, const char *cipher,
 		      const struct secret *key, uint64_t offset, uint64_t skip, uint32_t flags, bool read_only);
 
+/* Removes /dev/mapper/<name> again (an opened volume that failed its crypttab check). */
+int dm_remove(const char *name);
+
 #endif

@@ -500,28 +500,55 @@ static const char *plain_hash(const struct boot_volume *vol, bool typed)
 	return typed ? PLAIN_DEFAULT_HASH : NULL;
 }
 
+/* crypttab check=: the opened volume holds what it says, or it is closed again (-EBADMSG). */
+static int volume_content_check(const struct boot_volume *vol)
+{
+	int r;
+
+	if (!vol->check[0] || (r = content_check_volume(vol->name, vol->check, vol->check_args)) == 0)
+		return 0;
+	dm_remove(vol->name);
+	return r;
+}
+
+static int plain_open_with(const struct boot_volume *vol, const char *dev, const struct secret *pass, bool typed,
+			   struct modules *m)
+{
+	size_t key_len = (vol->key_bits ? vol->key_bits : PLAIN_DEFAULT_KEY_BITS) / 8;
+	_cleanup_secret_ struct secret *key = NULL;
+	int r = plain_key_derive(plain_hash(vol, typed), pass, key_len, &key);
+
+	if (r == 0)
+		r = plain_activate(vol, dev, key, m);
+	return r == 0 ? volume_content_check(vol) : r;
+}
+
 /* crypttab "plain": no header can tell a wrong passphrase; the mapping then reads as noise, as
- * with cryptsetup, so it is asked once. */
+ * with cryptsetup. Only a check= can tell: a passphrase that fails it is asked again, up to tries=. */
 static int plain_volume_open(const struct boot_volume *vol, const char *dev, struct modules *m)
 {
 	size_t key_len = (vol->key_bits ? vol->key_bits : PLAIN_DEFAULT_KEY_BITS) / 8;
-	_cleanup_secret_ struct secret *pass = NULL, *key = NULL;
+	_cleanup_secret_ struct secret *pass = NULL;
 	char prompt[512];
-	bool typed = !vol->key_file[0];
 	int r = -ENOENT;
 
-	if (!typed) {
+	if (vol->key_file[0]) {
 		r = volume_key_read(vol, key_len, m, &pass);
-		typed = r < 0 && key_falls_back_to_passphrase(vol, r);
+		if (r == 0)
+			return plain_open_with(vol, dev, pass, false, m);
+		if (!key_falls_back_to_passphrase(vol, r))
+			return r;
 	}
 	snprintf(prompt, sizeof(prompt), "Passphrase for %s (%s, plain dm-crypt): ", vol->name, vol->device);
-	for (int i = 0; typed && (vol->tries == 0 || i < vol->tries); i++)
-		if ((r = passphrase_ask(vol, prompt, &pass)) != -EAGAIN)
-			break;
-	if (r == 0)
-		r = plain_key_derive(plain_hash(vol, typed), pass, key_len, &key);
-	if (r == 0)
-		r = plain_activate(vol, dev, key, m);
+	for (int i = 0; vol->tries == 0 || i < vol->tries; i++) {
+		secret_free(pass);
+		pass = NULL;
+		r = passphrase_ask(vol, prompt, &pass);
+		if (r == 0)
+			r = plain_open_with(vol, dev, pass, true, m);
+		if (r != -EAGAIN && r != -EBADMSG)
+			return r;
+	}
 	return r;
 }
 
@@ -647,7 +674,8 @@ static int volume_open_as_configured(const struct boot_volume *vol, struct modul
 		return swap_volume_open(vol, dev, m);
 	if (vol->plain)
 		return plain_volume_open(vol, dev, m);
-	return boot_volume_open(vol, dev, m, typed);
+	r = boot_volume_open(vol, dev, m, typed);
+	return r == 0 ? volume_content_check(vol) : r;
 }
 
 static int volumes_open(const struct boot_config *cfg, struct modules *m)

@@ -434,6 +434,55 @@ static void debian_key_scripts_and_volume_types(void **state)
 	assert_string_equal(cfg.volumes[5].unsupported, "");
 }
 
+static void debian_content_checks(void **state)
+{
+	(void)state;
+	boot_config_init(&cfg);
+	crypttab_parse(&cfg,
+		       "a /dev/vdb none plain,check\n"
+		       "b /dev/vdc none plain,check=/lib/cryptsetup/checks/ext2\n"
+		       "c /dev/vdd none plain,check=blkid,checkargs=none\n"
+		       "d /dev/vde none plain,check=/usr/local/sbin/mycheck\n"
+		       "e UUID=5 none luks,checkargs=xfs,check=un_blkid\n"
+		       "f UUID=6 none luks,check=,checkargs=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n",
+		       "crypttab");
+	assert_int_equal(cfg.n_volumes, 6);
+	assert_string_equal(cfg.volumes[0].check, "blkid"); /* Debian's default check */
+	assert_string_equal(cfg.volumes[1].check, "ext2");
+	assert_string_equal(cfg.volumes[2].check, "blkid");
+	assert_string_equal(cfg.volumes[2].check_args, "none");
+	assert_string_equal(cfg.volumes[3].check, "");
+	assert_non_null(strstr(cfg.volumes[3].unsupported, "check=/usr/local/sbin/mycheck: unlock runs no check programs"));
+	assert_string_equal(cfg.volumes[4].check, "un_blkid");
+	assert_string_equal(cfg.volumes[4].check_args, "xfs");
+	assert_string_equal(cfg.volumes[5].check, ""); /* empty and too long values: unknown options, ignored */
+	assert_string_equal(cfg.volumes[5].check_args, "");
+	assert_string_equal(cfg.volumes[5].unsupported, "");
+}
+
+/* Debian's check scripts' outcomes, by the type libblkid finds ("" for none). */
+static void content_checks_as_debian_scripts(void **state)
+{
+	(void)state;
+	assert_true(content_check_passes("blkid", "", "ext4"));
+	assert_true(content_check_passes("blkid", "", "crypto_LUKS"));
+	assert_false(content_check_passes("blkid", "", ""));
+	assert_true(content_check_passes("blkid", "none", ""));
+	assert_false(content_check_passes("blkid", "none", "swap"));
+	assert_true(content_check_passes("blkid", "swap", "swap"));
+	assert_false(content_check_passes("blkid", "swap", "ext4"));
+	assert_true(content_check_passes("un_blkid", "", ""));
+	assert_false(content_check_passes("un_blkid", "", "ext4"));
+	assert_true(content_check_passes("un_blkid", "ext4", "xfs"));
+	assert_false(content_check_passes("un_blkid", "ext4", "ext4"));
+	assert_true(content_check_passes("ext2", "", "ext3"));
+	assert_true(content_check_passes("ext2", "", "ext4"));
+	assert_false(content_check_passes("ext2", "", "xfs"));
+	assert_true(content_check_passes("xfs", "", "xfs"));
+	assert_false(content_check_passes("xfs", "", ""));
+	assert_false(content_check_passes("mycheck", "", "ext4"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -454,6 +503,8 @@ int main(void)
 		cmocka_unit_test(try_empty_password_and_verify),
 		cmocka_unit_test(typed_passphrases_kept),
 		cmocka_unit_test(debian_key_scripts_and_volume_types),
+		cmocka_unit_test(debian_content_checks),
+		cmocka_unit_test(content_checks_as_debian_scripts),
 	};
 	log_set_max_level(LOG_LEVEL_QUIET);
 	return cmocka_run_group_tests(tests, NULL, NULL);
