@@ -227,7 +227,7 @@ unlock_image_device_name() {
 # unlock_crypttab_warn_check NAME OPTION: the warning for a check program unlock does not do.
 unlock_crypttab_warn_check() {
 	echo "unlock-mkinitrd: warning: crypttab: $1: $2: unlock runs no check programs, so the boot will not" \
-		"open $1; use check=blkid, un_blkid, ext2 or xfs (with checkargs=) instead" >&2
+		"open $1; use ${2%%=*}=blkid, un_blkid, ext2 or xfs instead" >&2
 }
 
 # unlock_crypttab_warn_unopenable NAME OPTIONS: a warning for a volume the boot will not open, as
@@ -241,10 +241,14 @@ unlock_crypttab_warn_unopenable() {
 		keyscript=decrypt_keyctl | keyscript=*/decrypt_keyctl) ;;
 		keyscript=*) echo "unlock-mkinitrd: warning: crypttab: $1: $o: unlock runs no key scripts, so the boot" \
 			"will not open $1; give a key file, PATH:DEVICE or none instead" >&2 ;;
-		check= | check=blkid | check=un_blkid | check=ext2 | check=xfs) ;;
-		check=/lib/cryptsetup/checks/* | check=/usr/lib/cryptsetup/checks/*)
-			case ${o##*/} in blkid | un_blkid | ext2 | xfs) ;; *) unlock_crypttab_warn_check "$1" "$o" ;; esac ;;
-		check=*) unlock_crypttab_warn_check "$1" "$o" ;;
+		check= | precheck=) ;;
+		check=* | precheck=*)
+			case ${o#*=} in
+			blkid | un_blkid | ext2 | xfs) ;;
+			/lib/cryptsetup/checks/* | /usr/lib/cryptsetup/checks/*)
+				case ${o##*/} in blkid | un_blkid | ext2 | xfs) ;; *) unlock_crypttab_warn_check "$1" "$o" ;; esac ;;
+			*) unlock_crypttab_warn_check "$1" "$o" ;;
+			esac ;;
 		bitlk | tcrypt | tcrypt-hidden | tcrypt-system | tcrypt-veracrypt | veracrypt)
 			echo "unlock-mkinitrd: warning: crypttab: $1: unlock does not open $o volumes, so the boot will not open $1" >&2 ;;
 		esac

@@ -46,6 +46,7 @@ struct boot_volume {
 	bool key_is_name;             /* keyscript=decrypt_keyctl: the key field names a shared passphrase */
 	char check[CONTENT_CHECK_NAME_MAX]; /* check=: what the opened volume must hold (content_check.h); empty: none */
 	char check_args[32];          /* checkargs= */
+	char precheck[CONTENT_CHECK_NAME_MAX]; /* precheck=: what the encrypted device must hold; empty: none */
 	char unsupported[160];        /* why unlock cannot open it (a key script, a volume type); empty: it can */
 };
 

@@ -71,21 +71,30 @@ static void check_wanted(const char *name, const char *args, char *buf, size_t s
 		snprintf(buf, size, "%s", args[0] ? args : "a recognisable filesystem or volume");
 }
 
-int content_check_volume(const char *vol_name, const char *name, const char *args)
+static int content_check_device(const char *vol_name, const char *option, const char *path, const char *name,
+				const char *args, const char *hint)
 {
-	char path[128], type[64] = "", wanted[96];
+	char type[64] = "", wanted[96];
 
-	snprintf(path, sizeof(path), "/dev/mapper/%s", vol_name);
 	if (device_fstype(path, type, sizeof(type)) < 0)
 		type[0] = '\0';
 	if (content_check_passes(name, args, type))
 		return 0;
 	check_wanted(name, args, wanted, sizeof(wanted));
-	if (type[0])
-		log_error("%s: the check %s%s%s wants %s, but %s holds %s", vol_name, name, args[0] ? " " : "", args, wanted,
-			  path, type);
-	else
-		log_error("%s: the check %s%s%s wants %s, but %s holds nothing recognisable (a wrong passphrase or cipher options?)",
-			  vol_name, name, args[0] ? " " : "", args, wanted, path);
-	return -EBADMSG;
+	return log_error_ret(-EBADMSG, "%s: the %s %s%s%s wants %s, but %s holds %s%s", vol_name, option, name,
+			     args[0] ? " " : "", args, wanted, path, type[0] ? type : "nothing recognisable",
+			     type[0] ? "" : hint);
+}
+
+int content_check_volume(const char *vol_name, const char *name, const char *args)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/dev/mapper/%s", vol_name);
+	return content_check_device(vol_name, "check", path, name, args, " (a wrong passphrase or cipher options?)");
+}
+
+int content_precheck(const char *vol_name, const char *dev, const char *name)
+{
+	return content_check_device(vol_name, "precheck", dev, name, "", "");
 }

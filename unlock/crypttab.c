@@ -227,13 +227,14 @@ static void crypttab_keyscript(struct boot_volume *vol, const char *script)
 		 "keyscript=%.60s: unlock runs no key scripts; give a key file, PATH:DEVICE or none instead", script);
 }
 
-/* Debian's check= (see content_check.h); a check program unlock cannot do makes the volume one it
- * does not open, since the check guards against mapping the wrong thing. */
-static void crypttab_check(struct boot_volume *vol, const char *value)
+/* Debian's check= and precheck= (see content_check.h); a check program unlock cannot do makes the
+ * volume one it does not open, since the check guards against mapping the wrong thing. */
+static void crypttab_check(struct boot_volume *vol, const char *option, const char *value, char *name, size_t size)
 {
-	if (!content_check_name(value, vol->check, sizeof(vol->check)))
+	if (!content_check_name(value, name, size))
 		snprintf(vol->unsupported, sizeof(vol->unsupported),
-			 "check=%.60s: unlock runs no check programs; use blkid, un_blkid, ext2 or xfs (with checkargs=)", value);
+			 "%s=%.60s: unlock runs no check programs; use blkid, un_blkid, ext2 or xfs%s", option, value,
+			 strcmp(option, "check") == 0 ? " (with checkargs=)" : "");
 }
 
 /* Volume types of cryptsetup's that unlock does not open. */
@@ -300,7 +301,11 @@ void crypttab_parse_options(struct boot_volume *vol, const char *options, const 
 			continue;
 		}
 		if (strcmp(opt, "check") == 0 && (!value || *value)) {
-			crypttab_check(vol, value);
+			crypttab_check(vol, opt, value, vol->check, sizeof(vol->check));
+			continue;
+		}
+		if (strcmp(opt, "precheck") == 0 && value && *value) {
+			crypttab_check(vol, opt, value, vol->precheck, sizeof(vol->precheck));
 			continue;
 		}
 		if (strcmp(opt, "checkargs") == 0 && value && strlen(value) < sizeof(vol->check_args)) {

@@ -670,6 +670,8 @@ static int volume_open_as_configured(const struct boot_volume *vol, struct modul
 		log_error("%s: device %s did not appear within %d s", vol->name, vol->device, volume_wait_timeout(vol));
 	if (r < 0)
 		return r;
+	if (vol->precheck[0] && (r = content_precheck(vol->name, dev, vol->precheck)) < 0)
+		return r;
 	if (vol->swap)
 		return swap_volume_open(vol, dev, m);
 	if (vol->plain)

@@ -41,7 +41,7 @@ make_seeds() {
 	printf '\000a UUID=1 pw luks,keyscript=decrypt_keyctl,noearly,verify\nb UUID=2 x:/k luks,keyscript=passdev\nc UUID=3 none bitlk,try-empty-password=no\n' \
 		>"$seeds/boot_config/debian"
 [ -e "$seeds/boot_config/debian-check" ] ||
-	printf '\000a /dev/vdb none plain,check,checkargs=none\nb UUID=2 none luks,check=/lib/cryptsetup/checks/un_blkid,checkargs=swap\nc UUID=3 none check=/x\n' \
+	printf '\000a /dev/vdb none plain,check,checkargs=none\nb UUID=2 none luks,check=/lib/cryptsetup/checks/un_blkid,checkargs=swap\nc UUID=3 none check=/x,precheck=un_blkid\n' \
 		>"$seeds/boot_config/debian-check"
 # A keymap as console-setup and loadkeys make it for a German keyboard.
 [ -e "$seeds/keymap/de" ] || { ckbcomp -model pc105 de 2>/dev/null | loadkeys -q -u -b - >"$seeds/keymap/de" 2>/dev/null || rm -f "$seeds/keymap/de"; }

@@ -396,13 +396,15 @@ check_eq "boot: shared-passphrase: asked for root once and for other twice, noth
 # recognise, so the mapping is removed and the passphrase asked again. The plain volume is made
 # here as cryptsetup would (key = sha256 of the passphrase, AES-128-XTS); the guest kernel's
 # dm-crypt reading the root proves it. "data" (the LUKS disk with ext4 inside, opened by its key
-# file) fails its check=xfs and is closed again; it is nofail, so the boot goes on.
+# file) fails its check=xfs and is closed again; "guard" (precheck=un_blkid, Debian's guard against
+# a plain mapping over real data) is not opened over that LUKS disk. Both are nofail: boot goes on.
 python3 -c 'import hashlib, sys; sys.stdout.buffer.write(hashlib.sha256(b"plain horse").digest())' >"$WORK/plain-root.key"
 "$TOP/build/sector-crypt" encrypt aes-xts-plain64 "$WORK/plain-root.key" 512 <"$WORK/l2/fs.img" >"$WORK/plain-root.img"
 cat >"$WORK/crypttab-check" <<TAB
 root /dev/vda none plain,cipher=aes-xts-plain64,size=256,hash=sha256,check
 data UUID=$L2 $WORK/l2/keyfile luks,check=xfs,nofail
 own /dev/vdz none plain,check=/usr/local/sbin/mycheck,nofail
+guard /dev/vdb none plain,precheck=un_blkid,nofail
 TAB
 "$MKINITRD" -o "$WORK/check.img" --kver "$KVER" --generic --crypttab "$WORK/crypttab-check" 2>"$WORK/check.err"
 if grep -q "warning: crypttab: own: check=/usr/local/sbin/mycheck: unlock runs no check programs" "$WORK/check.err"; then
@@ -416,7 +418,9 @@ boot content-check "$WORK/check.img" "$WORK/plain-root.img" "root=/dev/mapper/ro
 	"expect:Passphrase for root (/dev/vda, plain dm-crypt)" 'send:plain horse\n' \
 	"expect:data: the check xfs wants an XFS filesystem, but /dev/mapper/data holds ext4" \
 	"expect:data: could not be opened; continuing because it is marked nofail" \
-	"expect:own: check=/usr/local/sbin/mycheck: unlock runs no check programs" "expect:UNLOCK-MARKER end" -- \
+	"expect:own: check=/usr/local/sbin/mycheck: unlock runs no check programs" \
+	"expect:guard: the precheck un_blkid wants no recognisable content, but /dev/vdb holds crypto_LUKS" \
+	"expect:UNLOCK-MARKER end" -- \
 	-drive "file=$WORK/l2/disk.img,if=virtio,format=raw,readonly=on"
 marker content-check "dm=root:CRYPT-PLAIN-root uptime=" "the plain root is mapped and mounted; data is closed again"
 

@@ -444,9 +444,11 @@ static void debian_content_checks(void **state)
 		       "c /dev/vdd none plain,check=blkid,checkargs=none\n"
 		       "d /dev/vde none plain,check=/usr/local/sbin/mycheck\n"
 		       "e UUID=5 none luks,checkargs=xfs,check=un_blkid\n"
-		       "f UUID=6 none luks,check=,checkargs=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n",
+		       "f UUID=6 none luks,check=,checkargs=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n"
+		       "g /dev/vdf none plain,precheck=/lib/cryptsetup/checks/un_blkid\n"
+		       "h /dev/vdg none swap,precheck=/bin/true\n",
 		       "crypttab");
-	assert_int_equal(cfg.n_volumes, 6);
+	assert_int_equal(cfg.n_volumes, 8);
 	assert_string_equal(cfg.volumes[0].check, "blkid"); /* Debian's default check */
 	assert_string_equal(cfg.volumes[1].check, "ext2");
 	assert_string_equal(cfg.volumes[2].check, "blkid");
@@ -458,6 +460,9 @@ static void debian_content_checks(void **state)
 	assert_string_equal(cfg.volumes[5].check, ""); /* empty and too long values: unknown options, ignored */
 	assert_string_equal(cfg.volumes[5].check_args, "");
 	assert_string_equal(cfg.volumes[5].unsupported, "");
+	assert_string_equal(cfg.volumes[6].precheck, "un_blkid");
+	assert_string_equal(cfg.volumes[6].check, "");
+	assert_non_null(strstr(cfg.volumes[7].unsupported, "precheck=/bin/true: unlock runs no check programs"));
 }
 
 /* Debian's check scripts' outcomes, by the type libblkid finds ("" for none). */
