@@ -246,6 +246,17 @@ static int volume_passphrase(const struct boot_volume *vol, const char *dev, str
 	return passphrase_ask(vol, prompt, pass);
 }
 
+/* After a wrong passphrase, on every console: which attempt it was, and of how many (tries=0: no limit). */
+static void wrong_passphrase_say(const struct boot_volume *vol, int attempt)
+{
+	char msg[160], of[24] = "";
+
+	if (vol->tries > 0)
+		snprintf(of, sizeof(of), " of %d", vol->tries);
+	snprintf(msg, sizeof(msg), "Wrong passphrase for %s (attempt %d%s).\n", vol->name, attempt, of);
+	consoles_write(&consoles, msg);
+}
+
 /*
  * Before asking: the passphrases typed for the volumes opened before this one (systemd-cryptsetup
  * tries the passwords it cached; not with headless=, which keeps a volume to what it names), then,
@@ -295,7 +306,6 @@ static int boot_volume_unlock(const struct boot_volume *vol, const struct volume
 		return r;
 	for (int i = 0; vol->tries == 0 || i < vol->tries; i++) {
 		_cleanup_secret_ struct secret *pass = NULL;
-		char msg[160];
 		r = volume_passphrase(vol, dev, &pass);
 		if (r == -EAGAIN)
 			continue;
@@ -306,8 +316,7 @@ static int boot_volume_unlock(const struct boot_volume *vol, const struct volume
 			log_warning("%s: no memory to keep the passphrase for the next volumes; they ask again", vol->name);
 		if (r != -LUKS_ERR_WRONG_SECRET)
 			return r;
-		snprintf(msg, sizeof(msg), "Wrong passphrase for %s (attempt %d of %d).\n", vol->name, i + 1, vol->tries);
-		consoles_write(&consoles, msg);
+		wrong_passphrase_say(vol, i + 1);
 	}
 	return r;
 }
@@ -546,6 +555,8 @@ static int plain_volume_open(const struct boot_volume *vol, const char *dev, str
 		r = passphrase_ask(vol, prompt, &pass);
 		if (r == 0)
 			r = plain_open_with(vol, dev, pass, true, m);
+		if (r == -EBADMSG)
+			wrong_passphrase_say(vol, i + 1);
 		if (r != -EAGAIN && r != -EBADMSG)
 			return r;
 	}

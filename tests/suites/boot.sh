@@ -393,15 +393,15 @@ check_eq "boot: shared-passphrase: asked for root once and for other twice, noth
 	"Passphrase for root Passphrase for other Passphrase for other " "$asked"
 
 # Debian's check= on a plain root: a mistyped passphrase maps noise, which libblkid does not
-# recognise, so the mapping is removed and the passphrase asked again. The plain volume is made
-# here as cryptsetup would (key = sha256 of the passphrase, AES-128-XTS); the guest kernel's
-# dm-crypt reading the root proves it. "data" (the LUKS disk with ext4 inside, opened by its key
+# recognise, so the mapping is removed and the passphrase asked again (tries=0: no limit, so the
+# console counts attempts without a total). The plain volume is made here as cryptsetup would (key
+# = sha256 of the passphrase, AES-128-XTS); the guest kernel's dm-crypt reading the root proves it. "data" (the LUKS disk with ext4 inside, opened by its key
 # file) fails its check=xfs and is closed again; "guard" (precheck=un_blkid, Debian's guard against
 # a plain mapping over real data) is not opened over that LUKS disk. Both are nofail: boot goes on.
 python3 -c 'import hashlib, sys; sys.stdout.buffer.write(hashlib.sha256(b"plain horse").digest())' >"$WORK/plain-root.key"
 "$TOP/build/sector-crypt" encrypt aes-xts-plain64 "$WORK/plain-root.key" 512 <"$WORK/l2/fs.img" >"$WORK/plain-root.img"
 cat >"$WORK/crypttab-check" <<TAB
-root /dev/vda none plain,cipher=aes-xts-plain64,size=256,hash=sha256,check
+root /dev/vda none plain,cipher=aes-xts-plain64,size=256,hash=sha256,check,tries=0
 data UUID=$L2 $WORK/l2/keyfile luks,check=xfs,nofail
 own /dev/vdz none plain,check=/usr/local/sbin/mycheck,nofail
 guard /dev/vdb none plain,precheck=un_blkid,nofail
@@ -415,6 +415,7 @@ fi
 boot content-check "$WORK/check.img" "$WORK/plain-root.img" "root=/dev/mapper/root" \
 	"expect:Passphrase for root (/dev/vda, plain dm-crypt)" 'send:plain hors\n' \
 	"expect:root: the check blkid wants a recognisable filesystem or volume, but /dev/mapper/root holds nothing recognisable" \
+	"expect:Wrong passphrase for root (attempt 1)." \
 	"expect:Passphrase for root (/dev/vda, plain dm-crypt)" 'send:plain horse\n' \
 	"expect:data: the check xfs wants an XFS filesystem, but /dev/mapper/data holds ext4" \
 	"expect:data: could not be opened; continuing because it is marked nofail" \
