@@ -166,8 +166,10 @@ unlock_openssl_modules() {
 
 # The key field forms whose key is read at boot from another device, as systemd splits them:
 # PATH:DEVICE (DEVICE a tag or a path), or a block device itself. With Debian's keyscript= the
-# field is the script's argument, not a key.
+# field is the script's argument, not a key; passdev's is DEVICE:PATH[:TIMEOUT], a key on DEVICE.
 UNLOCK_AWK_KEY_ON_DEVICE='function key_field_is_key(opts) { return ("," opts ",") !~ /,keyscript=/ }
+function is_passdev(opts) { return ("," opts ",") ~ /,keyscript=([^,]*\/)?passdev,/ }
+function passdev_device(k) { return (k ~ /^\/[^:]*:\//) ? substr(k, 1, index(k, ":/") - 1) : "" }
 function key_device(k) {
 	if (match(k, /:(UUID|PARTUUID|LABEL|PARTLABEL)=[^:]+$/) || match(k, /:\/[^:]+$/)) return substr(k, RSTART + 1)
 	if (k ~ /^\/dev\// && k !~ /^\/dev\/(urandom|random|hw_random|hwrng|null)$/) return k
@@ -232,13 +234,13 @@ unlock_crypttab_warn_check() {
 
 # unlock_crypttab_warn_unopenable NAME OPTIONS: a warning for a volume the boot will not open, as
 # unlock says at boot: a Debian key script other than decrypt_keyctl (whose shared passphrase
-# unlock understands), a check program other than Debian's own (which unlock does with libblkid),
+# unlock understands) and passdev (whose key on a device it reads itself), a check program other than Debian's own (which unlock does with libblkid),
 # a volume type other than LUKS and plain dm-crypt.
 unlock_crypttab_warn_unopenable() {
 	set -f
 	for o in $(echo "$2" | tr ',' ' '); do
 		case $o in
-		keyscript=decrypt_keyctl | keyscript=*/decrypt_keyctl) ;;
+		keyscript=decrypt_keyctl | keyscript=*/decrypt_keyctl | keyscript=passdev | keyscript=*/passdev) ;;
 		keyscript=*) echo "unlock-mkinitrd: warning: crypttab: $1: $o: unlock runs no key scripts, so the boot" \
 			"will not open $1; give a key file, PATH:DEVICE or none instead" >&2 ;;
 		check= | precheck=) ;;
@@ -270,6 +272,15 @@ unlock_image_key_field() {
 	fi
 }
 
+# unlock_image_passdev_field KEY: passdev's DEVICE:PATH[:TIMEOUT] with DEVICE named by
+# unlock_image_device_name.
+unlock_image_passdev_field() {
+	case $1 in
+	/*:/*) echo "$(unlock_image_device_name "${1%%:/*}" any):/${1#*:/}" ;;
+	*) echo "$1" ;;
+	esac
+}
+
 # unlock_crypttab_for_image CRYPTTAB: the crypttab the image carries. Devices, key devices and
 # header devices named by links only udev makes are renamed (unlock_image_device_name), each
 # renamed line after a comment holding the line as it was; every other line is kept as it is.
@@ -293,6 +304,7 @@ unlock_crypttab_for_image() {
 		source=$(unlock_image_device_name "$2" luks)
 		key=${3:-}
 		case ",${4:-}," in
+		*,keyscript=passdev,* | *,keyscript=*/passdev,*) key=$(unlock_image_passdev_field "$key") ;;
 		*,keyscript=*) ;; # the key script's argument, not a key
 		*) key=$(unlock_image_key_field "$key") ;;
 		esac
@@ -334,6 +346,7 @@ unlock_key_and_header_devices() {
 	awk "$UNLOCK_AWK_KEY_ON_DEVICE"'
 	!/^[ \t]*(#|$)/ {
 		if (NF >= 3 && key_field_is_key($4) && key_device($3) != "") print key_device($3)
+		if (NF >= 4 && is_passdev($4) && passdev_device($3) != "") print passdev_device($3)
 		if (NF >= 4) {
 			n = split($4, opts, ",")
 			for (i = 1; i <= n; i++) {

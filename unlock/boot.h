@@ -44,6 +44,7 @@ struct boot_volume {
 	uint64_t skip;                /* plain mode: skip= (IV offset) in 512-byte sectors */
 	uint32_t flags;               /* enum luks_flag */
 	bool key_is_name;             /* keyscript=decrypt_keyctl: the key field names a shared passphrase */
+	bool key_passdev;             /* keyscript=passdev: the key field is DEVICE:PATH[:TIMEOUT] */
 	char check[CONTENT_CHECK_NAME_MAX]; /* check=: what the opened volume must hold (content_check.h); empty: none */
 	char check_args[32];          /* checkargs= */
 	char precheck[CONTENT_CHECK_NAME_MAX]; /* precheck=: what the encrypted device must hold; empty: none */

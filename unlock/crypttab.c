@@ -211,16 +211,22 @@ static bool crypttab_value_option(struct boot_volume *vol, const char *name, con
 
 /*
  * Debian's keyscript= runs a program for the key, with the key field as its argument. unlock runs
- * none: decrypt_keyctl only shares one typed passphrase among volumes, which unlock does for every
- * volume (see passcache.h), so its key field is a name, not a file; any other makes the volume one
- * unlock cannot open, said at boot rather than mistaking the argument for a key file.
+ * none. decrypt_keyctl only shares one typed passphrase among volumes, which unlock does for every
+ * volume (see passcache.h), so its key field is a name, not a file. passdev reads a key file from a
+ * device, which unlock does itself (crypttab_passdev_key). Any other makes the volume one unlock
+ * cannot open, said at boot rather than mistaking the argument for a key file.
  */
 static void crypttab_keyscript(struct boot_volume *vol, const char *script)
 {
 	const char *base = strrchr(script, '/');
 
-	if (strcmp(base ? base + 1 : script, "decrypt_keyctl") == 0) {
+	base = base ? base + 1 : script;
+	if (strcmp(base, "decrypt_keyctl") == 0) {
 		vol->key_is_name = true;
+		return;
+	}
+	if (strcmp(base, "passdev") == 0) {
+		vol->key_passdev = true;
 		return;
 	}
 	snprintf(vol->unsupported, sizeof(vol->unsupported),
@@ -320,11 +326,35 @@ void crypttab_parse_options(struct boot_volume *vol, const char *options, const 
 	}
 }
 
+/*
+ * passdev's DEVICE:PATH[:TIMEOUT]: PATH on the filesystem of DEVICE (a path), waited for TIMEOUT
+ * seconds. That is PATH:DEVICE with keyfile-timeout=TIMEOUT, which asks for the passphrase once the
+ * time is up; without TIMEOUT the device is required, as a PATH:DEVICE key is.
+ */
+static bool crypttab_passdev_key(struct boot_volume *vol, const char *field)
+{
+	const char *path = strstr(field, ":/"), *last;
+	uint64_t timeout;
+
+	key_location_clear(vol);
+	if (field[0] != '/' || !path || !copy_field(vol->key_device, sizeof(vol->key_device), field, (size_t)(path - field)))
+		return false;
+	path++;
+	last = strrchr(path, ':');
+	if (last && parse_u64(last + 1, &timeout) == 0 && timeout <= 86400) {
+		if (timeout > 0)
+			vol->keyfile_timeout_sec = (int)timeout;
+		return copy_field(vol->key_file, sizeof(vol->key_file), path, (size_t)(last - path));
+	}
+	return copy_field(vol->key_file, sizeof(vol->key_file), path, strlen(path));
+}
+
 static int crypttab_parse_line(struct boot_config *cfg, char *line, const char *where)
 {
 	char *fields[5] = { 0 };
 	char *save = NULL;
 	int n = 0;
+	bool has_key;
 	struct boot_volume vol;
 
 	for (char *f = strtok_r(line, " \t", &save); f && n < 5; f = strtok_r(NULL, " \t", &save))
@@ -339,9 +369,13 @@ static int crypttab_parse_line(struct boot_config *cfg, char *line, const char *
 	snprintf(vol.device, sizeof(vol.device), "%s", fields[1]);
 	if (n == 4)
 		crypttab_parse_options(&vol, fields[3], where);
-	/* With a key script the key field is the script's argument, not a key. */
-	if (n >= 3 && strcmp(fields[2], "none") != 0 && strcmp(fields[2], "-") != 0 && !vol.key_is_name &&
-	    !vol.unsupported[0] && !boot_volume_set_key(&vol, fields[2]))
+	/* With a key script the key field is the script's argument: passdev's names a key on a device. */
+	has_key = n >= 3 && strcmp(fields[2], "none") != 0 && strcmp(fields[2], "-") != 0 && !vol.key_is_name &&
+		  !vol.unsupported[0];
+	if (has_key && vol.key_passdev && !crypttab_passdev_key(&vol, fields[2]))
+		return log_error_ret(-EINVAL, "%s: %s: the passdev key \"%s\" is not DEVICE:PATH[:TIMEOUT], skipped", where,
+				     fields[0], fields[2]);
+	if (has_key && !vol.key_passdev && !boot_volume_set_key(&vol, fields[2]))
 		return log_error_ret(-EINVAL, "%s: %s: the key file \"%s\" is neither an absolute path nor PATH:DEVICE, skipped",
 				     where, fields[0], fields[2]);
 	if (cfg->n_volumes >= BOOT_VOLUMES_MAX)

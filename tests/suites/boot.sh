@@ -273,6 +273,14 @@ boot key-stick-missing "$WORK/nostick.img" "$WORK/l2/disk.img" "root=/dev/mapper
 	"expect:root: no key from LABEL=KEYSTICK; asking for the passphrase instead (keyfile-timeout=)" \
 	"expect:Passphrase for root" 'send:correct horse\n' "expect:UNLOCK-MARKER end"
 
+# Debian's passdev line for the same stick: DEVICE:PATH:TIMEOUT, read by unlock itself, no prompt.
+printf 'root UUID=%s /dev/disk/by-label/KEYSTICK:/keys/root.key:60 luks,keyscript=/lib/cryptsetup/scripts/passdev\n' \
+	"$L2" >"$WORK/crypttab-passdev"
+"$MKINITRD" -o "$WORK/passdev.img" --kver "$KVER" --generic --crypttab "$WORK/crypttab-passdev" 2>"$WORK/passdev.err"
+check_eq "mkinitrd: a passdev line gives no warning" "" "$(grep warning "$WORK/passdev.err")"
+boot passdev "$WORK/passdev.img" "$WORK/l2/disk.img" "root=/dev/mapper/root rd.debug" "expect:UNLOCK-MARKER end" -- "${usb_stick[@]}"
+marker passdev "unlock: debug: root: key read from /keys/root.key on /dev/sd" "the key is read from the stick, no prompt"
+
 # A hostile stick whose key path is a FIFO: refused at once (opening it would wait for a writer
 # forever), and the boot asks for the passphrase instead.
 mkdir -p "$WORK/fifostick/keys"
@@ -348,7 +356,7 @@ marker second-disk-on-sata "root:CRYPT-LUKS2-${L2//-/}-root" "root boots, no pro
 # twice each time (verify), the first two answers differ and use up one of its two tries, and the
 # earlier passphrase, tried first, used up none. "blank" opens with an empty
 # passphrase (try-empty-password=), after both typed ones fail, without a question. Two volumes
-# unlock cannot open, a BitLocker one and one with another Debian key script, are refused with the
+# unlock cannot open, a BitLocker one and one with a key script of its own, are refused with the
 # reason, both when the image is built and at boot.
 for v in data other blank; do truncate -s 20M "$WORK/share-$v.img"; done
 printf 'battery staple' >"$WORK/other.pass"
@@ -362,11 +370,11 @@ data /dev/vdb shared_pw luks,keyscript=decrypt_keyctl
 other /dev/vdc none luks,tries=2,verify
 blank /dev/vdd none luks,try-empty-password
 win /dev/vdz none bitlk,nofail
-script /dev/vdz /dev/disk/by-label/KEYS:/k.key luks,keyscript=/lib/cryptsetup/scripts/passdev,nofail
+script /dev/vdz /dev/disk/by-label/KEYS:/k.key luks,keyscript=/etc/keys/getkey,nofail
 TAB
 "$MKINITRD" -o "$WORK/share.img" --kver "$KVER" --generic --crypttab "$WORK/crypttab-share" 2>"$WORK/share.err"
 for warning in "win: unlock does not open bitlk volumes, so the boot will not open win" \
-	"script: keyscript=/lib/cryptsetup/scripts/passdev: unlock runs no key scripts, so the boot will not open script"; do
+	"script: keyscript=/etc/keys/getkey: unlock runs no key scripts, so the boot will not open script"; do
 	if grep -q "warning: crypttab: $warning" "$WORK/share.err"; then
 		ok "mkinitrd: a volume unlock cannot open is named in a warning: $warning"
 	else
@@ -380,7 +388,7 @@ boot shared-passphrase "$WORK/share.img" "$WORK/l2/disk.img" "root=/dev/mapper/r
 	"expect:Passphrase for other (/dev/vdc)" 'send:battery staple\n' "expect:Repeat the passphrase for other" \
 	'send:battery staple\n' \
 	"expect:win: BitLocker volumes (bitlk) are not opened by unlock" \
-	"expect:script: keyscript=/lib/cryptsetup/scripts/passdev: unlock runs no key scripts" "expect:UNLOCK-MARKER end" -- \
+	"expect:script: keyscript=/etc/keys/getkey: unlock runs no key scripts" "expect:UNLOCK-MARKER end" -- \
 	-drive "file=$WORK/share-data.img,if=virtio,format=raw" -drive "file=$WORK/share-other.img,if=virtio,format=raw" \
 	-drive "file=$WORK/share-blank.img,if=virtio,format=raw"
 marker shared-passphrase "data: opened with a passphrase typed for a volume before it" "the passphrase typed for root opens data"

@@ -425,13 +425,42 @@ static void debian_key_scripts_and_volume_types(void **state)
 	assert_true(cfg.volumes[1].key_is_name);
 	assert_string_equal(cfg.volumes[1].key_file, "");
 	assert_false(cfg.volumes[2].key_is_name);
-	assert_string_equal(cfg.volumes[2].key_file, "");
-	assert_non_null(strstr(cfg.volumes[2].unsupported, "keyscript=/lib/cryptsetup/scripts/passdev: unlock runs no key scripts"));
+	assert_string_equal(cfg.volumes[2].key_device, "/dev/disk/by-label/K"); /* passdev's DEVICE:PATH */
+	assert_string_equal(cfg.volumes[2].key_file, "/k.key");
+	assert_int_equal(cfg.volumes[2].keyfile_timeout_sec, -1);
+	assert_string_equal(cfg.volumes[2].unsupported, "");
 	assert_non_null(strstr(cfg.volumes[3].unsupported, "BitLocker volumes (bitlk)"));
 	assert_non_null(strstr(cfg.volumes[4].unsupported, "VeraCrypt volumes (tcrypt-veracrypt)"));
 	assert_string_equal(cfg.volumes[5].key_file, "/k.key");
 	assert_false(cfg.volumes[5].key_is_name);
 	assert_string_equal(cfg.volumes[5].unsupported, "");
+}
+
+/* passdev's DEVICE:PATH[:TIMEOUT] is PATH:DEVICE with keyfile-timeout=TIMEOUT. */
+static void debian_passdev_keys(void **state)
+{
+	(void)state;
+	boot_config_init(&cfg);
+	crypttab_parse(&cfg,
+		       "a UUID=1 /dev/disk/by-uuid/12-34:/keys/a.key:20 luks,keyscript=passdev\n"
+		       "b UUID=2 /dev/sdb1:/keys/b:c.key luks,keyscript=/lib/cryptsetup/scripts/passdev\n"
+		       "c UUID=3 /dev/sdc1:/c.key:0 luks,keyscript=passdev\n"
+		       "d UUID=4 LABEL=K:/d.key luks,keyscript=passdev\n"
+		       "e UUID=5 /dev/sde1 luks,keyscript=passdev\n"
+		       "f UUID=6 /k.key:/dev/sdf1 luks,keyscript=/usr/local/bin/getkey\n",
+		       "crypttab");
+	assert_int_equal(cfg.n_volumes, 4); /* d and e are malformed for passdev: skipped */
+	assert_string_equal(cfg.volumes[0].key_device, "/dev/disk/by-uuid/12-34");
+	assert_string_equal(cfg.volumes[0].key_file, "/keys/a.key");
+	assert_int_equal(cfg.volumes[0].keyfile_timeout_sec, 20);
+	assert_string_equal(cfg.volumes[1].key_device, "/dev/sdb1");
+	assert_string_equal(cfg.volumes[1].key_file, "/keys/b:c.key");
+	assert_int_equal(cfg.volumes[1].keyfile_timeout_sec, -1);
+	assert_string_equal(cfg.volumes[2].key_file, "/c.key");
+	assert_int_equal(cfg.volumes[2].keyfile_timeout_sec, -1); /* 0: no time limit, so required */
+	assert_string_equal(cfg.volumes[3].name, "f");
+	assert_string_equal(cfg.volumes[3].key_file, "");
+	assert_non_null(strstr(cfg.volumes[3].unsupported, "keyscript=/usr/local/bin/getkey: unlock runs no key scripts"));
 }
 
 static void debian_content_checks(void **state)
@@ -508,6 +537,7 @@ int main(void)
 		cmocka_unit_test(try_empty_password_and_verify),
 		cmocka_unit_test(typed_passphrases_kept),
 		cmocka_unit_test(debian_key_scripts_and_volume_types),
+		cmocka_unit_test(debian_passdev_keys),
 		cmocka_unit_test(debian_content_checks),
 		cmocka_unit_test(content_checks_as_debian_scripts),
 	};
