@@ -27,6 +27,45 @@ static void consoles_add(struct consoles *c, const char *path)
 	c->fd[c->n++] = fd;
 }
 
+static bool word_in_list(const char *word, const char *list)
+{
+	size_t len = strlen(word);
+
+	for (const char *p = strstr(list, word); p; p = strstr(p + 1, word))
+		if ((p == list || p[-1] == ' ' || p[-1] == '\n') && (p[len] == ' ' || p[len] == '\n' || p[len] == '\0'))
+			return true;
+	return false;
+}
+
+bool console_names_all_in(const char *cmdline, const char *active)
+{
+	for (const char *p = cmdline; (p = strstr(p, "console=")); p += 8) {
+		char name[32];
+		size_t len = strcspn(p + 8, ", \t\n");
+		if (p != cmdline && p[-1] != ' ')
+			continue; /* another word ending in console=, such as earlycon's options */
+		if (len == 0 || len >= sizeof(name))
+			return false;
+		memcpy(name, p + 8, len);
+		name[len] = '\0';
+		if (!word_in_list(name, active))
+			return false;
+	}
+	return true;
+}
+
+bool consoles_named_registered(const char *cmdline)
+{
+	char active[256] = "";
+	_cleanup_close_ int fd = open("/sys/class/tty/console/active", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, active, sizeof(active) - 1) : -1;
+
+	if (n <= 0)
+		return false;
+	active[n] = '\0';
+	return console_names_all_in(cmdline, active);
+}
+
 int consoles_open(struct consoles *c)
 {
 	char active[256] = "", *save = NULL;

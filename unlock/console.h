@@ -2,6 +2,8 @@
 #ifndef UNLOCK_CONSOLE_H
 #define UNLOCK_CONSOLE_H
 
+#include <stdbool.h>
+
 #include "secret.h"
 
 #define CONSOLES_MAX 8
@@ -12,6 +14,12 @@ struct consoles {
 	int n;
 };
 
+/* Whether every console= of the kernel command line CMDLINE is registered (listed in
+ * /sys/class/tty/console/active): one whose driver is a module (virtio's hvc0, a USB serial
+ * adapter) is not until that module is loaded. */
+bool consoles_named_registered(const char *cmdline);
+/* The same against ACTIVE, that file's text. */
+bool console_names_all_in(const char *cmdline, const char *active);
 /* Opens the consoles in /sys/class/tty/console/active (or /dev/console); returns how many. */
 int consoles_open(struct consoles *c);
 void consoles_close(struct consoles *c);

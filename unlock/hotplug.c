@@ -28,7 +28,7 @@ struct hotplug {
 	pthread_cond_t settled_cond;
 	pthread_cond_t wake_cond;
 	bool settled;
-	bool settling;           /* someone waits for the first pass: never hold again */
+	bool settling;           /* released, or someone waits for the first pass: never hold again */
 	hotplug_hold_fn *hold;
 	atomic_bool stopping;
 	int uevent_fd;
@@ -213,6 +213,16 @@ int hotplug_start(struct hotplug **out, hotplug_hold_fn *hold)
 	return 0;
 }
 
+void hotplug_release(struct hotplug *h)
+{
+	if (!h)
+		return;
+	pthread_mutex_lock(&h->lock);
+	h->settling = true;
+	pthread_cond_broadcast(&h->wake_cond);
+	pthread_mutex_unlock(&h->lock);
+}
+
 bool hotplug_settle(struct hotplug *h, int timeout_sec)
 {
 	struct timespec deadline;
@@ -220,11 +230,10 @@ bool hotplug_settle(struct hotplug *h, int timeout_sec)
 
 	if (!h)
 		return true;
+	hotplug_release(h);
 	clock_gettime(CLOCK_REALTIME, &deadline);
 	deadline.tv_sec += timeout_sec;
 	pthread_mutex_lock(&h->lock);
-	h->settling = true;
-	pthread_cond_broadcast(&h->wake_cond);
 	while (!h->settled && pthread_cond_timedwait(&h->settled_cond, &h->lock, &deadline) != ETIMEDOUT)
 		;
 	settled = h->settled;

@@ -28,6 +28,8 @@ typedef bool hotplug_hold_fn(void);
 int hotplug_start(struct hotplug **out, hotplug_hold_fn *hold);
 /* The answer of the hold function may have changed: ask it again. */
 void hotplug_wake(struct hotplug *h);
+/* From now on the loader is never held: it loads the remaining drivers meanwhile. */
+void hotplug_release(struct hotplug *h);
 /* Waits up to timeout_sec for the first pass: the devices present at boot (consoles, keyboards)
  * have drivers. False when it is still busy (a driver that hangs in its probe). From then on the
  * loader is never held. */

@@ -140,16 +140,20 @@ static int boot_config_load(struct boot_config *cfg)
 	return 0;
 }
 
-/* Consoles whose drivers are modules (virtio hvc, USB serial) and keyboards exist once the
- * background loader has seen every device present at boot: wait for that before talking to a
- * person, and give the keyboard the machine's layout (when the image carries one). */
+/* Before talking to a person: the keyboards' drivers load from now on, and the prompt waits only
+ * for a console= whose driver is a module (virtio hvc, USB serial), which exists once the
+ * background loader has seen every device present at boot. The keyboard gets the machine's
+ * layout (when the image carries one). */
 static void consoles_refresh(void)
 {
 	static bool refreshed;
+	char cmdline[4096];
 
 	if (refreshed)
 		return;
-	if (!hotplug_settle(hotplug, HOTPLUG_SETTLE_SEC))
+	if (read_text("/proc/cmdline", cmdline, sizeof(cmdline)) == 0 && consoles_named_registered(cmdline))
+		hotplug_release(hotplug);
+	else if (!hotplug_settle(hotplug, HOTPLUG_SETTLE_SEC))
 		log_warning("device drivers are still loading after %d s; asking on the consoles found so far", HOTPLUG_SETTLE_SEC);
 	pthread_mutex_lock(&consoles_lock);
 	consoles_close(&consoles);

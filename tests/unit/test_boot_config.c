@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "boot.h"
+#include "console.h"
 #include "devices.h"
 #include "log.h"
 #include "luks.h"
@@ -517,6 +518,19 @@ static void content_checks_as_debian_scripts(void **state)
 	assert_false(content_check_passes("mycheck", "", "ext4"));
 }
 
+/* The prompt waits for the background loader only while a console= is not registered yet. */
+static void console_names_registered(void **state)
+{
+	(void)state;
+	assert_true(console_names_all_in("root=/dev/vda1 quiet", "tty0\n"));
+	assert_true(console_names_all_in("console=ttyS0,115200n8 console=tty0", "tty0 ttyS0\n"));
+	assert_false(console_names_all_in("console=hvc0 console=ttyS0", "ttyS0\n"));
+	assert_false(console_names_all_in("console=ttyS1", "ttyS10\n"));
+	assert_true(console_names_all_in("netconsole=6665@10.0.0.1/eth0 console=ttyS0", "ttyS0\n"));
+	assert_false(console_names_all_in("console=", "ttyS0\n"));
+	assert_false(console_names_all_in("console=uart8250,io,0x3f8", "ttyS0\n"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -540,6 +554,7 @@ int main(void)
 		cmocka_unit_test(debian_passdev_keys),
 		cmocka_unit_test(debian_content_checks),
 		cmocka_unit_test(content_checks_as_debian_scripts),
+		cmocka_unit_test(console_names_registered),
 	};
 	log_set_max_level(LOG_LEVEL_QUIET);
 	return cmocka_run_group_tests(tests, NULL, NULL);
