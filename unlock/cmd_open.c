@@ -33,6 +33,8 @@ static int volume_key_from_file(const struct open_options *opts, const struct lu
 
 	if (r < 0)
 		return r;
+	if ((*key)->len == 0)
+		return log_error_ret(-EIO, "volume key file %s is empty", opts->volume_key_file);
 	for (int d = 0; d < LUKS_DIGESTS_MAX; d++)
 		if (hdr->digests[d].active && hdr->digests[d].covers_segment0 &&
 		    volume_key_verify(hdr, d, (*key)->data, (*key)->len) == 0) {

@@ -13,7 +13,11 @@
 static int keyfile_skip(int fd, uint64_t offset, const char *path)
 {
 	uint8_t scratch[4096];
+	struct stat st;
 
+	/* A file may be seeked past its end; cryptsetup refuses that, and so do we. */
+	if (offset > 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size < offset)
+		return log_error_ret(-EIO, "key file %s is shorter than the key file offset", path);
 	if (offset == 0 || lseek(fd, (off_t)offset, SEEK_SET) >= 0)
 		return 0;
 	/* Pipes cannot seek: read and discard. */
@@ -51,8 +55,7 @@ static int keyfile_read_all(int fd, const char *path, uint64_t size, struct secr
 			return log_error_ret(-EFBIG, "key file %s is larger than the maximum of %u bytes", path,
 					     SECRET_MAX);
 	}
-	if (key->len == 0)
-		return log_error_ret(-EIO, "key file %s is empty", path);
+	/* An empty key file is the empty passphrase, as cryptsetup reads it. */
 	return 0;
 }
 

@@ -120,12 +120,27 @@ keyslots() {
 	check_eq "keyfile-offset/keyfile-size" "$(hex_of "$vk")" "$key"
 	check_exit "whole key file is not the offset key" 2 -- "$UNLOCK" open --test-passphrase --key-file "$WORK/bigkeyfile" "$img"
 	check_exit "keyfile-size beyond the file" 5 "fewer than" -- "$UNLOCK" open --test-passphrase --key-file "$WORK/bigkeyfile" --keyfile-offset 990 --keyfile-size 64 "$img"
+	check_exit "keyfile-offset past the end of the key file" 5 "shorter than the key file offset" -- \
+		"$UNLOCK" open --test-passphrase --key-file "$WORK/bigkeyfile" --keyfile-offset 1001 "$img"
+	: >"$WORK/emptykeyfile"
+	check_exit "empty key file is the empty passphrase, which no keyslot has" 2 "no key available" -- \
+		"$UNLOCK" open --test-passphrase --key-file "$WORK/emptykeyfile" "$img"
+	check_exit "empty volume key file" 5 "is empty" -- \
+		"$UNLOCK" open --test-passphrase --volume-key-file "$WORK/emptykeyfile" "$img"
 	key=$(printf 'second\n' | "$UNLOCK" open --dump-volume-key "$img" 2>"$WORK/err")
 	check_eq "passphrase on stdin stops at newline" "$(hex_of "$vk")" "$key"
 	check_exit "removed keyslot no longer opens" 2 -- bash -c "printf removed | '$UNLOCK' open --test-passphrase '$img'"
 	check_exit "explicit keyslot 7 with its passphrase" 0 -- bash -c "printf second | '$UNLOCK' open --test-passphrase --key-slot 7 '$img'"
 	check_exit "explicit keyslot 0 with another slot's passphrase" 2 -- bash -c "printf second | '$UNLOCK' open --test-passphrase --key-slot 0 '$img'"
 	check_exit "explicit empty keyslot" 2 "not active" -- bash -c "printf second | '$UNLOCK' open --test-passphrase --key-slot 9 '$img'"
+
+	# cryptsetup reads an empty key file as the empty passphrase, also when formatting.
+	printf 'pw-multi' | cryptsetup luksAddKey -q "${FAST_PBKDF2[@]}" --key-slot 11 "$img" "$WORK/emptykeyfile" --key-file -
+	key=$("$UNLOCK" open --dump-volume-key --key-file "$WORK/emptykeyfile" "$img" 2>"$WORK/err")
+	check_eq "empty key file opens the keyslot cryptsetup added with one" "$(hex_of "$vk")" "$key"
+	key=$("$UNLOCK" open --dump-volume-key --key-file "$WORK/bigkeyfile" --keyfile-offset 1000 "$img" 2>"$WORK/err")
+	check_eq "keyfile-offset at the end of the key file is the empty passphrase" "$(hex_of "$vk")" "$key"
+	cryptsetup luksKillSlot -q "$img" 11
 
 	cryptsetup config "$img" --key-slot 7 --priority prefer
 	printf 'second' | "$UNLOCK" open --test-passphrase "$img" 2>"$WORK/err" >/dev/null
