@@ -23,6 +23,7 @@ struct boot_volume {
 	bool headless;                /* headless=: never ask for a passphrase */
 	bool try_empty_password;      /* try-empty-password=: an empty passphrase is tried before asking */
 	bool verify;                  /* verify: a typed passphrase is asked twice */
+	bool keyfile_erase;           /* keyfile-erase=: a key file in the image is wiped and removed after use */
 	char header[BOOT_PATH_MAX];   /* detached header: a file in the image or on header_device, or a device; or empty */
 	char header_device[BOOT_PATH_MAX]; /* the filesystem header is on ("PATH:DEVICE"); empty: not on one */
 	uint64_t keyfile_offset;

@@ -186,6 +186,8 @@ static bool crypttab_value_option(struct boot_volume *vol, const char *name, con
 		return option_boolean(value, &vol->headless);
 	if (strcmp(name, "try-empty-password") == 0)
 		return option_boolean(value, &vol->try_empty_password);
+	if (strcmp(name, "keyfile-erase") == 0)
+		return option_boolean(value, &vol->keyfile_erase);
 	if (strcmp(name, "keyfile-timeout") == 0 && value && parse_time_span_sec(value, &vol->keyfile_timeout_sec) == 0)
 		return true;
 	if (strcmp(name, "x-systemd.device-timeout") == 0 && value && parse_time_span_sec(value, &vol->timeout_sec) == 0)

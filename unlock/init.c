@@ -224,6 +224,39 @@ static int volume_key_read(const struct boot_volume *vol, uint64_t size, struct 
 	return keydev_read(vol, timeout, m, out);
 }
 
+/* keyfile-erase=, after the volume opened or failed, as systemd does: a key file in the image is
+ * overwritten and removed, so its bytes are not left in the freed pages of the initramfs. */
+static void key_file_erase(const struct boot_volume *vol)
+{
+	static const uint8_t zeros[4096];
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+
+	if (!vol->keyfile_erase || !vol->key_file[0] || vol->key_is_name)
+		return;
+	if (!key_in_image(vol)) {
+		log_warning("%s: keyfile-erase: %s stays on %s, which unlock only mounts read-only", vol->name,
+			    vol->key_file, vol->key_device[0] ? vol->key_device : "its device");
+		return;
+	}
+	/* Only a regular file: opening a device for writing may do something of its own. */
+	if (lstat(vol->key_file, &st) < 0 || !S_ISREG(st.st_mode))
+		return;
+	fd = open(vol->key_file, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return;
+	for (off_t done = 0; done < st.st_size;) {
+		ssize_t n = pwrite(fd, zeros, (size_t)MIN((off_t)sizeof(zeros), st.st_size - done), done);
+		if (n <= 0)
+			break;
+		done += n;
+	}
+	if (unlink(vol->key_file) < 0)
+		log_warning("%s: keyfile-erase: cannot remove %s: %s", vol->name, vol->key_file, strerror(errno));
+	else
+		log_info("%s: key file %s erased (keyfile-erase)", vol->name, vol->key_file);
+}
+
 /*
  * systemd-cryptsetup asks for the passphrase when the key file is missing or opens nothing (unless
  * headless=). A key on another device is required unless keyfile-timeout= is given: then its
@@ -711,6 +744,7 @@ static int volumes_open(const struct boot_config *cfg, struct modules *m)
 			continue;
 		}
 		r = volume_open_as_configured(vol, m, &typed, dev, sizeof(dev));
+		key_file_erase(vol);
 		if (r == 0) {
 			log_info("%s: opened as /dev/mapper/%s", dev, vol->name);
 			continue;

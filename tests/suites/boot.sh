@@ -236,7 +236,7 @@ boot root-missing "$WORK/plain.img" "$WORK/l2/disk.img" "rd.luks.uuid=$L2 root=U
 
 mkdir -p "$WORK/etc/keys"
 cp "$WORK/l2/keyfile" "$WORK/etc/keys/root.key"
-printf '# test crypttab\nroot UUID=%s /etc/keys/root.key luks,discard\ndata UUID=00000000-0000-4000-8000-000000000000 none luks,nofail,x-systemd.device-timeout=2s\n' "$L2" >"$WORK/crypttab"
+printf '# test crypttab\nroot UUID=%s /etc/keys/root.key luks,discard,keyfile-erase\ndata UUID=00000000-0000-4000-8000-000000000000 none luks,nofail,x-systemd.device-timeout=2s\n' "$L2" >"$WORK/crypttab"
 # The key file goes into the image at the path it has on this machine: build under that path.
 mkdir -p /etc/unlock-test-keys
 cp "$WORK/l2/keyfile" /etc/unlock-test-keys/root.key
@@ -252,6 +252,7 @@ fi
 boot keyfile-crypttab "$WORK/keyfile.img" "$WORK/l2/disk.img" "root=/dev/mapper/root" "expect:UNLOCK-MARKER end"
 marker keyfile-crypttab "dm=root:CRYPT-LUKS2-${L2//-/}-root" "crypttab name used, no prompt"
 marker keyfile-crypttab "continuing because it is marked nofail" "a missing nofail volume does not block boot"
+marker keyfile-crypttab "root: key file /etc/unlock-test-keys/root.key erased \\(keyfile-erase\\)" "keyfile-erase removes the key file from the image"
 
 # A key file on a USB stick (FAT, as such sticks come), named PATH:DEVICE in crypttab as systemd
 # reads it: found by label, mounted read-only for the moment it takes, no prompt. Without the stick,

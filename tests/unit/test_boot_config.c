@@ -342,15 +342,15 @@ static void crypttab_matches_uuid_forms(void **state)
 	assert_null(boot_volume_find(&cfg, "abcd-2"));
 }
 
-static void try_empty_password_and_verify(void **state)
+static void try_empty_password_verify_keyfile_erase(void **state)
 {
 	(void)state;
 	boot_config_init(&cfg);
 	crypttab_parse(&cfg,
 		       "a UUID=1 none luks,try-empty-password\n"
-		       "b UUID=2 none luks,try-empty-password=yes\n"
-		       "c UUID=3 none try-empty-password=no,luks,verify\n"
-		       "d UUID=4 none luks,try-empty-password=maybe\n"
+		       "b UUID=2 /k/b.key luks,try-empty-password=yes,keyfile-erase\n"
+		       "c UUID=3 /k/c.key try-empty-password=no,luks,verify,keyfile-erase=1\n"
+		       "d UUID=4 /k/d.key luks,try-empty-password=maybe,keyfile-erase=no\n"
 		       "e UUID=5 none luks\n",
 		       "crypttab");
 	assert_int_equal(cfg.n_volumes, 5);
@@ -361,6 +361,10 @@ static void try_empty_password_and_verify(void **state)
 	assert_false(cfg.volumes[0].verify);
 	assert_false(cfg.volumes[3].try_empty_password);
 	assert_false(cfg.volumes[4].try_empty_password);
+	assert_false(cfg.volumes[0].keyfile_erase);
+	assert_true(cfg.volumes[1].keyfile_erase);
+	assert_true(cfg.volumes[2].keyfile_erase);
+	assert_false(cfg.volumes[3].keyfile_erase);
 }
 
 static struct secret *secret_of(const char *text)
@@ -548,7 +552,7 @@ int main(void)
 		cmocka_unit_test(timeouts_as_systemd),
 		cmocka_unit_test(time_spans),
 		cmocka_unit_test(crypttab_matches_uuid_forms),
-		cmocka_unit_test(try_empty_password_and_verify),
+		cmocka_unit_test(try_empty_password_verify_keyfile_erase),
 		cmocka_unit_test(typed_passphrases_kept),
 		cmocka_unit_test(debian_key_scripts_and_volume_types),
 		cmocka_unit_test(debian_passdev_keys),
