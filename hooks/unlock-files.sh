@@ -15,8 +15,11 @@ atkbd i8042 hid_generic usbhid hid_apple xhci_pci ehci_pci ohci_pci uhci_hcd"
 # Ubuntu. unlock-mkinitrd leaves these uncompressed inside the image (see there why).
 # shellcheck disable=SC2034
 UNLOCK_BOOT_PATH_MODULES="dm-crypt dm-mod aesni_intel xts"
+# The root filesystem a generic image expects, whose driver the boot starts loading before it can
+# see inside the volume (a host-only image expects its host's).
+UNLOCK_GENERIC_ROOTFSTYPE=ext4
 # shellcheck disable=SC2034
-UNLOCK_GENERIC_BOOT_PATH_MODULES="virtio_blk virtio_pci nvme ext4"
+UNLOCK_GENERIC_BOOT_PATH_MODULES="virtio_blk virtio_pci nvme $UNLOCK_GENERIC_ROOTFSTYPE"
 
 # What a generic image adds, for machines it was not built on: storage and bus drivers for common
 # hardware and VMs, and the usual root filesystems.
@@ -67,6 +70,14 @@ unlock_device_number() {
 	echo "$(( 0x$(stat -L -c %t "$1") )):$(( 0x$(stat -L -c %T "$1") ))"
 }
 
+# unlock_host_rootfstype: the type of this host's root filesystem when it is on a block device;
+# nothing in a container.
+unlock_host_rootfstype() {
+	src=$(findmnt -n -o SOURCE --target / 2>/dev/null | head -n1)
+	[ -n "$(unlock_device_number "${src%%\[*}")" ] || return 0
+	findmnt -n -o FSTYPE --target / | head -n1
+}
+
 # unlock_hostonly_modules [CRYPTTAB]: the modules this host boots with: the drivers under the root
 # filesystem and the crypttab devices present here, the root filesystem type, the console drivers.
 # Prints nothing when the root device is not a block device (a container): callers fall back to
@@ -76,7 +87,7 @@ unlock_hostonly_modules() {
 	devno=$(unlock_device_number "${src%%\[*}")
 	[ -n "$devno" ] || return 0
 	unlock_block_drivers "$devno"
-	findmnt -n -o FSTYPE --target / | head -n1
+	unlock_host_rootfstype
 	if [ -n "${1:-}" ]; then
 		{
 			awk '!/^[ \t]*(#|$)/ && NF >= 2 { print $2 }' "$1"

@@ -385,20 +385,58 @@ static struct modules_job *modules_start_for_data(const struct luks_header *hdr)
 static struct modules_job *fs_jobs[BOOT_VOLUMES_MAX];
 static int n_fs_jobs;
 
-static void fs_driver_preload(const struct boot_volume *vol, const struct volume *v, const struct secret *key)
+/* Written by unlock-mkinitrd: see fs_expected_preload. */
+#define EXPECTED_ROOTFSTYPE_PATH "/lib/unlock/rootfstype"
+static char fs_expected[32];
+
+static void fs_driver_start(const char *type)
 {
-	char type[64], alias[80];
+	char alias[80];
 	struct modules_job *job;
 
-	if (n_fs_jobs >= BOOT_VOLUMES_MAX || volume_peek_fstype(v, key, type, sizeof(type)) < 0 ||
-	    strcmp(type, "swap") == 0)
+	if (n_fs_jobs >= BOOT_VOLUMES_MAX)
 		return;
-	log_debug("%s: holds %s; loading its driver meanwhile", vol->name, type);
 	snprintf(alias, sizeof(alias), "fs-%s", type);
 	job = modules_job_new();
 	modules_job_add(job, alias);
 	modules_job_start(job);
 	fs_jobs[n_fs_jobs++] = job;
+}
+
+static void fs_driver_preload(const struct boot_volume *vol, const struct volume *v, const struct secret *key)
+{
+	char type[64];
+
+	if (volume_peek_fstype(v, key, type, sizeof(type)) < 0 || strcmp(type, "swap") == 0)
+		return;
+	if (strcmp(type, fs_expected) == 0) {
+		log_debug("%s: holds %s, as the image expected; its driver is loading", vol->name, type);
+		return;
+	}
+	log_debug("%s: holds %s; loading its driver meanwhile", vol->name, type);
+	fs_driver_start(type);
+}
+
+/*
+ * The root filesystem type the image was built for (unlock-mkinitrd writes the host's, or ext4 for
+ * a generic image): its driver is the longest module load on the way to root, and without
+ * rootfstype= the type is known only once the volume is open. Started at once, it loads while the
+ * disk is awaited and the key derived; a wrong guess costs one driver loaded in the background.
+ */
+static void fs_expected_preload(void)
+{
+	char text[sizeof(fs_expected) + 1];
+	size_t len;
+
+	if (read_text(EXPECTED_ROOTFSTYPE_PATH, text, sizeof(text)) < 0)
+		return;
+	len = strcspn(text, "\n");
+	text[len] = '\0';
+	if (len == 0 || len >= sizeof(fs_expected) || strspn(text, "abcdefghijklmnopqrstuvwxyz0123456789_") != len)
+		return;
+	memcpy(fs_expected, text, len + 1);
+	log_debug("the image expects the root filesystem to be %s; loading its driver meanwhile", fs_expected);
+	fs_driver_start(fs_expected);
 }
 
 static void fs_drivers_wait(void)
@@ -614,6 +652,8 @@ static void boot_modules_preload(const struct boot_config *cfg, struct modules *
 	if (cfg->rootfstype[0]) {
 		snprintf(alias, sizeof(alias), "fs-%s", cfg->rootfstype);
 		modules_load(m, alias);
+	} else if (cfg->root[0]) {
+		fs_expected_preload();
 	}
 }
 

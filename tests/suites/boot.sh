@@ -56,6 +56,8 @@ FS=$(cat "$WORK/l2/fs.uuid")
 "$MKINITRD" -o "$WORK/plain2.img" --kver "$KVER" --generic
 check_eq "mkinitrd: the same inputs give a byte-identical image" "$(sha_of "$WORK/plain.img")" "$(sha_of "$WORK/plain2.img")"
 if zstd -dc "$WORK/plain.img" | cpio -t 2>/dev/null | grep -qx init; then ok "mkinitrd: unlock is /init"; else not_ok "mkinitrd: unlock is /init"; fi
+check_eq "mkinitrd: a generic image expects an ext4 root" "ext4" \
+	"$(zstd -dc "$WORK/plain.img" | cpio -i --quiet --to-stdout lib/unlock/rootfstype 2>/dev/null)"
 if zstd -dc "$WORK/plain.img" | cpio -i --quiet --to-stdout lib/unlock/modprobe-nowait.conf 2>/dev/null |
 	grep -qx "options dm_crypt async_probe"; then
 	ok "mkinitrd: the boot's own modules are loaded with async_probe"
@@ -138,6 +140,8 @@ if [ -b "${root_src%%[*}" ]; then
 	extra=""
 	for fs in ext4 xfs btrfs; do [ "$fs" != "$root_fs" ] && has_module "$fs" && extra="$extra $fs"; done
 	check_eq "mkinitrd: host-only leaves out the filesystems the host does not use" "" "$extra"
+	check_eq "mkinitrd: host-only expects the host's root filesystem type" "$root_fs" \
+		"$(zstd -dc "$WORK/hostonly.img" | cpio -i --quiet --to-stdout lib/unlock/rootfstype 2>/dev/null)"
 	# The guest's disk is virtio: when this host's root is too, the host-only image boots it.
 	if echo "$want" | grep -qw virtio_blk; then
 		boot hostonly "$WORK/hostonly.img" "$WORK/l2/disk.img" "rd.luks.uuid=$L2 root=UUID=$FS" \
@@ -198,12 +202,18 @@ else
 	ok "boot: rd-break: no passphrase is asked for"
 fi
 
-# With rd.debug: every step, timed, and still no secret on the console.
-boot wrong-then-right "$WORK/plain.img" "$WORK/l2/disk.img" "rd.luks.uuid=$L2 root=UUID=$FS rd.debug" \
+# With rd.debug: every step, timed, and still no secret on the console. The image expects an XFS
+# root (as one built on an XFS host would), so the ext4 found inside is loaded once it is seen.
+mkdir "$WORK/xfs-guess"
+(cd "$WORK/xfs-guess" && zstd -dc "$WORK/plain.img" | cpio -id --quiet && echo xfs >lib/unlock/rootfstype &&
+	find . | LC_ALL=C sort | cpio -o -H newc --quiet | zstd -q -3 >"$WORK/xfs-guess.img")
+boot wrong-then-right "$WORK/xfs-guess.img" "$WORK/l2/disk.img" "rd.luks.uuid=$L2 root=UUID=$FS rd.debug" \
 	"expect:Passphrase for" 'send:wrong horse\n' "expect:Wrong passphrase for luks-$L2 (attempt 1 of 3)" \
 	"expect:Passphrase for" 'send:correct horse\n' "expect:UNLOCK-MARKER end"
 marker wrong-then-right "^\[ *[0-9]+\.[0-9]{6}\] unlock: debug: luks-$L2: volume key verified" "rd.debug: steps with the time since boot"
 marker wrong-then-right "unlock: debug: module dm_crypt loaded" "rd.debug: modules loaded are named"
+marker wrong-then-right "unlock: debug: the image expects the root filesystem to be xfs; loading its driver meanwhile" \
+	"the expected root filesystem's driver loads at once"
 marker wrong-then-right "unlock: debug: luks-$L2: holds ext4; loading its driver meanwhile" \
 	"the filesystem inside is recognised before the mapping exists"
 marker wrong-then-right "unlock: debug: handing over to /sbin/init" "rd.debug: the hand-over"
@@ -334,6 +344,8 @@ rm -f "/etc/cryptsetup-keys.d/luks-$L2.key"
 [ "$keysd_made" = 0 ] || rmdir /etc/cryptsetup-keys.d
 boot default-key-file "$WORK/keysd.img" "$WORK/l2/disk.img" "rd.luks.uuid=$L2 root=UUID=$FS rd.debug" "expect:UNLOCK-MARKER end"
 marker default-key-file "luks-$L2: using the key file /etc/cryptsetup-keys.d/luks-$L2.key" "NAME.key is found, no prompt"
+marker default-key-file "luks-$L2: holds ext4, as the image expected; its driver is loading" \
+	"a generic image's ext4 driver loads before the volume is open, and once only"
 # Once the only volume's disk is there, the background loader holds: the SATA controller QEMU always
 # has gets no driver in the initramfs (the real system's udev loads it).
 marker default-key-file "every device the boot waits for is present; other drivers wait" "the background loader holds once the disk is there"
