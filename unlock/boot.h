@@ -12,6 +12,14 @@
 #define BOOT_VOLUMES_MAX 32
 #define BOOT_PATH_MAX 256
 
+/* systemd's password-cache=: whether passphrases typed for earlier volumes are tried on this one,
+ * and whether one typed for this one is kept for the next. */
+enum password_cache {
+	PASSWORD_CACHE_YES = 0,  /* both (the default) */
+	PASSWORD_CACHE_READ_ONLY, /* tried, not kept */
+	PASSWORD_CACHE_NO,       /* neither */
+};
+
 struct boot_volume {
 	char name[64];
 	char device[BOOT_PATH_MAX];   /* UUID=..., PARTUUID=..., LABEL=..., or a path */
@@ -24,6 +32,7 @@ struct boot_volume {
 	bool try_empty_password;      /* try-empty-password=: an empty passphrase is tried before asking */
 	bool verify;                  /* verify: a typed passphrase is asked twice */
 	bool keyfile_erase;           /* keyfile-erase=: a key file in the image is wiped and removed after use */
+	enum password_cache password_cache;
 	char header[BOOT_PATH_MAX];   /* detached header: a file in the image or on header_device, or a device; or empty */
 	char header_device[BOOT_PATH_MAX]; /* the filesystem header is on ("PATH:DEVICE"); empty: not on one */
 	uint64_t keyfile_offset;

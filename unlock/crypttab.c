@@ -166,6 +166,18 @@ static bool crypttab_flag_option(struct boot_volume *vol, const char *name)
 	return false;
 }
 
+static bool option_password_cache(const char *value, enum password_cache *out)
+{
+	bool on;
+
+	if (value && strcmp(value, "read-only") == 0)
+		return *out = PASSWORD_CACHE_READ_ONLY, true;
+	if (!value || !option_boolean(value, &on))
+		return false;
+	*out = on ? PASSWORD_CACHE_YES : PASSWORD_CACHE_NO;
+	return true;
+}
+
 static bool crypttab_value_option(struct boot_volume *vol, const char *name, const char *value)
 {
 	uint64_t n;
@@ -188,6 +200,8 @@ static bool crypttab_value_option(struct boot_volume *vol, const char *name, con
 		return option_boolean(value, &vol->try_empty_password);
 	if (strcmp(name, "keyfile-erase") == 0)
 		return option_boolean(value, &vol->keyfile_erase);
+	if (strcmp(name, "password-cache") == 0)
+		return option_password_cache(value, &vol->password_cache);
 	if (strcmp(name, "keyfile-timeout") == 0 && value && parse_time_span_sec(value, &vol->keyfile_timeout_sec) == 0)
 		return true;
 	if (strcmp(name, "x-systemd.device-timeout") == 0 && value && parse_time_span_sec(value, &vol->timeout_sec) == 0)

@@ -303,9 +303,10 @@ static int volume_unlock_unasked(const struct boot_volume *vol, const struct vol
 				 struct secret **key, int *digest)
 {
 	_cleanup_secret_ struct secret *empty = NULL;
+	bool use_typed = !vol->headless && vol->password_cache != PASSWORD_CACHE_NO;
 	int slot, r = -LUKS_ERR_WRONG_SECRET;
 
-	for (size_t i = 0; !vol->headless && i < typed->n && r == -LUKS_ERR_WRONG_SECRET; i++)
+	for (size_t i = 0; use_typed && i < typed->n && r == -LUKS_ERR_WRONG_SECRET; i++)
 		if ((r = volume_unlock(v, vol->key_slot, typed->entries[i], key, digest, &slot)) == 0)
 			log_info("%s: opened with a passphrase typed for a volume before it", vol->name);
 	if (r != -LUKS_ERR_WRONG_SECRET || !vol->try_empty_password)
@@ -349,7 +350,7 @@ static int boot_volume_unlock(const struct boot_volume *vol, const struct volume
 		if (r < 0)
 			return r;
 		r = volume_unlock(v, vol->key_slot, pass, key, digest, &slot);
-		if (r == 0 && passcache_remember(typed, pass) < 0)
+		if (r == 0 && vol->password_cache == PASSWORD_CACHE_YES && passcache_remember(typed, pass) < 0)
 			log_warning("%s: no memory to keep the passphrase for the next volumes; they ask again", vol->name);
 		if (r != -LUKS_ERR_WRONG_SECRET)
 			return r;

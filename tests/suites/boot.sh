@@ -375,20 +375,24 @@ marker second-disk-on-sata "root:CRYPT-LUKS2-${L2//-/}-root" "root boots, no pro
 # decrypt_keyctl, whose key field is a name, not a file). "other" has its own: it is asked for
 # twice each time (verify), the first two answers differ and use up one of its two tries, and the
 # earlier passphrase, tried first, used up none. "blank" opens with an empty
-# passphrase (try-empty-password=), after both typed ones fail, without a question. Two volumes
+# passphrase (try-empty-password=), after both typed ones fail, without a question. systemd's
+# password-cache=: "nocache" (=no) is asked although root's passphrase would open it; "again"
+# shares other's passphrase but is asked, since other (=read-only) did not keep it. Two volumes
 # unlock cannot open, a BitLocker one and one with a key script of its own, are refused with the
 # reason, both when the image is built and at boot.
-for v in data other blank; do truncate -s 20M "$WORK/share-$v.img"; done
+for v in data other blank nocache again; do truncate -s 20M "$WORK/share-$v.img"; done
 printf 'battery staple' >"$WORK/other.pass"
 : >"$WORK/blank.pass"
-for v in data:l2/passphrase other:other.pass blank:blank.pass; do
+for v in data:l2/passphrase other:other.pass blank:blank.pass nocache:l2/passphrase again:other.pass; do
 	cryptsetup luksFormat -q --type luks2 --pbkdf pbkdf2 --pbkdf-force-iterations 1000 "$WORK/share-${v%%:*}.img" "$WORK/${v#*:}"
 done
 cat >"$WORK/crypttab-share" <<TAB
 root UUID=$L2 none luks
 data /dev/vdb shared_pw luks,keyscript=decrypt_keyctl
-other /dev/vdc none luks,tries=2,verify
+other /dev/vdc none luks,tries=2,verify,password-cache=read-only
 blank /dev/vdd none luks,try-empty-password
+nocache /dev/vde none luks,password-cache=no
+again /dev/vdf none luks
 win /dev/vdz none bitlk,nofail
 script /dev/vdz /dev/disk/by-label/KEYS:/k.key luks,keyscript=/etc/keys/getkey,nofail
 TAB
@@ -407,18 +411,21 @@ boot shared-passphrase "$WORK/share.img" "$WORK/l2/disk.img" "root=/dev/mapper/r
 	'send:battery stapel\n' "expect:The two passphrases for other differ" \
 	"expect:Passphrase for other (/dev/vdc)" 'send:battery staple\n' "expect:Repeat the passphrase for other" \
 	'send:battery staple\n' \
+	"expect:Passphrase for nocache (/dev/vde)" 'send:correct horse\n' \
+	"expect:Passphrase for again (/dev/vdf)" 'send:battery staple\n' \
 	"expect:win: BitLocker volumes (bitlk) are not opened by unlock" \
 	"expect:script: keyscript=/etc/keys/getkey: unlock runs no key scripts" "expect:UNLOCK-MARKER end" -- \
 	-drive "file=$WORK/share-data.img,if=virtio,format=raw" -drive "file=$WORK/share-other.img,if=virtio,format=raw" \
-	-drive "file=$WORK/share-blank.img,if=virtio,format=raw"
+	-drive "file=$WORK/share-blank.img,if=virtio,format=raw" -drive "file=$WORK/share-nocache.img,if=virtio,format=raw" \
+	-drive "file=$WORK/share-again.img,if=virtio,format=raw"
 marker shared-passphrase "data: opened with a passphrase typed for a volume before it" "the passphrase typed for root opens data"
 marker shared-passphrase "blank: opened with an empty passphrase \(try-empty-password=\)" "try-empty-password opens blank"
-for v in data other blank; do
+for v in data other blank nocache again; do
 	marker shared-passphrase "dm=.*$v:CRYPT-LUKS2-$(cryptsetup luksUUID "$WORK/share-$v.img" | tr -d -)-$v" "$v is mapped"
 done
 asked=$(console_text "$WORK/shared-passphrase.log" | grep -ao "Passphrase for [a-z]*" | tr '\n' ' ')
-check_eq "boot: shared-passphrase: asked for root once and for other twice, nothing else" \
-	"Passphrase for root Passphrase for other Passphrase for other " "$asked"
+check_eq "boot: shared-passphrase: asked for root once, other twice, nocache and again once, nothing else" \
+	"Passphrase for root Passphrase for other Passphrase for other Passphrase for nocache Passphrase for again " "$asked"
 
 # Debian's check= on a plain root: a mistyped passphrase maps noise, which libblkid does not
 # recognise, so the mapping is removed and the passphrase asked again (tries=0: no limit, so the

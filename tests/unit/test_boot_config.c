@@ -342,16 +342,16 @@ static void crypttab_matches_uuid_forms(void **state)
 	assert_null(boot_volume_find(&cfg, "abcd-2"));
 }
 
-static void try_empty_password_verify_keyfile_erase(void **state)
+static void passphrase_and_key_file_options(void **state)
 {
 	(void)state;
 	boot_config_init(&cfg);
 	crypttab_parse(&cfg,
-		       "a UUID=1 none luks,try-empty-password\n"
-		       "b UUID=2 /k/b.key luks,try-empty-password=yes,keyfile-erase\n"
-		       "c UUID=3 /k/c.key try-empty-password=no,luks,verify,keyfile-erase=1\n"
-		       "d UUID=4 /k/d.key luks,try-empty-password=maybe,keyfile-erase=no\n"
-		       "e UUID=5 none luks\n",
+		       "a UUID=1 none luks,try-empty-password,password-cache=read-only\n"
+		       "b UUID=2 /k/b.key luks,try-empty-password=yes,keyfile-erase,password-cache=yes\n"
+		       "c UUID=3 /k/c.key try-empty-password=no,luks,verify,keyfile-erase=1,password-cache=no\n"
+		       "d UUID=4 /k/d.key luks,try-empty-password=maybe,keyfile-erase=no,password-cache=maybe\n"
+		       "e UUID=5 none luks,password-cache\n",
 		       "crypttab");
 	assert_int_equal(cfg.n_volumes, 5);
 	assert_true(cfg.volumes[0].try_empty_password);
@@ -365,6 +365,11 @@ static void try_empty_password_verify_keyfile_erase(void **state)
 	assert_true(cfg.volumes[1].keyfile_erase);
 	assert_true(cfg.volumes[2].keyfile_erase);
 	assert_false(cfg.volumes[3].keyfile_erase);
+	assert_int_equal(cfg.volumes[0].password_cache, PASSWORD_CACHE_READ_ONLY);
+	assert_int_equal(cfg.volumes[1].password_cache, PASSWORD_CACHE_YES);
+	assert_int_equal(cfg.volumes[2].password_cache, PASSWORD_CACHE_NO);
+	assert_int_equal(cfg.volumes[3].password_cache, PASSWORD_CACHE_YES);
+	assert_int_equal(cfg.volumes[4].password_cache, PASSWORD_CACHE_YES);
 }
 
 static struct secret *secret_of(const char *text)
@@ -552,7 +557,7 @@ int main(void)
 		cmocka_unit_test(timeouts_as_systemd),
 		cmocka_unit_test(time_spans),
 		cmocka_unit_test(crypttab_matches_uuid_forms),
-		cmocka_unit_test(try_empty_password_verify_keyfile_erase),
+		cmocka_unit_test(passphrase_and_key_file_options),
 		cmocka_unit_test(typed_passphrases_kept),
 		cmocka_unit_test(debian_key_scripts_and_volume_types),
 		cmocka_unit_test(debian_passdev_keys),
