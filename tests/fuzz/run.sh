@@ -43,6 +43,10 @@ make_seeds() {
 [ -e "$seeds/boot_config/debian-check" ] ||
 	printf '\000a /dev/vdb none plain,check,checkargs=none\nb UUID=2 none luks,check=/lib/cryptsetup/checks/un_blkid,checkargs=swap\nc UUID=3 none check=/x,precheck=un_blkid\n' \
 		>"$seeds/boot_config/debian-check"
+# systemd's options for the key file and the passphrases typed before.
+[ -e "$seeds/boot_config/systemd-pass" ] ||
+	printf '\000a UUID=1 /k luks,keyfile-erase,password-cache=read-only\nb UUID=2 none luks,password-cache=no,keyfile-erase=no\n' \
+		>"$seeds/boot_config/systemd-pass"
 # A keymap as console-setup and loadkeys make it for a German keyboard.
 [ -e "$seeds/keymap/de" ] || { ckbcomp -model pc105 de 2>/dev/null | loadkeys -q -u -b - >"$seeds/keymap/de" 2>/dev/null || rm -f "$seeds/keymap/de"; }
 
