@@ -91,10 +91,6 @@ addkey_kdf="--pbkdf-force-iterations 1000"
 [ "$type" = luks2 ] && addkey_kdf="--pbkdf pbkdf2 $addkey_kdf"
 # shellcheck disable=SC2086
 cryptsetup luksAddKey -q --key-file "$dir/passphrase" $addkey_kdf $header_args "$dir/disk.img" "$dir/keyfile"
-json=$("$top/build/unlock" inspect --json "$header_dev")
-offset=$(echo "$json" | awk -F'[:,]' '/"data_offset"/ { print $2 + 0 }')
-sector=$(echo "$json" | awk -F'[:,]' '/"sector_size"/ { print $2 + 0 }')
-"$top/build/sector-crypt" encrypt aes-xts-plain64 "$dir/volume.key" "$sector" <"$dir/fs.img" |
-	dd of="$dir/disk.img" bs=512 seek=$((offset / 512)) conv=notrunc status=none
+"$top/qemu/encrypt-into.sh" "$header_dev" "$dir/disk.img" "$dir/fs.img" "$dir/volume.key"
 cryptsetup luksUUID "$header_dev" >"$dir/luks.uuid"
 echo "$fs_uuid" >"$dir/fs.uuid"

@@ -34,6 +34,7 @@
 #include "plain.h"
 #include "prompt.h"
 #include "swap.h"
+#include "sysroot.h"
 #include "util.h"
 #include "volume.h"
 
@@ -876,13 +877,14 @@ static void remove_tree(int dirfd, dev_t root_dev)
 static int switch_root(const struct boot_config *cfg, char **argv)
 {
 	static const char *const moves[] = { "/dev", "/proc", "/sys", "/run" };
+	static char init[BOOT_PATH_MAX];
 	char target[BOOT_PATH_MAX + 16];
 	struct stat st;
 	int fd;
 
-	snprintf(target, sizeof(target), SYSROOT "%s", cfg->init);
-	if (access(target, X_OK) < 0)
-		return log_error_ret(-ENOENT, "init %s not found or not executable on the root filesystem", cfg->init);
+	/* The default is looked for as the kernel would; an init= given must be there. */
+	if (sysroot_find_init(SYSROOT, strcmp(cfg->init, "/sbin/init") == 0 ? NULL : cfg->init, init, sizeof(init)) < 0)
+		return -ENOENT;
 	for (size_t i = 0; i < ARRAY_SIZE(moves); i++) {
 		snprintf(target, sizeof(target), SYSROOT "%s", moves[i]);
 		if (mount(moves[i], target, NULL, MS_MOVE, NULL) < 0)
@@ -895,9 +897,9 @@ static int switch_root(const struct boot_config *cfg, char **argv)
 		remove_tree(fd, st.st_dev);
 	if (mount(".", "/", NULL, MS_MOVE, NULL) < 0 || chroot(".") < 0 || chdir("/") < 0)
 		return log_error_ret(-errno, "cannot switch to the root filesystem: %s", strerror(errno));
-	argv[0] = (char *)cfg->init;
-	execv(cfg->init, argv);
-	return log_error_ret(-errno, "cannot start %s: %s", cfg->init, strerror(errno));
+	argv[0] = init;
+	execv(init, argv);
+	return log_error_ret(-errno, "cannot start %s: %s", init, strerror(errno));
 }
 
 static void emergency(const char *what)

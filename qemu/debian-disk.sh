@@ -1,0 +1,119 @@
+#!/bin/bash
+# debian-disk.sh DIR LAYOUT: a disk holding a real Debian 12 system (systemd as its init, its own
+# /etc/crypttab and /etc/fstab) encrypted with LUKS2, laid out as an installer would:
+#   plain  the root filesystem (ext4) directly in the LUKS volume "root"
+#   lvm    LVM inside LUKS, as Debian's guided "encrypted LVM": volume group debian-vg with the
+#          logical volumes root (ext4) and swap_1 (the resume device) in the LUKS volume vda5_crypt
+#   btrfs  btrfs inside LUKS with the root in the subvolume "root" (Fedora's default)
+# Extra lines for the system's crypttab and fstab come from DIR/crypttab.extra and DIR/fstab.extra.
+# Leaves DIR/disk.img, DIR/passphrase, DIR/volume.key, DIR/luks.uuid, DIR/cmdline (root=, resume=,
+# rootflags= for the kernel command line) and the system's crypttab as DIR/root/etc/crypttab.
+# At boot the system reports on the serial console (lines "UNLOCK-DEBIAN ...") and powers off.
+set -euo pipefail
+dir=$1 layout=$2
+top=$(cd "$(dirname "$0")/.." && pwd)
+"$top/qemu/debian-root.sh" "$top/build/debian-root"
+root=$dir/root
+mkdir -p "$dir"
+rm -rf "$root"
+cp -a "$top/build/debian-root" "$root"
+rm -f "$root/.complete" "$root"/var/cache/apt/archives/*.deb "$root"/var/cache/apt/*.bin
+rm -rf "$root"/var/lib/apt/lists/*
+
+luks_uuid=4c0c2b1e-5a55-4d3e-9a77-2f60c0f1e001
+fs_uuid=4c0c2b1e-5a55-4d3e-9a77-2f60c0f1e0f5
+echo 0123456789abcdef0123456789abcdef >"$root/etc/machine-id"
+echo debian >"$root/etc/hostname"
+printf '127.0.0.1\tlocalhost\n127.0.1.1\tdebian\n' >"$root/etc/hosts"
+
+# The report: once the boot has finished (or after 150 s), what systemd says of it.
+cat >"$root/usr/local/sbin/unlock-test-report" <<'REPORT'
+#!/bin/sh
+state=$(timeout 150 systemctl is-system-running --wait)
+{
+	echo "UNLOCK-DEBIAN state=${state:-timeout}"
+	for u in $(systemctl list-units --all --plain --no-legend 'systemd-cryptsetup@*' | awk '{ print $1 }'); do
+		echo "UNLOCK-DEBIAN unit $u=$(systemctl is-active "$u")"
+	done
+	echo "UNLOCK-DEBIAN failed=$(systemctl --failed --plain --no-legend | awk '{ print $1 }' | tr '\n' ',')"
+	echo "UNLOCK-DEBIAN jobs=$(systemctl list-jobs --plain --no-legend | awk '{ print $2 }' | tr '\n' ',')"
+	echo "UNLOCK-DEBIAN root=$(findmnt -n -o SOURCE /) options=$(findmnt -n -o OPTIONS /)"
+	echo "UNLOCK-DEBIAN mounts=$(findmnt -n -l -o TARGET,SOURCE | awk '$1 ~ /^\/srv/ { print $1 "=" $2 }' | tr '\n' ',')"
+	echo "UNLOCK-DEBIAN swaps=$(awk 'NR > 1 { print $1 }' /proc/swaps | tr '\n' ',')"
+	echo "UNLOCK-DEBIAN dm=$(ls /dev/mapper | grep -v control | tr '\n' ',')"
+	echo "UNLOCK-DEBIAN keyring=$(grep -c ' user .*cryptsetup' /proc/keys)"
+	echo "UNLOCK-DEBIAN end"
+} >/dev/ttyS0 2>&1
+systemctl poweroff
+REPORT
+chmod 0755 "$root/usr/local/sbin/unlock-test-report"
+cat >"$root/etc/systemd/system/unlock-test-report.service" <<'UNIT'
+[Unit]
+Description=Report the boot's outcome on the serial console for the unlock tests
+
+[Service]
+Type=simple
+ExecStart=/usr/local/sbin/unlock-test-report
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+ln -sf ../unlock-test-report.service "$root/etc/systemd/system/multi-user.target.wants/unlock-test-report.service"
+
+case $layout in
+plain)
+	crypt=root
+	echo "/dev/mapper/root / ext4 errors=remount-ro 0 1" >"$root/etc/fstab"
+	echo "root=/dev/mapper/root" >"$dir/cmdline"
+	;;
+lvm)
+	crypt=vda5_crypt
+	printf '%s\n' "/dev/mapper/debian--vg-root / ext4 errors=remount-ro 0 1" \
+		"/dev/mapper/debian--vg-swap_1 none swap sw 0 0" >"$root/etc/fstab"
+	echo "root=/dev/mapper/debian--vg-root resume=/dev/mapper/debian--vg-swap_1" >"$dir/cmdline"
+	;;
+btrfs)
+	crypt=luks-$luks_uuid
+	echo "UUID=$fs_uuid / btrfs defaults,subvol=root 0 0" >"$root/etc/fstab"
+	echo "root=UUID=$fs_uuid rootflags=subvol=root" >"$dir/cmdline"
+	;;
+*) echo "debian-disk.sh: unknown layout $layout" >&2; exit 1 ;;
+esac
+echo "$crypt UUID=$luks_uuid none luks,discard" >"$root/etc/crypttab"
+[ ! -f "$dir/crypttab.extra" ] || cat "$dir/crypttab.extra" >>"$root/etc/crypttab"
+[ ! -f "$dir/fstab.extra" ] || cat "$dir/fstab.extra" >>"$root/etc/fstab"
+
+plain=$dir/plain.img
+rm -f "$plain"
+case $layout in
+plain)
+	mkfs.ext4 -q -F -U "$fs_uuid" -d "$root" "$plain" 700M
+	;;
+btrfs)
+	# Fedora's layout: the top level holds the subvolume "root", which holds the system. This
+	# mkfs.btrfs makes no subvolumes, so the host's btrfs driver does, on a loop device.
+	truncate -s 900M "$plain"
+	mkfs.btrfs -q -f -U "$fs_uuid" "$plain" >/dev/null
+	mkdir -p "$dir/mnt"
+	mount -o loop "$plain" "$dir/mnt"
+	if btrfs -q subvolume create "$dir/mnt/root" && cp -a "$root/." "$dir/mnt/root/"; then
+		umount "$dir/mnt"
+	else
+		umount "$dir/mnt"
+		exit 1
+	fi
+	;;
+lvm)
+	"$top/qemu/lvm-layout.sh" "$plain" "$root"
+	;;
+esac
+
+printf 'correct horse' >"$dir/passphrase"
+head -c 64 /dev/urandom >"$dir/volume.key"
+rm -f "$dir/disk.img"
+truncate -s "$(($(stat -c %s "$plain") + 16 * 1024 * 1024))" "$dir/disk.img"
+cryptsetup luksFormat -q --type luks2 --uuid "$luks_uuid" --volume-key-file "$dir/volume.key" \
+	--pbkdf argon2id --pbkdf-memory 32768 --pbkdf-force-iterations 4 --pbkdf-parallel 1 "$dir/disk.img" "$dir/passphrase"
+"$top/qemu/encrypt-into.sh" "$dir/disk.img" "$dir/disk.img" "$plain" "$dir/volume.key"
+rm -f "$plain"
+echo "$luks_uuid" >"$dir/luks.uuid"
