@@ -64,6 +64,27 @@ unlock_block_assemblers() {
 	return 0
 }
 
+# unlock_names_lvm CRYPTTAB: whether the crypttab, or the fstab beside it, names a device as an LVM
+# logical volume (/dev/mapper/VG-LV that is no crypttab volume, or /dev/VG/LV): an image that opens
+# that crypttab then needs lvm2's tool. Debian's installer writes /dev/mapper/VG-LV into fstab.
+unlock_names_lvm() {
+	awk '
+	function lvm_name(dev, rest) {
+		if (dev ~ /^\/dev\/mapper\//) {
+			rest = substr(dev, 13)
+			gsub(/--/, "", rest)
+			return !(substr(dev, 13) in volume) && rest ~ /^[^-]+-[^-]+$/
+		}
+		return dev ~ /^\/dev\/[A-Za-z0-9+_.][A-Za-z0-9+_.-]*\/[A-Za-z0-9+_.-]+$/ && dev !~ /^\/dev\/(disk|mapper|md|block)\//
+	}
+	FNR == 1 { file++ }
+	/^[ \t]*(#|$)/ { next }
+	file == 1 { volume[$1] = 1; devs[++n] = $2; next }
+	{ devs[++n] = $1 }
+	END { for (i = 1; i <= n; i++) if (lvm_name(devs[i])) found = 1; exit !found }' "$1" \
+		"$([ -f "$(dirname "$1")/fstab" ] && echo "$(dirname "$1")/fstab" || echo /dev/null)"
+}
+
 # unlock_device_number PATH: MAJ:MIN of a block device node, or nothing.
 unlock_device_number() {
 	[ -b "$1" ] || return 0
@@ -292,10 +313,33 @@ unlock_image_passdev_field() {
 	esac
 }
 
+# unlock_crypttab_later_use NAME OPTIONS FSTAB: why the real system, not the image, opens NAME
+# (nothing when the image must): a _netdev volume needs the network, and a volume the fstab mounts
+# only on a path the boot does not need (not / or /usr, not swap, which resume may need) is opened by
+# the system's systemd-cryptsetup after the switch, as Debian's cryptsetup-initramfs and systemd's
+# initrd leave it, unless crypttab marks it initramfs or x-initrd.attach.
+unlock_crypttab_later_use() {
+	case ",$2," in *,initramfs,* | *,x-initrd.attach,*) return 0 ;; *,_netdev,*)
+		echo "a _netdev volume, opened once the network is up"
+		return 0
+		;;
+	esac
+	[ -f "$3" ] || return 0
+	awk -v dev="/dev/mapper/$1" '
+	!/^[ \t]*(#|$)/ && $1 == dev {
+		if ($2 == "/" || $2 == "/usr" || $3 == "swap" || $4 ~ /(^|,)x-initrd\.mount(,|$)/) { boot = 1; exit }
+		later = $2
+	}
+	END { if (!boot && later != "") print "mounted on " later " by the system after the boot" }' "$3"
+}
+
 # unlock_crypttab_for_image CRYPTTAB: the crypttab the image carries. Devices, key devices and
 # header devices named by links only udev makes are renamed (unlock_image_device_name), each
-# renamed line after a comment holding the line as it was; every other line is kept as it is.
+# renamed line after a comment holding the line as it was; a volume the real system opens itself
+# (unlock_crypttab_later_use, with the fstab beside CRYPTTAB) is left as a comment saying why;
+# every other line is kept as it is.
 unlock_crypttab_for_image() {
+	fstab=$(dirname "$1")/fstab
 	while IFS= read -r line || [ -n "$line" ]; do
 		set -f
 		# shellcheck disable=SC2086 # the fields, split as crypttab splits them
@@ -311,6 +355,13 @@ unlock_crypttab_for_image() {
 			continue
 		fi
 		name=$1
+		later=$(unlock_crypttab_later_use "$name" "${4:-}" "$fstab")
+		if [ -n "$later" ]; then
+			echo "unlock-mkinitrd: crypttab: $name is left to the system's systemd-cryptsetup ($later);" \
+				"mark it initramfs to open it at boot" >&2
+			printf '# %s\n# %s: left to the system: %s\n' "$line" "$name" "$later"
+			continue
+		fi
 		unlock_crypttab_warn_unopenable "$name" "${4:-}"
 		source=$(unlock_image_device_name "$2" luks)
 		key=${3:-}

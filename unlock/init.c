@@ -33,8 +33,10 @@
 #include "passcache.h"
 #include "plain.h"
 #include "prompt.h"
+#include "stack.h"
 #include "swap.h"
 #include "sysroot.h"
+#include "udevdb.h"
 #include "util.h"
 #include "volume.h"
 
@@ -733,6 +735,31 @@ static bool boot_waits_for_no_device(void)
 	return all_present;
 }
 
+#define STACK_RETRY_SEC 2
+
+/* A device that may be an LVM logical volume: activation is tried again while waiting, whenever
+ * new physical volumes have appeared (a disk found late, an encrypted volume just opened). */
+static int device_wait_stacked(const char *spec, int timeout_sec, char *path, size_t size)
+{
+	long long deadline = monotonic_ms() + (long long)timeout_sec * 1000;
+
+	if (!stack_tools_present() || device_find(spec, path, size) == 0)
+		return device_wait(spec, timeout_sec, path, size);
+	for (;;) {
+		int step = STACK_RETRY_SEC, r;
+		stack_assemble_for(spec);
+		if (timeout_sec > 0) {
+			long long left = (deadline - monotonic_ms() + 999) / 1000;
+			if (left <= 0)
+				return -ETIMEDOUT;
+			step = (int)MIN((long long)step, left);
+		}
+		r = device_wait(spec, step, path, size);
+		if (r != -ETIMEDOUT)
+			return r;
+	}
+}
+
 /* A wait for a device that is not one of the volumes' (root, resume): the loader must not hold. */
 static int other_device_wait(const char *spec, int timeout_sec, char *path, size_t size)
 {
@@ -742,7 +769,7 @@ static int other_device_wait(const char *spec, int timeout_sec, char *path, size
 		return 0;
 	atomic_fetch_add(&other_device_waits, 1);
 	hotplug_wake(hotplug);
-	r = device_wait(spec, timeout_sec, path, size);
+	r = device_wait_stacked(spec, timeout_sec, path, size);
 	atomic_fetch_sub(&other_device_waits, 1);
 	return r;
 }
@@ -755,9 +782,11 @@ static int volume_open_as_configured(const struct boot_volume *vol, struct modul
 
 	if (vol->unsupported[0])
 		return log_error_ret(-EOPNOTSUPP, "%s: %s", vol->name, vol->unsupported);
-	r = device_wait(vol->device, volume_wait_timeout(vol), dev, size);
-	if (r == -ETIMEDOUT)
+	r = device_wait_stacked(vol->device, volume_wait_timeout(vol), dev, size);
+	if (r == -ETIMEDOUT) {
 		log_error("%s: device %s did not appear within %d s", vol->name, vol->device, volume_wait_timeout(vol));
+		stack_explain_missing(vol->device);
+	}
 	if (r < 0)
 		return r;
 	if (vol->precheck[0] && (r = content_precheck(vol->name, dev, vol->precheck)) < 0)
@@ -770,10 +799,11 @@ static int volume_open_as_configured(const struct boot_volume *vol, struct modul
 	return r == 0 ? volume_content_check(vol) : r;
 }
 
+/* The passphrases typed this boot: tried on the next volumes, then handed to the real system. */
+static struct passcache typed;
+
 static int volumes_open(const struct boot_config *cfg, struct modules *m)
 {
-	_cleanup_passcache_ struct passcache typed = { 0 };
-
 	for (int i = 0; i < cfg->n_volumes; i++) {
 		struct boot_volume with_key;
 		const struct boot_volume *vol = volume_with_default_key(&cfg->volumes[i], &with_key);
@@ -810,10 +840,10 @@ static void root_missing_explain(const struct boot_config *cfg)
 		snprintf(path, sizeof(path), "/dev/mapper/%s", cfg->volumes[i].name);
 		if (access(path, F_OK) < 0 || device_fstype(path, type, sizeof(type)) < 0 || strcmp(type, "swap") == 0)
 			continue;
-		if (strcmp(type, "LVM2_member") == 0 || strcmp(type, "linux_raid_member") == 0)
-			log_error("%s holds an %s, which this image cannot activate: build the image with initramfs-tools "
-				  "or dracut, or keep the root filesystem directly on the encrypted volume",
-				  path, type[0] == 'L' ? "LVM physical volume" : "MD RAID member");
+		if ((strcmp(type, "LVM2_member") == 0 && !stack_tools_present()) || strcmp(type, "linux_raid_member") == 0)
+			log_error("%s holds an %s, but this image has no %s to activate it: build the image on a system "
+				  "with lvm2 or mdadm installed",
+				  path, type[0] == 'L' ? "LVM physical volume" : "MD RAID member", type[0] == 'L' ? "lvm" : "mdadm");
 		else if (device_uuid(path, uuid, sizeof(uuid)) == 0)
 			log_error("%s holds %s with UUID=%s; if that is the root filesystem, boot with root=UUID=%s",
 				  path, type, uuid, uuid);
@@ -833,6 +863,7 @@ static int root_mount(const struct boot_config *cfg, struct modules *m)
 		return r;
 	if (r < 0) {
 		log_error("root device %s did not appear within %d s", cfg->root, cfg->timeout_sec);
+		stack_explain_missing(cfg->root);
 		root_missing_explain(cfg);
 		return r;
 	}
@@ -902,10 +933,23 @@ static int switch_root(const struct boot_config *cfg, char **argv)
 	return log_error_ret(-errno, "cannot start %s: %s", init, strerror(errno));
 }
 
+/* What the real system's udev, systemd-cryptsetup and GDM take over from the boot. */
+static void system_hand_over(void)
+{
+	int r;
+
+	udevdb_hand_over();
+	if ((r = passcache_hand_over(&typed)) < 0)
+		log_warning("cannot leave the typed passphrases in the kernel keyring for the system: %s; "
+			    "volumes it opens later ask again", strerror(-r));
+	passcache_clear(&typed);
+}
+
 static void emergency(const char *what)
 {
 	char msg[512];
 
+	passcache_clear(&typed);
 	consoles_refresh();
 	snprintf(msg, sizeof(msg),
 		 "\nunlock: boot failed: %s.\n"
@@ -954,15 +998,18 @@ int init_main(int argc, char **argv)
 	/* Resume only after its (encrypted) device is open, and before root is touched. */
 	if (cfg.resume[0]) {
 		char dev[BOOT_PATH_MAX];
-		if (other_device_wait(cfg.resume, 5, dev, sizeof(dev)) == 0)
+		if (other_device_wait(cfg.resume, 5, dev, sizeof(dev)) == 0) {
 			swap_resume_from(dev);
-		else
+		} else {
 			log_warning("resume device %s not found; booting normally", cfg.resume);
+			stack_explain_missing(cfg.resume);
+		}
 	}
 	if (root_mount(&cfg, m) < 0)
 		emergency("the root filesystem could not be mounted");
 	modules_close(m);
 	hotplug_stop(hotplug);
+	system_hand_over();
 	log_debug("handing over to %s", cfg.init);
 	log_set_sink(NULL);
 	consoles_close(&consoles);

@@ -2,7 +2,10 @@
 #include "passcache.h"
 
 #include <errno.h>
+#include <linux/keyctl.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 int passcache_remember(struct passcache *c, const struct secret *pass)
 {
@@ -30,4 +33,29 @@ void passcache_clear(struct passcache *c)
 	for (size_t i = 0; i < c->n; i++)
 		secret_free(c->entries[i]);
 	c->n = 0;
+}
+
+int passcache_hand_over(const struct passcache *c)
+{
+	_cleanup_secret_ struct secret *joined = NULL;
+	static const char separator = '\0';
+	size_t total = 0;
+	long id;
+
+	if (c->n == 0)
+		return 0;
+	for (size_t i = 0; i < c->n; i++)
+		total += c->entries[i]->len + 1;
+	if (!(joined = secret_new(total)))
+		return -ENOMEM;
+	for (size_t i = 0; i < c->n; i++)
+		if ((i > 0 && secret_append(joined, &separator, 1) < 0) ||
+		    secret_append(joined, c->entries[i]->data, c->entries[i]->len) < 0)
+			return -ENOMEM;
+	id = syscall(SYS_add_key, "user", PASSCACHE_KEYRING_NAME, joined->data, joined->len, KEY_SPEC_USER_KEYRING);
+	if (id < 0)
+		return -errno;
+	if (syscall(SYS_keyctl, KEYCTL_SET_TIMEOUT, id, PASSCACHE_KEYRING_TIMEOUT_SEC) < 0)
+		return -errno;
+	return 0;
 }

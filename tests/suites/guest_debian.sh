@@ -58,3 +58,75 @@ debian_checks crypttab /dev/mapper/root systemd-cryptsetup@root.service
 debian_boot rd-luks-name "$WORK/nocrypttab.img" "$WORK/plain/disk.img" \
 	"rd.luks.name=$(cat "$WORK/plain/luks.uuid")=root root=/dev/mapper/root"
 debian_checks rd-luks-name /dev/mapper/root systemd-cryptsetup@root.service
+
+# data_disk FILE UUID: a LUKS2 disk with the system's passphrase, holding an ext4 filesystem.
+data_disk() {
+	mkdir -p "$WORK/data-tree"
+	echo "data of $1" >"$WORK/data-tree/marker"
+	rm -f "$WORK/data-fs.img" "$1"
+	mkfs.ext4 -q -F -b 4096 -d "$WORK/data-tree" "$WORK/data-fs.img" 32M
+	head -c 64 /dev/urandom >"$WORK/data.key"
+	truncate -s 48M "$1"
+	cryptsetup luksFormat -q --type luks2 --uuid "$2" --volume-key-file "$WORK/data.key" --pbkdf argon2id \
+		--pbkdf-memory 32768 --pbkdf-force-iterations 4 --pbkdf-parallel 1 "$1" "$WORK/plain/passphrase"
+	"$TOP/qemu/encrypt-into.sh" "$1" "$1" "$WORK/data-fs.img" "$WORK/data.key"
+}
+
+# /srv on a second volume with the same passphrase, not needed for the boot: the image leaves it
+# to the system's systemd-cryptsetup, which takes the passphrase typed at boot from the keyring.
+SRV_UUID=9d5c1a70-3b1e-4f00-8d7e-5c0ffee00001
+data_disk "$WORK/srv.img" "$SRV_UUID"
+mkdir -p "$WORK/srv"
+echo "srv UUID=$SRV_UUID none luks" >"$WORK/srv/crypttab.extra"
+echo "/dev/mapper/srv /srv ext4 defaults 0 2" >"$WORK/srv/fstab.extra"
+"$TOP/qemu/debian-disk.sh" "$WORK/srv" plain >/dev/null
+"$MKINITRD" -o "$WORK/srv.img.initrd" --kver "$KVER" --generic --crypttab "$WORK/srv/root/etc/crypttab" 2>"$WORK/srv.build"
+if grep -q "srv is left to the system's systemd-cryptsetup (mounted on /srv" "$WORK/srv.build" &&
+	zstd -dc "$WORK/srv.img.initrd" | cpio -i --quiet --to-stdout etc/crypttab | grep -q '^# srv: left to the system'; then
+	ok "debian: srv-later: the image leaves /srv's volume to the system, and says so"
+else
+	not_ok "debian: srv-later: the image leaves /srv's volume to the system, and says so" "$(cat "$WORK/srv.build")"
+fi
+debian_boot srv-later "$WORK/srv.img.initrd" "$WORK/srv/disk.img" "$(cat "$WORK/srv/cmdline")" \
+	-drive "file=$WORK/srv.img,if=virtio,format=raw"
+debian_checks srv-later /dev/mapper/root systemd-cryptsetup@root.service systemd-cryptsetup@srv.service
+check_eq "debian: srv-later: /srv is mounted from its volume" "/srv=/dev/mapper/srv," "$(report srv-later mounts)"
+if grep -aq "srv: opened as" "$WORK/srv-later.log"; then
+	not_ok "debian: srv-later: the image did not open srv" "$(grep -a 'srv' "$WORK/srv-later.log" | head -5)"
+else
+	ok "debian: srv-later: the image did not open srv"
+fi
+
+# Debian's guided "encrypted LVM": root and swap_1 logical volumes inside the LUKS volume, resume=
+# to the swap LV. Devices the system uses only after the switch, each made by the image: the swap
+# LV, a crypttab swap volume with a random key, and /srv on a volume marked initramfs.
+SRV2_UUID=9d5c1a70-3b1e-4f00-8d7e-5c0ffee00002
+data_disk "$WORK/srv2.img" "$SRV2_UUID"
+truncate -s 64M "$WORK/cswap.img"
+mkdir -p "$WORK/lvm"
+printf '%s\n' "srv UUID=$SRV2_UUID none luks,initramfs" \
+	"cswap /dev/vdc /dev/urandom swap,cipher=aes-xts-plain64,size=256" >"$WORK/lvm/crypttab.extra"
+printf '%s\n' "/dev/mapper/srv /srv ext4 defaults 0 2" "/dev/mapper/cswap none swap sw 0 0" >"$WORK/lvm/fstab.extra"
+"$TOP/qemu/debian-disk.sh" "$WORK/lvm" lvm >/dev/null
+"$MKINITRD" -o "$WORK/lvm.initrd" --kver "$KVER" --generic --crypttab "$WORK/lvm/root/etc/crypttab"
+if zstd -dc "$WORK/lvm.initrd" | cpio -t 2>/dev/null | grep -qE '^(usr/)?sbin/lvm$'; then
+	ok "debian: lvm: the image carries lvm, which the fstab beside the crypttab needs"
+else
+	not_ok "debian: lvm: the image carries lvm, which the fstab beside the crypttab needs"
+fi
+debian_boot lvm "$WORK/lvm.initrd" "$WORK/lvm/disk.img" "$(cat "$WORK/lvm/cmdline")" \
+	-drive "file=$WORK/srv2.img,if=virtio,format=raw" -drive "file=$WORK/cswap.img,if=virtio,format=raw"
+debian_checks lvm /dev/mapper/debian--vg-root systemd-cryptsetup@vda5_crypt.service systemd-cryptsetup@srv.service \
+	systemd-cryptsetup@cswap.service
+check_eq "debian: lvm: /srv is mounted from the volume the image opened" "/srv=/dev/mapper/srv," "$(report lvm mounts)"
+swaps=$(report lvm swaps)
+if [ "$(echo "$swaps" | tr ',' '\n' | grep -cxE '/dev/mapper/(debian--vg-swap_1|cswap)')" = 2 ]; then
+	ok "debian: lvm: the system uses the swap LV and the crypttab swap volume"
+else
+	not_ok "debian: lvm: the system uses the swap LV and the crypttab swap volume" "swaps: $swaps"
+fi
+if grep -aq "srv: opened as\|/dev/vdb: opened as /dev/mapper/srv" "$WORK/lvm.log"; then
+	ok "debian: lvm: the image opened the initramfs volume srv"
+else
+	not_ok "debian: lvm: the image opened the initramfs volume srv" "$(grep -a 'unlock:' "$WORK/lvm.log" | head)"
+fi

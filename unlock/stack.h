@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef UNLOCK_STACK_H
+#define UNLOCK_STACK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/*
+ * Storage stacked over or under the encrypted volumes: LVM logical volumes, activated with lvm2's
+ * own tool, as Debian's initramfs lvm2 hook does. The image carries the tool only when its
+ * volumes may need it.
+ */
+
+/* The volume group and logical volume a device name means: /dev/mapper/VG-LV (with dm's "--" for
+ * a "-" inside a name) or /dev/VG/LV. False for any other name. */
+bool lvm_name_split(const char *spec, char *vg, size_t vg_size, char *lv, size_t lv_size);
+
+/* True when the image has lvm2's tool. */
+bool stack_tools_present(void);
+
+/*
+ * spec is not there (yet): activates what may bring it, once per new set of LVM physical volumes:
+ * the logical volume it names (lvchange -aay VG/LV), or, where the name does not say, every volume
+ * group (vgchange -aay). What the tool says of a failure goes to the console, naming spec.
+ */
+void stack_assemble_for(const char *spec);
+
+/* After spec never appeared: what the storage tools know of it (volume group or logical volume missing). */
+void stack_explain_missing(const char *spec);
+
+#endif
