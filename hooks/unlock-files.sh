@@ -85,6 +85,25 @@ unlock_names_lvm() {
 		"$([ -f "$(dirname "$1")/fstab" ] && echo "$(dirname "$1")/fstab" || echo /dev/null)"
 }
 
+# unlock_mdadm_conf_beside CRYPTTAB: the mdadm.conf of the system CRYPTTAB belongs to
+# (DIR/mdadm/mdadm.conf beside DIR/crypttab) when it names an array; nothing otherwise.
+unlock_mdadm_conf_beside() {
+	conf=$(dirname "$1")/mdadm/mdadm.conf
+	[ ! -f "$conf" ] || ! grep -q '^[[:space:]]*ARRAY[[:space:]]' "$conf" || echo "$conf"
+}
+
+# unlock_names_md CRYPTTAB: whether the volumes of CRYPTTAB's system may lie on MD RAID: a crypttab
+# or fstab beside it naming /dev/md*, or an mdadm.conf beside it naming an array.
+unlock_names_md() {
+	[ -z "$(unlock_mdadm_conf_beside "$1")" ] || return 0
+	awk 'FNR == 1 { file++ } /^[ \t]*(#|$)/ { next } (file == 1 ? $2 : $1) ~ /^\/dev\/md/ { found = 1 } END { exit !found }' \
+		"$1" "$([ -f "$(dirname "$1")/fstab" ] && echo "$(dirname "$1")/fstab" || echo /dev/null)"
+}
+
+# The drivers of the RAID levels mdadm may assemble (the image has no modprobe for the kernel).
+# shellcheck disable=SC2034
+UNLOCK_MD_MODULES="md_mod raid0 raid1 raid10 raid456"
+
 # unlock_device_number PATH: MAJ:MIN of a block device node, or nothing.
 unlock_device_number() {
 	[ -b "$1" ] || return 0

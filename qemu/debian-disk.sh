@@ -5,6 +5,8 @@
 #   lvm    LVM inside LUKS, as Debian's guided "encrypted LVM": volume group debian-vg with the
 #          logical volumes root (ext4) and swap_1 (the resume device) in the LUKS volume vda5_crypt
 #   btrfs  btrfs inside LUKS with the root in the subvolume "root" (Fedora's default)
+#   raid   LUKS on an MD RAID1 array (md0_crypt, the system's mdadm.conf naming the array), whose
+#          two members are DIR/raid-a.img and DIR/raid-b.img instead of DIR/disk.img
 # Extra lines for the system's crypttab and fstab come from DIR/crypttab.extra and DIR/fstab.extra.
 # Leaves DIR/disk.img, DIR/passphrase, DIR/volume.key, DIR/luks.uuid, DIR/cmdline (root=, resume=,
 # rootflags= for the kernel command line) and the system's crypttab as DIR/root/etc/crypttab.
@@ -22,6 +24,7 @@ rm -rf "$root"/var/lib/apt/lists/*
 
 luks_uuid=4c0c2b1e-5a55-4d3e-9a77-2f60c0f1e001
 fs_uuid=4c0c2b1e-5a55-4d3e-9a77-2f60c0f1e0f5
+md_uuid=5e1f0a2b:3c4d5e6f:7a8b9c0d:1e2f3a4b
 echo 0123456789abcdef0123456789abcdef >"$root/etc/machine-id"
 echo debian >"$root/etc/hostname"
 printf '127.0.0.1\tlocalhost\n127.0.1.1\tdebian\n' >"$root/etc/hosts"
@@ -72,6 +75,13 @@ lvm)
 		"/dev/mapper/debian--vg-swap_1 none swap sw 0 0" >"$root/etc/fstab"
 	echo "root=/dev/mapper/debian--vg-root resume=/dev/mapper/debian--vg-swap_1" >"$dir/cmdline"
 	;;
+raid)
+	crypt=md0_crypt
+	echo "/dev/mapper/md0_crypt / ext4 errors=remount-ro 0 1" >"$root/etc/fstab"
+	printf '%s\n' "HOMEHOST <system>" "MAILADDR root" "ARRAY /dev/md/0 metadata=1.2 UUID=$md_uuid name=debian:0" \
+		>"$root/etc/mdadm/mdadm.conf"
+	echo "root=/dev/mapper/md0_crypt" >"$dir/cmdline"
+	;;
 btrfs)
 	crypt=luks-$luks_uuid
 	echo "UUID=$fs_uuid / btrfs defaults,subvol=root 0 0" >"$root/etc/fstab"
@@ -86,7 +96,7 @@ echo "$crypt UUID=$luks_uuid none luks,discard" >"$root/etc/crypttab"
 plain=$dir/plain.img
 rm -f "$plain"
 case $layout in
-plain)
+plain | raid)
 	mkfs.ext4 -q -F -U "$fs_uuid" -d "$root" "$plain" 700M
 	;;
 btrfs)
@@ -117,3 +127,8 @@ cryptsetup luksFormat -q --type luks2 --uuid "$luks_uuid" --volume-key-file "$di
 "$top/qemu/encrypt-into.sh" "$dir/disk.img" "$dir/disk.img" "$plain" "$dir/volume.key"
 rm -f "$plain"
 echo "$luks_uuid" >"$dir/luks.uuid"
+# LUKS on MD RAID1, as servers are often installed: the array's two members hold the LUKS disk.
+if [ "$layout" = raid ]; then
+	"$top/qemu/raid-disks.sh" "$dir" "$dir/disk.img" "$md_uuid"
+	rm -f "$dir/disk.img"
+fi

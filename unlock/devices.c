@@ -145,6 +145,8 @@ int device_uuid(const char *path, char *uuid, size_t size)
 	return probe_value(path, "UUID", uuid, size);
 }
 
+#define BUFFER_PROBE_MIN_SIZE (1u << 20)
+
 int buffer_fstype(const void *buf, size_t len, char *type, size_t size)
 {
 	_cleanup_close_ int fd = memfd_create("unlock-peek", MFD_CLOEXEC);
@@ -152,14 +154,18 @@ int buffer_fstype(const void *buf, size_t len, char *type, size_t size)
 	const char *value = NULL;
 	int r = -ENOENT;
 
-	if (fd < 0 || write(fd, buf, len) != (ssize_t)len)
+	/* libblkid skips a filesystem on a device smaller than that type's minimum (btrfs: 1 MiB): the
+	 * probe sees at least that much, the part past len reading as zeros. */
+	blkid_loff_t probe_size = (blkid_loff_t)(len > BUFFER_PROBE_MIN_SIZE ? len : BUFFER_PROBE_MIN_SIZE);
+
+	if (fd < 0 || write(fd, buf, len) != (ssize_t)len || ftruncate(fd, probe_size) < 0)
 		return -EIO;
 	pr = blkid_new_probe();
 	if (!pr)
 		return -ENOMEM;
 	blkid_probe_enable_superblocks(pr, 1);
 	blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE);
-	if (blkid_probe_set_device(pr, fd, 0, (blkid_loff_t)len) == 0 && blkid_do_safeprobe(pr) == 0 &&
+	if (blkid_probe_set_device(pr, fd, 0, probe_size) == 0 && blkid_do_safeprobe(pr) == 0 &&
 	    blkid_probe_lookup_value(pr, "TYPE", &value, NULL) == 0) {
 		snprintf(type, size, "%s", value);
 		r = 0;

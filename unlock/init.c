@@ -739,6 +739,8 @@ static bool boot_waits_for_no_device(void)
 
 /* A device that may be an LVM logical volume: activation is tried again while waiting, whenever
  * new physical volumes have appeared (a disk found late, an encrypted volume just opened). */
+static struct modules *boot_modules;
+
 static int device_wait_stacked(const char *spec, int timeout_sec, char *path, size_t size)
 {
 	long long deadline = monotonic_ms() + (long long)timeout_sec * 1000;
@@ -747,7 +749,7 @@ static int device_wait_stacked(const char *spec, int timeout_sec, char *path, si
 		return device_wait(spec, timeout_sec, path, size);
 	for (;;) {
 		int step = STACK_RETRY_SEC, r;
-		stack_assemble_for(spec);
+		stack_assemble_for(spec, boot_modules);
 		if (timeout_sec > 0) {
 			long long left = (deadline - monotonic_ms() + 999) / 1000;
 			if (left <= 0)
@@ -989,6 +991,7 @@ int init_main(int argc, char **argv)
 	log_set_sink(log_to_consoles);
 	log_debug("started: %d volume(s) to open, root=%s", cfg.luks_enabled ? cfg.n_volumes : 0, cfg.root);
 	modules_open_nowait(&m);
+	boot_modules = m;
 	boot_modules_preload(&cfg, m);
 	if (cfg.debug_shell)
 		emergency("rd.break/rd.shell was given");
@@ -1008,6 +1011,7 @@ int init_main(int argc, char **argv)
 	if (root_mount(&cfg, m) < 0)
 		emergency("the root filesystem could not be mounted");
 	modules_close(m);
+	boot_modules = NULL;
 	hotplug_stop(hotplug);
 	system_hand_over();
 	log_debug("handing over to %s", cfg.init);

@@ -8,6 +8,7 @@
 
 #include "devices.h"
 #include "log.h"
+#include "modules.h"
 #include "tool.h"
 #include "util.h"
 
@@ -21,6 +22,10 @@
 			"global{use_lvmpolld=0} backup{backup=0 archive=0}"
 
 static const char *const lvm_paths[] = { "/sbin/lvm", "/usr/sbin/lvm", NULL };
+static const char *const mdadm_paths[] = { "/sbin/mdadm", "/usr/sbin/mdadm", NULL };
+/* mdadm's own rule for a degraded array: its last-resort timer starts it 30 s after the first
+ * member appeared, if the others still have not. */
+#define MD_LAST_RESORT_SEC 30
 
 /* dm names a volume VG-LV, with every "-" inside VG or LV doubled. */
 static bool dm_name_split(const char *name, char *vg, size_t vg_size, char *lv, size_t lv_size)
@@ -78,12 +83,12 @@ bool lvm_name_split(const char *spec, char *vg, size_t vg_size, char *lv, size_t
 
 bool stack_tools_present(void)
 {
-	return tool_find(lvm_paths) != NULL;
+	return tool_find(lvm_paths) || tool_find(mdadm_paths);
 }
 
-/* How many block devices hold an LVM physical volume now: activation is worth another try only
- * when that changes. */
-static int lvm_pv_count(void)
+/* How many block devices hold a volume of this type now (LVM2_member, linux_raid_member):
+ * activation is worth another try only when that changes. */
+static int members_count(const char *member_type)
 {
 	DIR *d = opendir("/sys/class/block");
 	struct dirent *e;
@@ -96,11 +101,26 @@ static int lvm_pv_count(void)
 		if (e->d_name[0] == '.')
 			continue;
 		snprintf(dev, sizeof(dev), "/dev/%s", e->d_name);
-		if (device_fstype(dev, type, sizeof(type)) == 0 && strcmp(type, "LVM2_member") == 0)
+		if (device_fstype(dev, type, sizeof(type)) == 0 && strcmp(type, member_type) == 0)
 			n++;
 	}
 	closedir(d);
 	return n;
+}
+
+static int read_first_line(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "re");
+	bool ok;
+
+	if (!f)
+		return -errno;
+	ok = fgets(buf, (int)size, f) != NULL;
+	fclose(f);
+	if (!ok)
+		return -EIO;
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
 }
 
 static void tool_output_log(const char *what, const char *out)
@@ -111,6 +131,107 @@ static void tool_output_log(const char *what, const char *out)
 	snprintf(copy, sizeof(copy), "%s", out);
 	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
 		log_warning("%s: %s", what, line + strspn(line, " "));
+}
+
+static int mdadm_run(const char *const args[], char *out, size_t size)
+{
+	char *argv[12];
+	size_t n = 0;
+
+	if (!(argv[n++] = (char *)tool_find(mdadm_paths)))
+		return -ENOENT;
+	for (size_t i = 0; args[i] && n < ARRAY_SIZE(argv) - 1; i++)
+		argv[n++] = (char *)args[i];
+	argv[n] = NULL;
+	return tool_run(argv, TOOL_TIMEOUT_SEC, out, size);
+}
+
+/* The image has no modprobe for the kernel to ask for a RAID level's driver: the levels of the
+ * arrays the members belong to ("level=raid1" in mdadm's scan) are loaded first. */
+static void md_levels_load(struct modules *m)
+{
+	char out[TOOL_OUTPUT_MAX], *save = NULL;
+
+	if (mdadm_run((const char *const[]){ "--examine", "--scan", "--verbose", NULL }, out, sizeof(out)) != 0)
+		return;
+	for (char *word = strtok_r(out, " \t\n", &save); word; word = strtok_r(NULL, " \t\n", &save)) {
+		char alias[48];
+		if (strncmp(word, "level=", 6) != 0 || strspn(word + 6, "abcdefghijklmnopqrstuvwxyz0123456789") != strlen(word + 6))
+			continue;
+		snprintf(alias, sizeof(alias), "md-%s", word + 6);
+		modules_load(m, alias);
+	}
+}
+
+/* mdadm starts an array with a member missing when the rest suffice: the console says so once. */
+static void md_degraded_say(void)
+{
+	static char said[16][32];
+	DIR *d = opendir("/sys/block");
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		char path[300], degraded[16];
+		size_t i;
+		if (strncmp(e->d_name, "md", 2) != 0 || strlen(e->d_name) >= sizeof(said[0]))
+			continue;
+		snprintf(path, sizeof(path), "/sys/block/%s/md/degraded", e->d_name);
+		if (read_first_line(path, degraded, sizeof(degraded)) < 0 || strcmp(degraded, "0") == 0)
+			continue;
+		for (i = 0; i < ARRAY_SIZE(said) && said[i][0] && strcmp(said[i], e->d_name) != 0; i++)
+			;
+		if (i == ARRAY_SIZE(said) || said[i][0])
+			continue;
+		memcpy(said[i], e->d_name, strlen(e->d_name) + 1);
+		log_warning("/dev/%s: the RAID array runs degraded, %s of its disks missing: replace or re-add the "
+			    "missing disk once the system is up (mdadm --detail /dev/%s)", e->d_name, degraded, e->d_name);
+	}
+	closedir(d);
+}
+
+static void md_assemble(struct modules *m, const char *spec)
+{
+	char out[TOOL_OUTPUT_MAX], what[300];
+	int r;
+
+	modules_load(m, "md_mod");
+	md_levels_load(m);
+	snprintf(what, sizeof(what), "assembling MD RAID arrays for %s", spec);
+	log_debug("%s", what);
+	r = mdadm_run((const char *const[]){ "--assemble", "--scan", NULL }, out, sizeof(out));
+	if (r < 0)
+		log_error("%s: cannot run mdadm: %s", what, strerror(-r));
+	else if (r != 0 && !strstr(out, "No arrays found") && !strstr(out, "already"))
+		tool_output_log(what, out);
+	md_degraded_say();
+}
+
+/* Arrays mdadm assembled but did not start because a member is missing. */
+static void md_start_degraded(void)
+{
+	DIR *d = opendir("/sys/block");
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		char path[300], state[32], dev[300], out[TOOL_OUTPUT_MAX];
+		if (strncmp(e->d_name, "md", 2) != 0)
+			continue;
+		snprintf(path, sizeof(path), "/sys/block/%s/md/array_state", e->d_name);
+		if (read_first_line(path, state, sizeof(state)) < 0 || strcmp(state, "inactive") != 0)
+			continue;
+		snprintf(dev, sizeof(dev), "/dev/%s", e->d_name);
+		log_warning("%s: a member of the array is still missing after %d s; starting it degraded, as mdadm's "
+			    "last-resort timer does. Replace or re-add the missing disk (mdadm --detail %s)",
+			    dev, MD_LAST_RESORT_SEC, dev);
+		if (mdadm_run((const char *const[]){ "--run", dev, NULL }, out, sizeof(out)) != 0)
+			tool_output_log(dev, out);
+	}
+	closedir(d);
+	md_degraded_say();
 }
 
 /* Runs lvm with the boot's configuration; its output is kept in out. */
@@ -177,14 +298,25 @@ static bool worth_trying(const char *spec, int pvs)
 	return true;
 }
 
-void stack_assemble_for(const char *spec)
+void stack_assemble_for(const char *spec, struct modules *m)
 {
-	int pvs;
+	static long long md_first_seen_ms;
+	static bool md_degraded_tried;
+	char key[300];
+	int n;
 
-	if (!stack_tools_present())
-		return;
-	pvs = lvm_pv_count();
-	if (pvs > 0 && worth_trying(spec, pvs))
+	if (tool_find(mdadm_paths) && (n = members_count("linux_raid_member")) > 0) {
+		snprintf(key, sizeof(key), "md:%s", spec);
+		if (!md_first_seen_ms)
+			md_first_seen_ms = monotonic_ms();
+		if (worth_trying(key, n))
+			md_assemble(m, spec);
+		if (!md_degraded_tried && monotonic_ms() - md_first_seen_ms >= MD_LAST_RESORT_SEC * 1000LL) {
+			md_degraded_tried = true;
+			md_start_degraded();
+		}
+	}
+	if (tool_find(lvm_paths) && (n = members_count("LVM2_member")) > 0 && worth_trying(spec, n))
 		lvm_activate(spec);
 }
 
@@ -195,7 +327,7 @@ void stack_explain_missing(const char *spec)
 
 	if (!stack_tools_present() || !lvm_name_split(spec, vg, sizeof(vg), lv, sizeof(lv)))
 		return;
-	if (lvm_pv_count() == 0) {
+	if (members_count("LVM2_member") == 0) {
 		log_error("%s is an LVM logical volume, but no LVM physical volume was found: check that the disk or "
 			  "the encrypted volume holding volume group %s is there and was opened", spec, vg);
 		return;

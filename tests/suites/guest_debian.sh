@@ -30,7 +30,7 @@ debian_boot() {
 # report NAME KEY: the value the system reported for KEY.
 report() {
 	PYTHONPATH=$TOP/qemu python3 -c 'import boot, sys; sys.stdout.buffer.write(boot.console_text(open(sys.argv[1], "rb").read()))' \
-		"$WORK/$1.log" | tr -d '\r' | sed -n "s|.*UNLOCK-DEBIAN $2=||p" | head -n1
+		"$WORK/$1.log" | tr -d '\r' | KEY="UNLOCK-DEBIAN $2=" awk '!found && (i = index($0, ENVIRON["KEY"])) { print substr($0, i + length(ENVIRON["KEY"])); found = 1 }'
 }
 
 # debian_checks NAME ROOT-SOURCE UNIT...: what every real boot must show.
@@ -87,6 +87,22 @@ if grep -q "srv is left to the system's systemd-cryptsetup (mounted on /srv" "$W
 else
 	not_ok "debian: srv-later: the image leaves /srv's volume to the system, and says so" "$(cat "$WORK/srv.build")"
 fi
+# Which lines the image keeps, beside the fstab of their system: a _netdev volume and one mounted
+# later are left to the system; one marked initramfs, one for swap and one the fstab does not
+# mount are opened by the image. Their key files go into the image only for the lines it keeps.
+mkdir -p "$WORK/which/etc"
+touch "$WORK/which/etc/net.key" "$WORK/which/etc/later.key" "$WORK/which/etc/kept.key"
+printf '%s\n' "net UUID=1 $WORK/which/etc/net.key luks,_netdev" "later UUID=2 $WORK/which/etc/later.key luks" \
+	"early UUID=3 none luks,initramfs" "sw UUID=4 none luks" "other UUID=5 $WORK/which/etc/kept.key luks" \
+	>"$WORK/which/etc/crypttab"
+printf '%s\n' "/dev/mapper/later /data ext4 defaults 0 2" "/dev/mapper/early /home ext4 defaults 0 2" \
+	"/dev/mapper/sw none swap sw 0 0" >"$WORK/which/etc/fstab"
+"$MKINITRD" -o "$WORK/which.img" --kver "$KVER" --generic --crypttab "$WORK/which/etc/crypttab" 2>/dev/null
+check_eq "debian: mkinitrd: the image opens the volumes the boot may need, the system the others" "early sw other" \
+	"$(zstd -dc "$WORK/which.img" | cpio -i --quiet --to-stdout etc/crypttab | awk '!/^#/ { printf "%s%s", s, $1; s = " " }')"
+check_eq "debian: mkinitrd: key files only of the volumes the image opens" "$WORK/which/etc/kept.key" \
+	"/$(zstd -dc "$WORK/which.img" | cpio -t 2>/dev/null | grep '\.key$')"
+
 debian_boot srv-later "$WORK/srv.img.initrd" "$WORK/srv/disk.img" "$(cat "$WORK/srv/cmdline")" \
 	-drive "file=$WORK/srv.img,if=virtio,format=raw"
 debian_checks srv-later /dev/mapper/root systemd-cryptsetup@root.service systemd-cryptsetup@srv.service
@@ -129,4 +145,46 @@ if grep -aq "srv: opened as\|/dev/vdb: opened as /dev/mapper/srv" "$WORK/lvm.log
 	ok "debian: lvm: the image opened the initramfs volume srv"
 else
 	not_ok "debian: lvm: the image opened the initramfs volume srv" "$(grep -a 'unlock:' "$WORK/lvm.log" | head)"
+fi
+
+# Fedora's default: btrfs inside LUKS, the system in the subvolume "root" (rootflags=subvol=root).
+# The generic image expects ext4: the btrfs driver is loaded once the volume shows what it holds.
+"$TOP/qemu/debian-disk.sh" "$WORK/btrfs" btrfs >/dev/null
+"$MKINITRD" -o "$WORK/btrfs.initrd" --kver "$KVER" --generic --crypttab "$WORK/btrfs/root/etc/crypttab"
+debian_boot btrfs "$WORK/btrfs.initrd" "$WORK/btrfs/disk.img" "$(cat "$WORK/btrfs/cmdline") rd.debug"
+debian_checks btrfs "/dev/mapper/luks-$(cat "$WORK/btrfs/luks.uuid")[/root]" \
+	"systemd-cryptsetup@luks\\x2d$(cat "$WORK/btrfs/luks.uuid" | sed 's/-/\\x2d/g').service"
+if report btrfs root | grep -q 'subvol=/root'; then
+	ok "debian: btrfs: the root is the subvolume root"
+else
+	not_ok "debian: btrfs: the root is the subvolume root" "$(report btrfs root)"
+fi
+if grep -aq "holds btrfs; loading its driver meanwhile" "$WORK/btrfs.log"; then
+	ok "debian: btrfs: the driver is loaded for what the volume holds, not the image's guess"
+else
+	not_ok "debian: btrfs: the driver is loaded for what the volume holds, not the image's guess" \
+		"$(grep -a 'unlock:' "$WORK/btrfs.log" | head)"
+fi
+
+# LUKS on an MD RAID1 array of two disks, as servers are often installed; the system's mdadm.conf
+# (beside its crypttab) goes into the image. Then the same with one disk missing: mdadm starts the
+# array degraded, the console says so, and the system boots.
+"$TOP/qemu/debian-disk.sh" "$WORK/raid" raid >/dev/null
+"$MKINITRD" -o "$WORK/raid.initrd" --kver "$KVER" --generic --crypttab "$WORK/raid/root/etc/crypttab"
+check_eq "debian: raid: the image carries the system's mdadm.conf" "$(cat "$WORK/raid/root/etc/mdadm/mdadm.conf")" \
+	"$(zstd -dc "$WORK/raid.initrd" | cpio -i --quiet --to-stdout etc/mdadm/mdadm.conf)"
+debian_boot raid "$WORK/raid.initrd" "$WORK/raid/raid-a.img" "$(cat "$WORK/raid/cmdline")" \
+	-drive "file=$WORK/raid/raid-b.img,if=virtio,format=raw"
+debian_checks raid /dev/mapper/md0_crypt systemd-cryptsetup@md0_crypt.service
+if grep -aq "md/raid1:md0: active with 2 out of 2 mirrors" "$WORK/raid.log"; then
+	ok "debian: raid: both disks are in the array"
+else
+	not_ok "debian: raid: both disks are in the array" "$(grep -a 'md0\|md/' "$WORK/raid.log" | head -5)"
+fi
+debian_boot raid-degraded "$WORK/raid.initrd" "$WORK/raid/raid-b.img" "$(cat "$WORK/raid/cmdline")"
+debian_checks raid-degraded /dev/mapper/md0_crypt systemd-cryptsetup@md0_crypt.service
+if grep -aq "/dev/md0: the RAID array runs degraded, 1 of its disks missing" "$WORK/raid-degraded.log"; then
+	ok "debian: raid-degraded: the console says the array runs degraded"
+else
+	not_ok "debian: raid-degraded: the console says the array runs degraded" "$(grep -a 'unlock\|md0' "$WORK/raid-degraded.log" | head -8)"
 fi
