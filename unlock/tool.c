@@ -12,7 +12,9 @@
 
 #include "util.h"
 
-extern char **environ;
+/* Not PID 1's own environment, which holds whatever words of the kernel command line the kernel
+ * did not know (LD_PRELOAD=... among them, were it given). */
+static char *const tool_environment[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LVM_SUPPRESS_FD_WARNINGS=1", NULL };
 
 static int spawn_with_output(char *const argv[], int out_fd, pid_t *pid)
 {
@@ -27,7 +29,7 @@ static int spawn_with_output(char *const argv[], int out_fd, pid_t *pid)
 	if (r == 0)
 		r = posix_spawn_file_actions_adddup2(&actions, out_fd, STDERR_FILENO);
 	if (r == 0)
-		r = posix_spawn(pid, argv[0], &actions, NULL, argv, environ);
+		r = posix_spawn(pid, argv[0], &actions, NULL, argv, tool_environment);
 	posix_spawn_file_actions_destroy(&actions);
 	return -r;
 }
