@@ -114,7 +114,12 @@ btrfs)
 	fi
 	;;
 lvm)
-	"$top/qemu/lvm-layout.sh" "$plain" "$root"
+	rm -f "$dir/lv-root.img" "$dir/lv-swap.img"
+	mkfs.ext4 -q -F -b 4096 -U "$fs_uuid" -d "$root" "$dir/lv-root.img" 700M
+	truncate -s 96M "$dir/lv-swap.img"
+	mkswap -q "$dir/lv-swap.img"
+	"$top/qemu/lvm-layout.sh" "$plain" debian-vg root:"$dir/lv-root.img" swap_1:"$dir/lv-swap.img"
+	rm -f "$dir/lv-root.img" "$dir/lv-swap.img"
 	;;
 esac
 

@@ -631,3 +631,18 @@ if [ -n "${c:-}" ] && [ "$a" -lt "$b" ] && [ "$b" -lt "$c" ]; then
 else
 	not_ok "boot: swap-resume: LUKS swap opened, then resume tried, then root" "$(grep -aE 'cswap|hibernation|UNLOCK-MARKER pid' "$WORK/swap-resume.log")"
 fi
+
+# LUKS on LVM: the LUKS disk is a logical volume (after another one) of a volume group on the raw
+# disk. The crypttab names it as /dev/mapper/VG-LV, so the image carries lvm and activates it.
+mkdir -p "$WORK/lol"
+truncate -s 4M "$WORK/lol/spare"
+"$TOP/qemu/lvm-layout.sh" "$WORK/lol/disk.img" vg0 spare:"$WORK/lol/spare" cryptroot:"$WORK/l2/disk.img"
+printf '%s\n' "root /dev/mapper/vg0-cryptroot none luks" \
+	"gone /dev/vg0/gone none luks,nofail,x-systemd.device-timeout=3s" >"$WORK/lol/crypttab"
+"$MKINITRD" -o "$WORK/lol.img" --kver "$KVER" --generic --crypttab "$WORK/lol/crypttab"
+boot luks-on-lvm "$WORK/lol.img" "$WORK/lol/disk.img" "root=/dev/mapper/root" \
+	"expect:Passphrase for root" 'send:correct horse\n' "expect:UNLOCK-MARKER end"
+marker luks-on-lvm "dm=.*vg0-cryptroot:LVM-" "the logical volume under the LUKS volume was activated"
+marker luks-on-lvm "dm=.*root:CRYPT-LUKS2-${L2//-/}-root" "the LUKS volume on it was opened"
+marker luks-on-lvm "volume group vg0 has no logical volume gone that could be activated" \
+	"a missing logical volume is named, with the volume group's"
