@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The kernel command line and crypttab parsers: the first byte picks which one gets the rest. */
+/* The kernel command line and crypttab parsers: the first byte picks which one gets the rest. The
+ * device names they yield are then read as LVM names, as the boot reads them. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "boot.h"
 #include "log.h"
+#include "stack.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -25,5 +27,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	else
 		crypttab_parse(&cfg, text, "fuzz");
 	free(text);
+	for (int i = 0; i < cfg.n_volumes; i++) {
+		char vg[128], lv[128];
+		lvm_name_split(cfg.volumes[i].device, vg, sizeof(vg), lv, sizeof(lv));
+		lvm_name_split(cfg.root, vg, sizeof(vg), lv, sizeof(lv));
+		lvm_name_split(cfg.resume, vg, sizeof(vg), lv, sizeof(lv));
+	}
 	return 0;
 }

@@ -47,6 +47,13 @@ make_seeds() {
 [ -e "$seeds/boot_config/systemd-pass" ] ||
 	printf '\000a UUID=1 /k luks,keyfile-erase,password-cache=read-only\nb UUID=2 none luks,password-cache=no,keyfile-erase=no\n' \
 		>"$seeds/boot_config/systemd-pass"
+# The installers' stacks: LVM names in both forms, MD RAID, and root and resume on logical volumes.
+[ -e "$seeds/boot_config/stacks" ] ||
+	printf '\001root=/dev/mapper/debian--vg-root resume=/dev/debian-vg/swap_1 rd.luks.name=1-2=vda5_crypt rootflags=subvol=root' \
+		>"$seeds/boot_config/stacks"
+[ -e "$seeds/boot_config/stacks-crypttab" ] ||
+	printf '\000md0_crypt /dev/md0 none luks,discard\nlv /dev/mapper/vg0-lv--a none luks,initramfs\nn UUID=9 none luks,_netdev\n' \
+		>"$seeds/boot_config/stacks-crypttab"
 # A keymap as console-setup and loadkeys make it for a German keyboard.
 [ -e "$seeds/keymap/de" ] || { ckbcomp -model pc105 de 2>/dev/null | loadkeys -q -u -b - >"$seeds/keymap/de" 2>/dev/null || rm -f "$seeds/keymap/de"; }
 
