@@ -737,10 +737,12 @@ static bool boot_waits_for_no_device(void)
 
 #define STACK_RETRY_SEC 2
 
-/* A device that may be an LVM logical volume: activation is tried again while waiting, whenever
- * new physical volumes have appeared (a disk found late, an encrypted volume just opened). */
+/* For the storage tools' RAID drivers while the boot waits for a device. */
 static struct modules *boot_modules;
 
+/* A device that may be an LVM logical volume or lie on an MD array: assembling is tried again
+ * while waiting, whenever new members have appeared (a disk found late, an encrypted volume just
+ * opened). */
 static int device_wait_stacked(const char *spec, int timeout_sec, char *path, size_t size)
 {
 	long long deadline = monotonic_ms() + (long long)timeout_sec * 1000;
@@ -833,8 +835,8 @@ static int volumes_open(const struct boot_config *cfg, struct modules *m)
 }
 
 /* A root= that never appears: say what the opened volumes hold. A volume group or RAID array
- * inside one (Debian's "encrypted LVM") needs tools this image does not have; a mistyped UUID
- * is corrected by the one shown. */
+ * inside one (Debian's "encrypted LVM") needs a tool the image may lack; a mistyped UUID is
+ * corrected by the one shown. */
 static void root_missing_explain(const struct boot_config *cfg)
 {
 	for (int i = 0; cfg->luks_enabled && i < cfg->n_volumes; i++) {
@@ -842,10 +844,12 @@ static void root_missing_explain(const struct boot_config *cfg)
 		snprintf(path, sizeof(path), "/dev/mapper/%s", cfg->volumes[i].name);
 		if (access(path, F_OK) < 0 || device_fstype(path, type, sizeof(type)) < 0 || strcmp(type, "swap") == 0)
 			continue;
-		if ((strcmp(type, "LVM2_member") == 0 && !stack_tools_present()) || strcmp(type, "linux_raid_member") == 0)
-			log_error("%s holds an %s, but this image has no %s to activate it: build the image on a system "
-				  "with lvm2 or mdadm installed",
-				  path, type[0] == 'L' ? "LVM physical volume" : "MD RAID member", type[0] == 'L' ? "lvm" : "mdadm");
+		if (stack_member_type(type) && stack_can_assemble(type))
+			continue; /* stack_explain_missing said what the tool knows */
+		if (stack_member_type(type))
+			log_error("%s holds an %s, but this image has no %s to activate it: build the image with "
+				  "unlock-mkinitrd --tool %s", path, stack_member_type(type), stack_tool_name(type),
+				  stack_tool_name(type));
 		else if (device_uuid(path, uuid, sizeof(uuid)) == 0)
 			log_error("%s holds %s with UUID=%s; if that is the root filesystem, boot with root=UUID=%s",
 				  path, type, uuid, uuid);

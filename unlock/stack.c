@@ -86,6 +86,23 @@ bool stack_tools_present(void)
 	return tool_find(lvm_paths) || tool_find(mdadm_paths);
 }
 
+const char *stack_member_type(const char *blkid_type)
+{
+	if (strcmp(blkid_type, "LVM2_member") == 0)
+		return "LVM physical volume";
+	return strcmp(blkid_type, "linux_raid_member") == 0 ? "MD RAID member" : NULL;
+}
+
+const char *stack_tool_name(const char *blkid_type)
+{
+	return strcmp(blkid_type, "LVM2_member") == 0 ? "lvm" : "mdadm";
+}
+
+bool stack_can_assemble(const char *blkid_type)
+{
+	return tool_find(strcmp(blkid_type, "LVM2_member") == 0 ? lvm_paths : mdadm_paths) != NULL;
+}
+
 /* How many block devices hold a volume of this type now (LVM2_member, linux_raid_member):
  * activation is worth another try only when that changes. */
 static int members_count(const char *member_type)

@@ -17,8 +17,13 @@ struct modules;
  * a "-" inside a name) or /dev/VG/LV. False for any other name. */
 bool lvm_name_split(const char *spec, char *vg, size_t vg_size, char *lv, size_t lv_size);
 
-/* True when the image has lvm2's tool. */
+/* True when the image has lvm2's or mdadm's tool. */
 bool stack_tools_present(void);
+/* For a libblkid type: what it is ("LVM physical volume", "MD RAID member"), or NULL if neither;
+ * the tool that activates it ("lvm", "mdadm"); and whether the image has that tool. */
+const char *stack_member_type(const char *blkid_type);
+const char *stack_tool_name(const char *blkid_type);
+bool stack_can_assemble(const char *blkid_type);
 
 /*
  * spec is not there (yet): assembles what may bring it, each tool once per new set of its member
