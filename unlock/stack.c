@@ -180,32 +180,59 @@ static void md_levels_load(struct modules *m)
 	}
 }
 
-/* mdadm starts an array with a member missing when the rest suffice: the console says so once. */
-static void md_degraded_say(void)
+/* Calls fn for each MD array (/sys/block/md*) with a name that fits NAME_MAX_LEN. */
+static void md_arrays_each(void (*fn)(const char *name))
 {
-	static char said[16][32];
 	DIR *d = opendir("/sys/block");
 	struct dirent *e;
 
 	if (!d)
 		return;
-	while ((e = readdir(d))) {
-		char path[300], degraded[16];
-		size_t i;
-		if (strncmp(e->d_name, "md", 2) != 0 || strlen(e->d_name) >= sizeof(said[0]))
-			continue;
-		snprintf(path, sizeof(path), "/sys/block/%s/md/degraded", e->d_name);
-		if (read_first_line(path, degraded, sizeof(degraded)) < 0 || strcmp(degraded, "0") == 0)
-			continue;
-		for (i = 0; i < ARRAY_SIZE(said) && said[i][0] && strcmp(said[i], e->d_name) != 0; i++)
-			;
-		if (i == ARRAY_SIZE(said) || said[i][0])
-			continue;
-		memcpy(said[i], e->d_name, strlen(e->d_name) + 1);
-		log_warning("/dev/%s: the RAID array runs degraded, %s of its disks missing: replace or re-add the "
-			    "missing disk once the system is up (mdadm --detail /dev/%s)", e->d_name, degraded, e->d_name);
-	}
+	while ((e = readdir(d)))
+		if (strncmp(e->d_name, "md", 2) == 0 && strlen(e->d_name) < NAME_MAX_LEN)
+			fn(e->d_name);
 	closedir(d);
+}
+
+static int md_attribute(const char *name, const char *attr, char *buf, size_t size)
+{
+	char path[2 * NAME_MAX_LEN];
+
+	snprintf(path, sizeof(path), "/sys/block/%s/md/%s", name, attr);
+	return read_first_line(path, buf, size);
+}
+
+/* mdadm starts an array with a member missing when the rest suffice: the console says so once. */
+static void md_degraded_say_one(const char *name)
+{
+	static char said[16][NAME_MAX_LEN];
+	char degraded[16];
+	size_t i;
+
+	if (md_attribute(name, "degraded", degraded, sizeof(degraded)) < 0 || strcmp(degraded, "0") == 0)
+		return;
+	for (i = 0; i < ARRAY_SIZE(said) && said[i][0] && strcmp(said[i], name) != 0; i++)
+		;
+	if (i == ARRAY_SIZE(said) || said[i][0])
+		return;
+	memcpy(said[i], name, strlen(name) + 1);
+	log_warning("/dev/%s: the RAID array runs degraded, %s of its disks missing: replace or re-add the "
+		    "missing disk once the system is up (mdadm --detail /dev/%s)", name, degraded, name);
+}
+
+/* An array mdadm assembled but did not start because a member is missing. */
+static void md_start_degraded_one(const char *name)
+{
+	char state[32], dev[NAME_MAX_LEN + 8], out[TOOL_OUTPUT_MAX];
+
+	if (md_attribute(name, "array_state", state, sizeof(state)) < 0 || strcmp(state, "inactive") != 0)
+		return;
+	snprintf(dev, sizeof(dev), "/dev/%s", name);
+	log_warning("%s: a member of the array is still missing after %d s; starting it degraded, as mdadm's "
+		    "last-resort timer does. Replace or re-add the missing disk (mdadm --detail %s)",
+		    dev, MD_LAST_RESORT_SEC, dev);
+	if (mdadm_run((const char *const[]){ "--run", dev, NULL }, out, sizeof(out)) != 0)
+		tool_output_log(dev, out);
 }
 
 static void md_assemble(struct modules *m, const char *spec)
@@ -222,33 +249,7 @@ static void md_assemble(struct modules *m, const char *spec)
 		log_error("%s: cannot run mdadm: %s", what, strerror(-r));
 	else if (r != 0 && !strstr(out, "No arrays found") && !strstr(out, "already"))
 		tool_output_log(what, out);
-	md_degraded_say();
-}
-
-/* Arrays mdadm assembled but did not start because a member is missing. */
-static void md_start_degraded(void)
-{
-	DIR *d = opendir("/sys/block");
-	struct dirent *e;
-
-	if (!d)
-		return;
-	while ((e = readdir(d))) {
-		char path[300], state[32], dev[300], out[TOOL_OUTPUT_MAX];
-		if (strncmp(e->d_name, "md", 2) != 0)
-			continue;
-		snprintf(path, sizeof(path), "/sys/block/%s/md/array_state", e->d_name);
-		if (read_first_line(path, state, sizeof(state)) < 0 || strcmp(state, "inactive") != 0)
-			continue;
-		snprintf(dev, sizeof(dev), "/dev/%s", e->d_name);
-		log_warning("%s: a member of the array is still missing after %d s; starting it degraded, as mdadm's "
-			    "last-resort timer does. Replace or re-add the missing disk (mdadm --detail %s)",
-			    dev, MD_LAST_RESORT_SEC, dev);
-		if (mdadm_run((const char *const[]){ "--run", dev, NULL }, out, sizeof(out)) != 0)
-			tool_output_log(dev, out);
-	}
-	closedir(d);
-	md_degraded_say();
+	md_arrays_each(md_degraded_say_one);
 }
 
 /* Runs lvm with the boot's configuration; its output is kept in out. */
@@ -330,11 +331,26 @@ void stack_assemble_for(const char *spec, struct modules *m)
 			md_assemble(m, spec);
 		if (!md_degraded_tried && monotonic_ms() - md_first_seen_ms >= MD_LAST_RESORT_SEC * 1000LL) {
 			md_degraded_tried = true;
-			md_start_degraded();
+			md_arrays_each(md_start_degraded_one);
+			md_arrays_each(md_degraded_say_one);
 		}
 	}
 	if (tool_find(lvm_paths) && (n = members_count("LVM2_member")) > 0 && worth_trying(spec, n))
 		lvm_activate(spec);
+}
+
+/* An array the boot waited for in vain: how many members were there, and what to check. */
+static void md_explain_missing(const char *spec)
+{
+	int members = members_count("linux_raid_member");
+
+	if (members == 0)
+		log_error("%s is an MD RAID array, but no disk holding an MD RAID member was found: check that "
+			  "the array's disks are attached and their drivers are in the image", spec);
+	else
+		log_error("%s: the MD RAID array was not assembled from the %d member(s) found: check the ARRAY "
+			  "lines of the image's /etc/mdadm/mdadm.conf (its UUID and name) against mdadm --examine of "
+			  "the disks, and that enough of them are attached", spec, members);
 }
 
 void stack_explain_missing(const char *spec)
@@ -342,7 +358,11 @@ void stack_explain_missing(const char *spec)
 	char vg[NAME_MAX_LEN], lv[NAME_MAX_LEN], out[TOOL_OUTPUT_MAX], what[NAME_MAX_LEN + 64];
 	int r;
 
-	if (!stack_tools_present() || !lvm_name_split(spec, vg, sizeof(vg), lv, sizeof(lv)))
+	if (strncmp(spec, "/dev/md", 7) == 0 && tool_find(mdadm_paths)) {
+		md_explain_missing(spec);
+		return;
+	}
+	if (!tool_find(lvm_paths) || !lvm_name_split(spec, vg, sizeof(vg), lv, sizeof(lv)))
 		return;
 	if (members_count("LVM2_member") == 0) {
 		log_error("%s is an LVM logical volume, but no LVM physical volume was found: check that the disk or "

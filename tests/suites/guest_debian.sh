@@ -188,3 +188,14 @@ if grep -aq "/dev/md0: the RAID array runs degraded, 1 of its disks missing" "$W
 else
 	not_ok "debian: raid-degraded: the console says the array runs degraded" "$(grep -a 'unlock\|md0' "$WORK/raid-degraded.log" | head -8)"
 fi
+# A root on an array that is not there: the console says what was found and what to check.
+if python3 "$TOP/qemu/boot.py" --log "$WORK/raid-missing.log" --timeout 200 --step "expect:Passphrase for " \
+	--step 'send:correct horse\n' --step "expect:/dev/md9: the MD RAID array was not assembled from the 2 member(s) found" \
+	--step "expect:boot failed: the root filesystem could not be mounted" -- "$TOP/qemu/run-vm.sh" "$WORK/raid.initrd" \
+	"$WORK/raid/raid-a.img" "root=/dev/md9 rd.timeout=3" -drive "file=$WORK/raid/raid-b.img,if=virtio,format=raw" \
+	2>"$WORK/raid-missing.err"; then
+	ok "debian: raid-missing: an array that is not there is explained"
+else
+	not_ok "debian: raid-missing: an array that is not there is explained" "$(cat "$WORK/raid-missing.err")" \
+		"$(grep -a 'unlock' "$WORK/raid-missing.log" | tail -6)"
+fi
