@@ -638,7 +638,8 @@ mkdir -p "$WORK/lol"
 truncate -s 4M "$WORK/lol/spare"
 "$TOP/qemu/lvm-layout.sh" "$WORK/lol/disk.img" vg0 spare:"$WORK/lol/spare" cryptroot:"$WORK/l2/disk.img"
 printf '%s\n' "root /dev/mapper/vg0-cryptroot none luks" \
-	"gone /dev/vg0/gone none luks,nofail,x-systemd.device-timeout=3s" >"$WORK/lol/crypttab"
+	"gone /dev/vg0/gone none luks,nofail,x-systemd.device-timeout=3s" \
+	"novg /dev/mapper/nosuch-lv none luks,nofail,x-systemd.device-timeout=3s" >"$WORK/lol/crypttab"
 "$MKINITRD" -o "$WORK/lol.img" --kver "$KVER" --generic --crypttab "$WORK/lol/crypttab"
 boot luks-on-lvm "$WORK/lol.img" "$WORK/lol/disk.img" "root=/dev/mapper/root" \
 	"expect:Passphrase for root" 'send:correct horse\n' "expect:UNLOCK-MARKER end"
@@ -646,3 +647,5 @@ marker luks-on-lvm "dm=.*vg0-cryptroot:LVM-" "the logical volume under the LUKS 
 marker luks-on-lvm "dm=.*root:CRYPT-LUKS2-${L2//-/}-root" "the LUKS volume on it was opened"
 marker luks-on-lvm "volume group vg0 has no logical volume gone that could be activated" \
 	"a missing logical volume is named, with the volume group's"
+marker luks-on-lvm "/dev/mapper/nosuch-lv: volume group nosuch was not found on the LVM physical volumes present" \
+	"a missing volume group is named"
