@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "log.h"
 #include "modules.h"
 
@@ -105,21 +106,6 @@ static void modalias_load(const char *modalias, void *arg)
 		modules_load(h->modules, modalias);
 }
 
-static int modalias_read(const char *path, char *buf, size_t size)
-{
-	FILE *f = fopen(path, "re");
-	int r = -EIO;
-
-	if (!f)
-		return -errno;
-	if (fgets(buf, (int)size, f)) {
-		buf[strcspn(buf, "\n")] = '\0';
-		r = 0;
-	}
-	fclose(f);
-	return r;
-}
-
 static void coldplug_glob(struct hotplug *h, const char *pattern, const char *skip_prefix)
 {
 	glob_t g;
@@ -130,7 +116,7 @@ static void coldplug_glob(struct hotplug *h, const char *pattern, const char *sk
 		char alias[512];
 		if (skip_prefix && strncmp(g.gl_pathv[i], skip_prefix, strlen(skip_prefix)) == 0)
 			continue;
-		if (modalias_read(g.gl_pathv[i], alias, sizeof(alias)) == 0 && alias[0])
+		if (read_one_line_file(g.gl_pathv[i], alias, sizeof(alias)) == 0 && alias[0])
 			modalias_load(alias, h);
 		uevent_drain(h->uevent_fd, modalias_load, h);
 	}

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "devices.h"
+#include "fileio.h"
 #include "log.h"
 #include "util.h"
 
@@ -23,18 +24,6 @@
 static const char dm_records[] = "E:DM_UDEV_PRIMARY_SOURCE_FLAG=1\nE:DM_UDEV_RULES=1\nE:DM_UDEV_RULES_VSN=2\n";
 /* 69-lvm.rules: an MD array's PV is scanned on coldplug only if its activation was seen. */
 static const char md_pv_records[] = "E:LVM_MD_PV_ACTIVATED=1\n";
-
-static int read_line(const char *path, char *buf, size_t size)
-{
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0 || (n = read(fd, buf, size - 1)) <= 0)
-		return -ENOENT;
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
-}
 
 /* Writes the entry unless one exists. udev marks entries to keep across "udevadm info
  * --cleanup-db" (db_persist) with the sticky bit, as dracut's rules do for dm devices. */
@@ -81,7 +70,7 @@ void udevdb_hand_over(void)
 		if (!dm && !md)
 			continue;
 		snprintf(path, sizeof(path), "/sys/class/block/%s/dev", e->d_name);
-		if (read_line(path, devnum, sizeof(devnum)) < 0 || strspn(devnum, "0123456789:") != strlen(devnum))
+		if (read_one_line_file(path, devnum, sizeof(devnum)) < 0 || strspn(devnum, "0123456789:") != strlen(devnum))
 			continue;
 		if (dm)
 			entry_write(devnum, dm_records);
