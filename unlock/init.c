@@ -737,13 +737,10 @@ static bool boot_waits_for_no_device(void)
 
 #define STACK_RETRY_SEC 2
 
-/* For the storage tools' RAID drivers while the boot waits for a device. */
-static struct modules *boot_modules;
-
 /* A device that may be an LVM logical volume or lie on an MD array: assembling is tried again
  * while waiting, whenever new members have appeared (a disk found late, an encrypted volume just
  * opened). */
-static int device_wait_stacked(const char *spec, int timeout_sec, char *path, size_t size)
+static int device_wait_stacked(const char *spec, int timeout_sec, struct modules *m, char *path, size_t size)
 {
 	long long deadline = monotonic_ms() + (long long)timeout_sec * 1000;
 
@@ -751,7 +748,7 @@ static int device_wait_stacked(const char *spec, int timeout_sec, char *path, si
 		return device_wait(spec, timeout_sec, path, size);
 	for (;;) {
 		int step = STACK_RETRY_SEC, r;
-		stack_assemble_for(spec, boot_modules);
+		stack_assemble_for(spec, m);
 		if (timeout_sec > 0) {
 			long long left = (deadline - monotonic_ms() + 999) / 1000;
 			if (left <= 0)
@@ -765,7 +762,7 @@ static int device_wait_stacked(const char *spec, int timeout_sec, char *path, si
 }
 
 /* A wait for a device that is not one of the volumes' (root, resume): the loader must not hold. */
-static int other_device_wait(const char *spec, int timeout_sec, char *path, size_t size)
+static int other_device_wait(const char *spec, int timeout_sec, struct modules *m, char *path, size_t size)
 {
 	int r;
 
@@ -773,7 +770,7 @@ static int other_device_wait(const char *spec, int timeout_sec, char *path, size
 		return 0;
 	atomic_fetch_add(&other_device_waits, 1);
 	hotplug_wake(hotplug);
-	r = device_wait_stacked(spec, timeout_sec, path, size);
+	r = device_wait_stacked(spec, timeout_sec, m, path, size);
 	atomic_fetch_sub(&other_device_waits, 1);
 	return r;
 }
@@ -786,7 +783,7 @@ static int volume_open_as_configured(const struct boot_volume *vol, struct modul
 
 	if (vol->unsupported[0])
 		return log_error_ret(-EOPNOTSUPP, "%s: %s", vol->name, vol->unsupported);
-	r = device_wait_stacked(vol->device, volume_wait_timeout(vol), dev, size);
+	r = device_wait_stacked(vol->device, volume_wait_timeout(vol), m, dev, size);
 	if (r == -ETIMEDOUT) {
 		log_error("%s: device %s did not appear within %d s", vol->name, vol->device, volume_wait_timeout(vol));
 		stack_explain_missing(vol->device);
@@ -864,7 +861,7 @@ static int root_mount(const struct boot_config *cfg, struct modules *m)
 
 	if (!cfg->root[0])
 		return log_error_ret(-EINVAL, "no root= on the kernel command line");
-	r = other_device_wait(cfg->root, cfg->timeout_sec, dev, sizeof(dev));
+	r = other_device_wait(cfg->root, cfg->timeout_sec, m, dev, sizeof(dev));
 	if (r == -ENODEV)
 		return r;
 	if (r < 0) {
@@ -995,7 +992,6 @@ int init_main(int argc, char **argv)
 	log_set_sink(log_to_consoles);
 	log_debug("started: %d volume(s) to open, root=%s", cfg.luks_enabled ? cfg.n_volumes : 0, cfg.root);
 	modules_open_nowait(&m);
-	boot_modules = m;
 	boot_modules_preload(&cfg, m);
 	if (cfg.debug_shell)
 		emergency("rd.break/rd.shell was given");
@@ -1005,7 +1001,7 @@ int init_main(int argc, char **argv)
 	/* Resume only after its (encrypted) device is open, and before root is touched. */
 	if (cfg.resume[0]) {
 		char dev[BOOT_PATH_MAX];
-		if (other_device_wait(cfg.resume, 5, dev, sizeof(dev)) == 0) {
+		if (other_device_wait(cfg.resume, 5, m, dev, sizeof(dev)) == 0) {
 			swap_resume_from(dev);
 		} else {
 			log_warning("resume device %s not found; booting normally", cfg.resume);
@@ -1015,7 +1011,6 @@ int init_main(int argc, char **argv)
 	if (root_mount(&cfg, m) < 0)
 		emergency("the root filesystem could not be mounted");
 	modules_close(m);
-	boot_modules = NULL;
 	hotplug_stop(hotplug);
 	system_hand_over();
 	log_debug("handing over to %s", cfg.init);

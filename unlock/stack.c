@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "devices.h"
+#include "fileio.h"
 #include "log.h"
 #include "modules.h"
 #include "tool.h"
@@ -103,41 +104,32 @@ bool stack_can_assemble(const char *blkid_type)
 	return tool_find(strcmp(blkid_type, "LVM2_member") == 0 ? lvm_paths : mdadm_paths) != NULL;
 }
 
-/* How many block devices hold a volume of this type now (LVM2_member, linux_raid_member):
- * activation is worth another try only when that changes. */
-static int members_count(const char *member_type)
+/* How many block devices hold an LVM physical volume or an MD RAID member now: activation is worth
+ * another try only when that changes. */
+struct members {
+	int lvm, md;
+};
+
+static struct members members_scan(void)
 {
+	struct members n = { 0, 0 };
 	DIR *d = opendir("/sys/class/block");
 	struct dirent *e;
-	int n = 0;
 
 	if (!d)
-		return 0;
+		return n;
 	while ((e = readdir(d))) {
 		char dev[300], type[64];
 		if (e->d_name[0] == '.')
 			continue;
 		snprintf(dev, sizeof(dev), "/dev/%s", e->d_name);
-		if (device_fstype(dev, type, sizeof(type)) == 0 && strcmp(type, member_type) == 0)
-			n++;
+		if (device_fstype(dev, type, sizeof(type)) < 0)
+			continue;
+		n.lvm += strcmp(type, "LVM2_member") == 0;
+		n.md += strcmp(type, "linux_raid_member") == 0;
 	}
 	closedir(d);
 	return n;
-}
-
-static int read_first_line(const char *path, char *buf, size_t size)
-{
-	FILE *f = fopen(path, "re");
-	bool ok;
-
-	if (!f)
-		return -errno;
-	ok = fgets(buf, (int)size, f) != NULL;
-	fclose(f);
-	if (!ok)
-		return -EIO;
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
 }
 
 static void tool_output_log(const char *what, const char *out)
@@ -199,7 +191,7 @@ static int md_attribute(const char *name, const char *attr, char *buf, size_t si
 	char path[2 * NAME_MAX_LEN];
 
 	snprintf(path, sizeof(path), "/sys/block/%s/md/%s", name, attr);
-	return read_first_line(path, buf, size);
+	return read_one_line_file(path, buf, size);
 }
 
 /* mdadm starts an array with a member missing when the rest suffice: the console says so once. */
@@ -320,29 +312,35 @@ void stack_assemble_for(const char *spec, struct modules *m)
 {
 	static long long md_first_seen_ms;
 	static bool md_degraded_tried;
+	struct members n = members_scan();
 	char key[300];
-	int n;
 
-	if (tool_find(mdadm_paths) && (n = members_count("linux_raid_member")) > 0) {
+	if (tool_find(mdadm_paths) && n.md > 0) {
+		bool assembled = false;
 		snprintf(key, sizeof(key), "md:%s", spec);
 		if (!md_first_seen_ms)
 			md_first_seen_ms = monotonic_ms();
-		if (worth_trying(key, n))
+		if (worth_trying(key, n.md)) {
 			md_assemble(m, spec);
+			assembled = true;
+		}
 		if (!md_degraded_tried && monotonic_ms() - md_first_seen_ms >= MD_LAST_RESORT_SEC * 1000LL) {
-			md_degraded_tried = true;
+			md_degraded_tried = assembled = true;
 			md_arrays_each(md_start_degraded_one);
 			md_arrays_each(md_degraded_say_one);
 		}
+		/* An array just started may hold physical volumes. */
+		if (assembled)
+			n = members_scan();
 	}
-	if (tool_find(lvm_paths) && (n = members_count("LVM2_member")) > 0 && worth_trying(spec, n))
+	if (tool_find(lvm_paths) && n.lvm > 0 && worth_trying(spec, n.lvm))
 		lvm_activate(spec);
 }
 
 /* An array the boot waited for in vain: how many members were there, and what to check. */
 static void md_explain_missing(const char *spec)
 {
-	int members = members_count("linux_raid_member");
+	int members = members_scan().md;
 
 	if (members == 0)
 		log_error("%s is an MD RAID array, but no disk holding an MD RAID member was found: check that "
@@ -364,7 +362,7 @@ void stack_explain_missing(const char *spec)
 	}
 	if (!tool_find(lvm_paths) || !lvm_name_split(spec, vg, sizeof(vg), lv, sizeof(lv)))
 		return;
-	if (members_count("LVM2_member") == 0) {
+	if (members_scan().lvm == 0) {
 		log_error("%s is an LVM logical volume, but no LVM physical volume was found: check that the disk or "
 			  "the encrypted volume holding volume group %s is there and was opened", spec, vg);
 		return;
