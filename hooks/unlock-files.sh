@@ -64,6 +64,12 @@ unlock_block_assemblers() {
 	return 0
 }
 
+# unlock_fstab_beside CRYPTTAB: the fstab of the system CRYPTTAB belongs to (DIR/fstab beside
+# DIR/crypttab), or /dev/null when it has none.
+unlock_fstab_beside() {
+	if [ -f "$(dirname "$1")/fstab" ]; then echo "$(dirname "$1")/fstab"; else echo /dev/null; fi
+}
+
 # unlock_names_lvm CRYPTTAB: whether the crypttab, or the fstab beside it, names a device as an LVM
 # logical volume (/dev/mapper/VG-LV that is no crypttab volume, or /dev/VG/LV): an image that opens
 # that crypttab then needs lvm2's tool. Debian's installer writes /dev/mapper/VG-LV into fstab.
@@ -81,8 +87,7 @@ unlock_names_lvm() {
 	/^[ \t]*(#|$)/ { next }
 	file == 1 { volume[$1] = 1; devs[++n] = $2; next }
 	{ devs[++n] = $1 }
-	END { for (i = 1; i <= n; i++) if (lvm_name(devs[i])) found = 1; exit !found }' "$1" \
-		"$([ -f "$(dirname "$1")/fstab" ] && echo "$(dirname "$1")/fstab" || echo /dev/null)"
+	END { for (i = 1; i <= n; i++) if (lvm_name(devs[i])) found = 1; exit !found }' "$1" "$(unlock_fstab_beside "$1")"
 }
 
 # unlock_mdadm_conf_beside CRYPTTAB: the mdadm.conf of the system CRYPTTAB belongs to
@@ -97,7 +102,7 @@ unlock_mdadm_conf_beside() {
 unlock_names_md() {
 	[ -z "$(unlock_mdadm_conf_beside "$1")" ] || return 0
 	awk 'FNR == 1 { file++ } /^[ \t]*(#|$)/ { next } (file == 1 ? $2 : $1) ~ /^\/dev\/md/ { found = 1 } END { exit !found }' \
-		"$1" "$([ -f "$(dirname "$1")/fstab" ] && echo "$(dirname "$1")/fstab" || echo /dev/null)"
+		"$1" "$(unlock_fstab_beside "$1")"
 }
 
 # The drivers of the RAID levels mdadm may assemble (the image has no modprobe for the kernel).
@@ -358,7 +363,7 @@ unlock_crypttab_later_use() {
 # (unlock_crypttab_later_use, with the fstab beside CRYPTTAB) is left as a comment saying why;
 # every other line is kept as it is.
 unlock_crypttab_for_image() {
-	fstab=$(dirname "$1")/fstab
+	fstab=$(unlock_fstab_beside "$1")
 	while IFS= read -r line || [ -n "$line" ]; do
 		set -f
 		# shellcheck disable=SC2086 # the fields, split as crypttab splits them
