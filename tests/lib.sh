@@ -43,3 +43,10 @@ check_exit() {
 
 hex_of() { od -An -tx1 -v "$1" | tr -d ' \n'; }
 sha_of() { sha256sum "$1" | cut -d' ' -f1; }
+
+# console_text FILE: a console log with the kernel lines printed inside our lines taken out, as
+# qemu/boot.py matches it (a line split by them reads whole again). Callers read to the end (no
+# grep -q), so it never writes into a closed pipe.
+console_text() {
+	PYTHONPATH=$TOP/qemu python3 -c 'import boot, sys; sys.stdout.buffer.write(boot.console_text(open(sys.argv[1], "rb").read()))' "$1"
+}

@@ -28,13 +28,6 @@ boot() {
 	fi
 }
 
-# console_text FILE: a console log with the kernel lines printed inside our lines taken out, as
-# boot.py matches it (a line split by them reads whole again). Callers read to the end (no grep -q),
-# so it never writes into a closed pipe.
-console_text() {
-	PYTHONPATH=$TOP/qemu python3 -c 'import boot, sys; sys.stdout.buffer.write(boot.console_text(open(sys.argv[1], "rb").read()))' "$1"
-}
-
 # marker NAME PATTERN DESCRIPTION: the guest's report matches
 marker() {
 	if console_text "$WORK/$1.log" | grep -aE "$2" >/dev/null; then ok "boot: $1: $3"; else not_ok "boot: $1: $3" "$(grep -a UNLOCK-MARKER "$WORK/$1.log")"; fi

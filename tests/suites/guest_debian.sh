@@ -29,8 +29,7 @@ debian_boot() {
 
 # report NAME KEY: the value the system reported for KEY.
 report() {
-	PYTHONPATH=$TOP/qemu python3 -c 'import boot, sys; sys.stdout.buffer.write(boot.console_text(open(sys.argv[1], "rb").read()))' \
-		"$WORK/$1.log" | tr -d '\r' | KEY="UNLOCK-DEBIAN $2=" awk '!found && (i = index($0, ENVIRON["KEY"])) { print substr($0, i + length(ENVIRON["KEY"])); found = 1 }'
+	console_text "$WORK/$1.log" | tr -d '\r' | KEY="UNLOCK-DEBIAN $2=" awk '!found && (i = index($0, ENVIRON["KEY"])) { print substr($0, i + length(ENVIRON["KEY"])); found = 1 }'
 }
 
 # debian_checks NAME ROOT-SOURCE UNIT...: what every real boot must show.
@@ -153,7 +152,7 @@ fi
 "$MKINITRD" -o "$WORK/btrfs.initrd" --kver "$KVER" --generic --crypttab "$WORK/btrfs/root/etc/crypttab"
 debian_boot btrfs "$WORK/btrfs.initrd" "$WORK/btrfs/disk.img" "$(cat "$WORK/btrfs/cmdline") rd.debug"
 debian_checks btrfs "/dev/mapper/luks-$(cat "$WORK/btrfs/luks.uuid")[/root]" \
-	"systemd-cryptsetup@luks\\x2d$(cat "$WORK/btrfs/luks.uuid" | sed 's/-/\\x2d/g').service"
+	"systemd-cryptsetup@luks\\x2d$(sed 's/-/\\x2d/g' "$WORK/btrfs/luks.uuid").service"
 if report btrfs root | grep -q 'subvol=/root'; then
 	ok "debian: btrfs: the root is the subvolume root"
 else
