@@ -62,6 +62,9 @@ ExecStart=/usr/local/sbin/unlock-test-report
 WantedBy=multi-user.target
 UNIT
 ln -sf ../unlock-test-report.service "$root/etc/systemd/system/multi-user.target.wants/unlock-test-report.service"
+# No login prompt on the serial console: agetty's vhangup() on ttyS0 would cut off a report still
+# being written there (a CI boot once lost its whole report, then powered off).
+ln -sf /dev/null "$root/etc/systemd/system/serial-getty@ttyS0.service"
 
 case $layout in
 plain)
