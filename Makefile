@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 CC ?= cc
 CLANG ?= clang
-PKGS := libcrypto json-c libargon2 devmapper blkid libkmod
+PKGS := nettle json-c libargon2 devmapper blkid libkmod
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -40,7 +40,7 @@ build/asan/unlock: $(UNLOCK_SRC) $(HEADERS) Makefile
 
 build/unit/%: tests/unit/%.c $(CORE_SRC) $(HEADERS) Makefile
 	@mkdir -p build/unit
-	$(CC) $(WARN) -O1 -g $(SANITIZE) -Iunlock $(PKG_CFLAGS) -o $@ $< $(CORE_SRC) $(PKG_LIBS) -lcmocka -lpthread
+	$(CC) $(WARN) -O1 -g $(SANITIZE) -Iunlock $(PKG_CFLAGS) -o $@ $< $(CORE_SRC) $(PKG_LIBS) -lcrypto -lcmocka -lpthread
 
 # Test helper: encrypts or decrypts sectors with a known key (makes test disks, checks payloads).
 build/sector-crypt: tests/tools/sector-crypt.c $(CORE_SRC) $(HEADERS) Makefile

@@ -3,18 +3,16 @@
 #include "af.h"
 
 #include <errno.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <string.h>
 
 #include "hash.h"
 #include "log.h"
 #include "luks.h"
 
-static int af_diffuse(uint8_t *buf, size_t len, const EVP_MD *md, EVP_MD_CTX *ctx)
+static int af_diffuse(uint8_t *buf, size_t len, struct hash_ctx *ctx)
 {
-	size_t digest_size = (size_t)EVP_MD_get_size(md);
-	uint8_t digest[EVP_MAX_MD_SIZE];
+	size_t digest_size = hash_size(ctx->alg);
+	uint8_t digest[HASH_MAX_SIZE];
 	size_t blocks = len / digest_size, rest = len % digest_size;
 
 	for (size_t j = 0; j <= blocks; j++) {
@@ -22,36 +20,35 @@ static int af_diffuse(uint8_t *buf, size_t len, const EVP_MD *md, EVP_MD_CTX *ct
 		uint8_t counter[4] = { (uint8_t)(j >> 24), (uint8_t)(j >> 16), (uint8_t)(j >> 8), (uint8_t)j };
 		if (n == 0)
 			break;
-		if (!EVP_DigestInit_ex(ctx, md, NULL) || !EVP_DigestUpdate(ctx, counter, sizeof(counter)) ||
-		    !EVP_DigestUpdate(ctx, buf + j * digest_size, n) || !EVP_DigestFinal_ex(ctx, digest, NULL))
+		if (hash_update(ctx, counter, sizeof(counter)) < 0 || hash_update(ctx, buf + j * digest_size, n) < 0 ||
+		    hash_final(ctx, digest) < 0)
 			return -EIO;
 		memcpy(buf + j * digest_size, digest, n);
 	}
-	OPENSSL_cleanse(digest, sizeof(digest));
+	explicit_bzero(digest, sizeof(digest));
 	return 0;
 }
 
 int af_merge(const uint8_t *material, size_t key_len, uint32_t stripes, const char *hash, uint8_t *key)
 {
-	const EVP_MD *md = hash_by_name(hash);
-	EVP_MD_CTX *ctx;
-	int r = 0;
+	const struct hash_alg *md = hash_by_name(hash);
+	struct hash_ctx ctx;
+	int r;
 
 	if (!md)
-		return log_error_ret(-LUKS_ERR_UNSUPPORTED, "AF hash \"%s\" is not available", hash);
+		return log_error_ret(-LUKS_ERR_UNSUPPORTED, "AF hash \"%s\" is not available (%s)", hash,
+				     hash_missing_reason(hash));
 	if (stripes == 0)
 		return -EINVAL;
-	ctx = EVP_MD_CTX_new();
-	if (!ctx)
-		return -ENOMEM;
+	r = hash_init(&ctx, md);
 	memset(key, 0, key_len);
 	for (uint32_t s = 0; s + 1 < stripes && r == 0; s++) {
 		for (size_t i = 0; i < key_len; i++)
 			key[i] ^= material[s * key_len + i];
-		r = af_diffuse(key, key_len, md, ctx);
+		r = af_diffuse(key, key_len, &ctx);
 	}
 	for (size_t i = 0; i < key_len && r == 0; i++)
 		key[i] ^= material[(size_t)(stripes - 1) * key_len + i];
-	EVP_MD_CTX_free(ctx);
+	hash_done(&ctx);
 	return r;
 }

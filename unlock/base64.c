@@ -2,29 +2,31 @@
 #include "base64.h"
 
 #include <errno.h>
-#include <openssl/evp.h>
+#include <nettle/base64.h>
 #include <string.h>
 
 int base64_decode(const char *text, uint8_t *out, size_t out_size, size_t *out_len)
 {
-	size_t len = strlen(text), pad = 0;
+	size_t len = strlen(text), pad = 0, n = 0;
+	struct base64_decode_ctx ctx;
 	uint8_t tmp[3 * 1024];
-	int n;
+	int ok;
 
-	if (len == 0 || len % 4 || len / 4 * 3 > sizeof(tmp))
+	if (len == 0 || len % 4 || BASE64_DECODE_LENGTH(len) > sizeof(tmp))
 		return -EINVAL;
 	while (pad < 2 && text[len - 1 - pad] == '=')
 		pad++;
-	/* EVP_DecodeBlock accepts '=' anywhere and skips blanks: allow neither. */
+	/* Nettle's decoder skips blanks: allow none, nor '=' but as padding at the end. */
 	if (strspn(text, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/") != len - pad)
 		return -EINVAL;
-	n = EVP_DecodeBlock(tmp, (const unsigned char *)text, (int)len);
-	if (n < 0 || (size_t)n < pad)
+	base64_decode_init(&ctx);
+	ok = base64_decode_update(&ctx, &n, tmp, len, text) && base64_decode_final(&ctx);
+	if (ok && n <= out_size) {
+		memcpy(out, tmp, n);
+		*out_len = n;
+	}
+	explicit_bzero(tmp, sizeof(tmp));
+	if (!ok)
 		return -EINVAL;
-	if ((size_t)n - pad > out_size)
-		return -ENOSPC;
-	memcpy(out, tmp, (size_t)n - pad);
-	*out_len = (size_t)n - pad;
-	OPENSSL_cleanse(tmp, sizeof(tmp));
-	return 0;
+	return n > out_size ? -ENOSPC : 0;
 }

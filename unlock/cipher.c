@@ -4,29 +4,33 @@
 
 #include <errno.h>
 #include <linux/if_alg.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
+#include <nettle/cbc.h>
+#include <nettle/nettle-meta.h>
+#include <nettle/xts.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "afalg.h"
 #include "hash.h"
 #include "log.h"
+#include "secret.h"
 #include "util.h"
 
-#ifndef AF_ALG
-#define AF_ALG 38
-#endif
 #ifndef SOL_ALG
 #define SOL_ALG 279
 #endif
 
 enum iv_mode { IV_NONE, IV_NULL, IV_PLAIN, IV_PLAIN64, IV_PLAIN64BE, IV_ESSIV, IV_BENBI };
 
-/* One block cipher transform, from libcrypto or the kernel (AF_ALG). */
+enum chain_mode { CHAIN_ECB, CHAIN_CBC, CHAIN_XTS };
+
+/* One block cipher transform, from Nettle or the kernel (AF_ALG). */
 struct transform {
-	EVP_CIPHER_CTX *evp;
+	const struct nettle_cipher *nettle;
+	enum chain_mode chain;
+	struct secret *schedule; /* Nettle's key schedules, in locked memory: the data key's, then XTS's tweak key's */
 	int alg_fd;
 	bool encrypt;
 };
@@ -114,67 +118,97 @@ static size_t cipher_block_size(const char *cipher)
 	return 16;
 }
 
-static const EVP_CIPHER *transform_openssl_cipher(const char *cipher, const char *chain, size_t key_len)
-{
-	char name[64];
-	size_t bits = key_len * 8;
+/* The ciphers cryptsetup's users pick, by their kernel names, in Nettle's key sizes. */
+static const struct {
+	const char *name;
+	const struct nettle_cipher *by_key_size[3]; /* 16, 24 and 32 bytes */
+} block_ciphers[] = {
+	{ "aes", { &nettle_aes128, &nettle_aes192, &nettle_aes256 } },
+	{ "serpent", { &nettle_serpent128, &nettle_serpent192, &nettle_serpent256 } },
+	{ "twofish", { &nettle_twofish128, &nettle_twofish192, &nettle_twofish256 } },
+	{ "camellia", { &nettle_camellia128, &nettle_camellia192, &nettle_camellia256 } },
+	{ "cast5", { &nettle_cast128, NULL, NULL } },
+};
 
-	if (strcmp(cipher, "aes") != 0)
-		return NULL;
-	if (strcmp(chain, "xts") == 0)
-		bits /= 2;
-	else if (strcmp(chain, "cbc") != 0 && strcmp(chain, "ecb") != 0)
-		return NULL;
-	if (bits != 128 && bits != 192 && bits != 256)
-		return NULL;
-	if (strcmp(chain, "xts") == 0 && bits == 192)
-		return NULL;
-	snprintf(name, sizeof(name), "aes-%zu-%s", bits, chain);
-	return EVP_get_cipherbyname(name);
+static bool chain_parse(const char *chain, enum chain_mode *mode)
+{
+	if (strcmp(chain, "ecb") == 0)
+		*mode = CHAIN_ECB;
+	else if (strcmp(chain, "cbc") == 0)
+		*mode = CHAIN_CBC;
+	else if (strcmp(chain, "xts") == 0)
+		*mode = CHAIN_XTS;
+	else
+		return false;
+	return true;
 }
 
-static int transform_afalg_open(struct transform *t, const char *cipher, const char *chain, const uint8_t *key,
-				size_t key_len)
+/* Nettle's cipher for the spec's cipher, chaining and key length, or NULL for the kernel's. */
+static const struct nettle_cipher *transform_nettle_cipher(const char *cipher, const char *chain, size_t key_len)
 {
-	struct sockaddr_alg sa = { .salg_family = AF_ALG, .salg_type = "skcipher" };
-	int tfm;
+	enum chain_mode mode;
+	const struct nettle_cipher *c = NULL;
 
-	snprintf((char *)sa.salg_name, sizeof(sa.salg_name), "%s(%s)", chain, cipher);
-	tfm = socket(AF_ALG, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (tfm < 0)
-		return -EAFNOSUPPORT;
-	if (bind(tfm, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    setsockopt(tfm, SOL_ALG, ALG_SET_KEY, key, (socklen_t)key_len) < 0) {
-		close(tfm);
-		return -ENOENT;
-	}
-	t->alg_fd = accept4(tfm, NULL, 0, SOCK_CLOEXEC);
-	close(tfm);
-	return t->alg_fd < 0 ? -errno : 0;
+	if (!chain_parse(chain, &mode))
+		return NULL;
+	if (mode == CHAIN_XTS)
+		key_len /= 2;
+	for (size_t i = 0; i < ARRAY_SIZE(block_ciphers); i++)
+		if (strcmp(cipher, block_ciphers[i].name) == 0 && key_len >= 16 && key_len <= 32 && key_len % 8 == 0)
+			c = block_ciphers[i].by_key_size[(key_len - 16) / 8];
+	if (c && mode == CHAIN_XTS && c->block_size != XTS_BLOCK_SIZE)
+		return NULL;
+	return c;
+}
+
+static void *transform_schedule(const struct transform *t, size_t which)
+{
+	return t->schedule->data + which * t->nettle->context_size;
+}
+
+static int transform_nettle_open(struct transform *t, const struct nettle_cipher *c, const char *chain,
+				 const uint8_t *key)
+{
+	size_t schedules;
+
+	chain_parse(chain, &t->chain);
+	schedules = t->chain == CHAIN_XTS ? 2 : 1;
+	t->nettle = c;
+	t->schedule = secret_new(schedules * c->context_size);
+	if (!t->schedule)
+		return -ENOMEM;
+	if (t->encrypt)
+		c->set_encrypt_key(transform_schedule(t, 0), key);
+	else
+		c->set_decrypt_key(transform_schedule(t, 0), key);
+	/* XTS encrypts its tweak in both directions. */
+	if (t->chain == CHAIN_XTS)
+		c->set_encrypt_key(transform_schedule(t, 1), key + c->key_size);
+	return 0;
 }
 
 static int transform_open(struct transform *t, const char *cipher, const char *chain, const uint8_t *key,
 			  size_t key_len, bool encrypt)
 {
-	const EVP_CIPHER *evp = transform_openssl_cipher(cipher, chain, key_len);
+	const struct nettle_cipher *c = transform_nettle_cipher(cipher, chain, key_len);
+	char name[64];
 
-	t->evp = NULL;
+	t->nettle = NULL;
+	t->schedule = NULL;
 	t->alg_fd = -1;
 	t->encrypt = encrypt;
-	if (evp) {
-		t->evp = EVP_CIPHER_CTX_new();
-		if (!t->evp || !EVP_CipherInit_ex(t->evp, evp, NULL, key, NULL, encrypt))
-			return -EIO;
-		EVP_CIPHER_CTX_set_padding(t->evp, 0);
-		return 0;
-	}
-	return transform_afalg_open(t, cipher, chain, key, key_len);
+	if (c)
+		return transform_nettle_open(t, c, chain, key);
+	snprintf(name, sizeof(name), "%s(%s)", chain, cipher);
+	t->alg_fd = afalg_open("skcipher", name, key, key_len);
+	return t->alg_fd < 0 ? t->alg_fd : 0;
 }
 
 static void transform_close(struct transform *t)
 {
-	EVP_CIPHER_CTX_free(t->evp);
-	t->evp = NULL;
+	secret_free(t->schedule);
+	t->schedule = NULL;
+	t->nettle = NULL;
 	if (t->alg_fd >= 0)
 		close(t->alg_fd);
 	t->alg_fd = -1;
@@ -208,54 +242,56 @@ static int transform_afalg_run(struct transform *t, uint8_t *buf, size_t len, co
 	return n == (ssize_t)len ? 0 : -EIO;
 }
 
-static int transform_run(struct transform *t, uint8_t *buf, size_t len, const uint8_t *iv, size_t iv_len)
+static int transform_nettle_run(struct transform *t, uint8_t *buf, size_t len, const uint8_t *iv, size_t iv_len)
 {
-	int out_len = 0;
+	const struct nettle_cipher *c = t->nettle;
+	uint8_t chain_iv[32];
 
-	if (t->alg_fd >= 0)
-		return transform_afalg_run(t, buf, len, iv, iv_len);
-	if (!EVP_CipherInit_ex(t->evp, NULL, NULL, NULL, iv_len ? iv : NULL, -1) ||
-	    !EVP_CipherUpdate(t->evp, buf, &out_len, buf, (int)len) || out_len != (int)len)
-		return -EIO;
-	return 0;
+	if (len % c->block_size || iv_len > sizeof(chain_iv))
+		return -EINVAL;
+	switch (t->chain) {
+	case CHAIN_ECB:
+		(t->encrypt ? c->encrypt : c->decrypt)(transform_schedule(t, 0), len, buf, buf);
+		return 0;
+	case CHAIN_CBC:
+		if (iv_len != c->block_size)
+			return -EINVAL;
+		memcpy(chain_iv, iv, iv_len);
+		if (t->encrypt)
+			cbc_encrypt(transform_schedule(t, 0), c->encrypt, c->block_size, chain_iv, len, buf, buf);
+		else
+			cbc_decrypt(transform_schedule(t, 0), c->decrypt, c->block_size, chain_iv, len, buf, buf);
+		return 0;
+	case CHAIN_XTS:
+		if (iv_len != XTS_BLOCK_SIZE)
+			return -EINVAL;
+		if (t->encrypt)
+			xts_encrypt_message(transform_schedule(t, 0), transform_schedule(t, 1), c->encrypt, iv, len, buf, buf);
+		else
+			xts_decrypt_message(transform_schedule(t, 0), transform_schedule(t, 1), c->decrypt, c->encrypt, iv,
+					    len, buf, buf);
+		return 0;
+	}
+	return -EINVAL;
 }
 
-/* Hashes the kernel has and libcrypto lacks (wp256, the truncated whirlpool old headers use). */
-static int afalg_digest(const char *hash, const uint8_t *data, size_t len, uint8_t *out, unsigned int *out_len)
+static int transform_run(struct transform *t, uint8_t *buf, size_t len, const uint8_t *iv, size_t iv_len)
 {
-	struct sockaddr_alg sa = { .salg_family = AF_ALG, .salg_type = "hash" };
-	int tfm, op = -1;
-	ssize_t n = -1;
-
-	snprintf((char *)sa.salg_name, sizeof(sa.salg_name), "%s", hash);
-	tfm = socket(AF_ALG, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (tfm < 0)
-		return -EAFNOSUPPORT;
-	if (bind(tfm, (struct sockaddr *)&sa, sizeof(sa)) == 0)
-		op = accept4(tfm, NULL, 0, SOCK_CLOEXEC);
-	if (op >= 0 && write(op, data, len) == (ssize_t)len)
-		n = read(op, out, EVP_MAX_MD_SIZE);
-	if (op >= 0)
-		close(op);
-	close(tfm);
-	if (n <= 0)
-		return -ENOENT;
-	*out_len = (unsigned int)n;
-	return 0;
+	if (t->alg_fd >= 0)
+		return transform_afalg_run(t, buf, len, iv, iv_len);
+	return transform_nettle_run(t, buf, len, iv, iv_len);
 }
 
 static int essiv_open(struct sector_cipher *c, const struct cipher_spec *s, const uint8_t *key, size_t key_len)
 {
-	const EVP_MD *md = hash_by_name(s->iv_hash);
-	uint8_t salt[EVP_MAX_MD_SIZE];
-	unsigned int salt_len = 0;
+	const struct hash_alg *md = hash_by_name(s->iv_hash);
+	uint8_t salt[HASH_MAX_SIZE];
 	int r;
 
-	if (md ? !EVP_Digest(key, key_len, salt, &salt_len, md, NULL)
-	       : afalg_digest(s->iv_hash, key, key_len, salt, &salt_len) < 0)
+	if (!md || hash_digest(md, key, key_len, salt) < 0)
 		return -LUKS_ERR_UNSUPPORTED;
-	r = transform_open(&c->essiv, s->cipher, "ecb", salt, salt_len, true);
-	OPENSSL_cleanse(salt, sizeof(salt));
+	r = transform_open(&c->essiv, s->cipher, "ecb", salt, hash_size(md), true);
+	explicit_bzero(salt, sizeof(salt));
 	return r;
 }
 
@@ -263,16 +299,16 @@ bool sector_cipher_in_userspace(const char *spec, size_t key_len)
 {
 	struct cipher_spec s;
 	enum iv_mode mode;
-	const EVP_MD *md;
+	const struct hash_alg *md;
 
 	if (cipher_spec_parse(spec, &s) < 0 || iv_mode_parse(&s, &mode) < 0)
 		return false;
-	if (!transform_openssl_cipher(s.cipher, s.chain, key_len))
+	if (!transform_nettle_cipher(s.cipher, s.chain, key_len))
 		return false;
 	if (mode != IV_ESSIV)
 		return true;
 	md = hash_by_name(s.iv_hash);
-	return md && transform_openssl_cipher(s.cipher, "ecb", (size_t)EVP_MD_get_size(md));
+	return md && hash_in_userspace(md) && transform_nettle_cipher(s.cipher, "ecb", hash_size(md));
 }
 
 int sector_cipher_new(struct sector_cipher **out, const char *spec, const uint8_t *key, size_t key_len,
@@ -299,7 +335,7 @@ int sector_cipher_new(struct sector_cipher **out, const char *spec, const uint8_
 	if (r < 0) {
 		sector_cipher_free(c);
 		return log_error_ret(-LUKS_ERR_UNSUPPORTED,
-				     "cipher %s with a %zu-bit key is not available (neither libcrypto nor the kernel crypto API offers it%s)",
+				     "cipher %s with a %zu-bit key is not available (neither Nettle nor the kernel crypto API offers it%s)",
 				     spec, key_len * 8, r == -EAFNOSUPPORT ? "; AF_ALG sockets are not supported here" : "");
 	}
 	*out = c;

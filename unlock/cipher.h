@@ -22,11 +22,11 @@ bool cipher_spec_known(const char *spec);
 
 struct sector_cipher;
 
-/* True when libcrypto alone runs the spec with this key size: no kernel module is needed for it. */
+/* True when Nettle alone runs the spec with this key size: no kernel module is needed for it. */
 bool sector_cipher_in_userspace(const char *spec, size_t key_len);
 /*
  * A cipher for one direction (the AES key schedule differs between them).
- * -LUKS_ERR_UNSUPPORTED (logged) when neither libcrypto nor the kernel offers the cipher.
+ * -LUKS_ERR_UNSUPPORTED (logged) when neither Nettle nor the kernel offers the cipher.
  */
 int sector_cipher_new(struct sector_cipher **out, const char *spec, const uint8_t *key, size_t key_len,
 		      bool encrypt);

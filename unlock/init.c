@@ -362,17 +362,38 @@ static int boot_volume_unlock(const struct boot_volume *vol, const struct volume
 	return r;
 }
 
-/* Keyslots in ciphers libcrypto lacks are decrypted through AF_ALG: their modules load first. */
+/* A hash Nettle lacks (whirlpool) is computed through AF_ALG: its modules load first. */
+static void modules_load_for_hash(struct modules *m, const char *hash)
+{
+	const char *kernel_name = hash_kernel_only(hash);
+	char alias[80];
+
+	if (!kernel_name)
+		return;
+	modules_load(m, "algif_hash");
+	snprintf(alias, sizeof(alias), "crypto-%s", kernel_name);
+	modules_load(m, alias);
+}
+
+/* Keyslots in ciphers or hashes Nettle lacks are decrypted through AF_ALG: their modules load first. */
 static void modules_load_for_keyslots(struct modules *m, const struct luks_header *hdr)
 {
 	for (int i = 0; i < LUKS_KEYSLOTS_MAX; i++) {
 		const struct luks_keyslot *ks = &hdr->keyslots[i];
-		if (!ks->active || sector_cipher_in_userspace(ks->area_cipher, ks->area_key_size))
+		if (!ks->active)
+			continue;
+		if (ks->kdf.type == KDF_PBKDF2)
+			modules_load_for_hash(m, ks->kdf.hash);
+		modules_load_for_hash(m, ks->af_hash);
+		if (sector_cipher_in_userspace(ks->area_cipher, ks->area_key_size))
 			continue;
 		modules_load(m, "algif_skcipher");
 		modules_load(m, "algif_hash");
 		modules_load_for_cipher(m, ks->area_cipher);
 	}
+	for (int i = 0; i < LUKS_DIGESTS_MAX; i++)
+		if (hdr->digests[i].active)
+			modules_load_for_hash(m, hdr->digests[i].hash);
 }
 
 /* The data cipher's modules are needed only by dm-crypt: they load while the key is derived. */
@@ -649,10 +670,6 @@ static void boot_modules_preload(const struct boot_config *cfg, struct modules *
 
 	if (cfg->luks_enabled && cfg->n_volumes > 0)
 		modules_load(m, "dm-crypt");
-	/* OpenSSL's one-time setup (its provider, the digest every LUKS header is checked with) costs
-	 * tens of milliseconds under emulation: done here, it overlaps the wait for the disk. */
-	if (cfg->luks_enabled && cfg->n_volumes > 0)
-		hash_by_name("sha256");
 	if (cfg->rootfstype[0]) {
 		snprintf(alias, sizeof(alias), "fs-%s", cfg->rootfstype);
 		modules_load(m, alias);

@@ -3,7 +3,6 @@
 
 #include <argon2.h>
 #include <errno.h>
-#include <openssl/evp.h>
 #include <stdint.h>
 #include <sys/mman.h>
 
@@ -14,10 +13,11 @@
 int pbkdf2_derive(const char *hash, const uint8_t *pass, size_t pass_len, const uint8_t *salt, size_t salt_len,
 		  uint32_t iterations, uint8_t *out, size_t out_len)
 {
-	const EVP_MD *md = hash_by_name(hash);
+	const struct hash_alg *md = hash_by_name(hash);
 
 	if (!md)
-		return log_error_ret(-LUKS_ERR_UNSUPPORTED, "hash \"%s\" is not available", hash);
+		return log_error_ret(-LUKS_ERR_UNSUPPORTED, "hash \"%s\" is not available (%s)", hash,
+				     hash_missing_reason(hash));
 	if (pass_len > INT32_MAX || iterations > INT32_MAX)
 		return -EINVAL;
 	if (pbkdf2_hmac(md, pass, pass_len, salt, salt_len, iterations, out, out_len) < 0)

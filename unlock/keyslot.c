@@ -2,7 +2,8 @@
 #include "keyslot.h"
 
 #include <errno.h>
-#include <openssl/crypto.h>
+#include <nettle/memops.h>
+#include <string.h>
 #include <stdbool.h>
 
 #include "af.h"
@@ -20,8 +21,8 @@ int volume_key_verify(const struct luks_header *hdr, int digest, const uint8_t *
 	r = pbkdf2_derive(d->hash, key, key_len, d->salt, d->salt_len, d->iterations, computed, d->digest_len);
 	if (r < 0)
 		return r;
-	r = CRYPTO_memcmp(computed, d->digest, d->digest_len) == 0 ? 0 : -LUKS_ERR_WRONG_SECRET;
-	OPENSSL_cleanse(computed, sizeof(computed));
+	r = memeql_sec(computed, d->digest, d->digest_len) ? 0 : -LUKS_ERR_WRONG_SECRET;
+	explicit_bzero(computed, sizeof(computed));
 	return r;
 }
 

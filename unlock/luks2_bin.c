@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
+#include <nettle/memops.h>
 #include <string.h>
 
 #include "blockdev.h"
+#include "hash.h"
 #include "log.h"
 #include "luks2.h"
 #include "util.h"
@@ -51,26 +51,27 @@ int luks2_bin_parse(struct luks2_bin *bin, const uint8_t *buf, size_t len, uint6
 int luks2_bin_verify_checksum(const struct luks2_bin *bin, const uint8_t *buf)
 {
 	static const uint8_t zeros[LUKS2_CHECKSUM_LEN];
-	uint8_t digest[EVP_MAX_MD_SIZE];
-	unsigned int digest_len = 0;
-	EVP_MD_CTX *ctx;
-	const EVP_MD *md = EVP_get_digestbyname(bin->checksum_alg);
-	int ok;
+	uint8_t digest[HASH_MAX_SIZE];
+	const struct hash_alg *md = hash_by_name(bin->checksum_alg);
+	struct hash_ctx ctx;
+	int r;
 
-	if (!md || EVP_MD_get_size(md) > LUKS2_CHECKSUM_LEN)
+	if (!md || hash_size(md) > LUKS2_CHECKSUM_LEN)
 		return -LUKS_ERR_DAMAGED;
-	ctx = EVP_MD_CTX_new();
-	if (!ctx)
-		return -ENOMEM;
-	ok = EVP_DigestInit_ex(ctx, md, NULL) && EVP_DigestUpdate(ctx, buf, LUKS2_CHECKSUM_OFFSET) &&
-	     EVP_DigestUpdate(ctx, zeros, LUKS2_CHECKSUM_LEN) &&
-	     EVP_DigestUpdate(ctx, buf + LUKS2_CHECKSUM_OFFSET + LUKS2_CHECKSUM_LEN,
-			      bin->hdr_size - LUKS2_CHECKSUM_OFFSET - LUKS2_CHECKSUM_LEN) &&
-	     EVP_DigestFinal_ex(ctx, digest, &digest_len);
-	EVP_MD_CTX_free(ctx);
-	if (!ok)
+	r = hash_init(&ctx, md);
+	if (r == 0)
+		r = hash_update(&ctx, buf, LUKS2_CHECKSUM_OFFSET);
+	if (r == 0)
+		r = hash_update(&ctx, zeros, LUKS2_CHECKSUM_LEN);
+	if (r == 0)
+		r = hash_update(&ctx, buf + LUKS2_CHECKSUM_OFFSET + LUKS2_CHECKSUM_LEN,
+				bin->hdr_size - LUKS2_CHECKSUM_OFFSET - LUKS2_CHECKSUM_LEN);
+	if (r == 0)
+		r = hash_final(&ctx, digest);
+	hash_done(&ctx);
+	if (r < 0)
 		return -EIO;
-	return CRYPTO_memcmp(digest, buf + LUKS2_CHECKSUM_OFFSET, digest_len) == 0 ? 0 : -LUKS_ERR_DAMAGED;
+	return memeql_sec(digest, buf + LUKS2_CHECKSUM_OFFSET, hash_size(md)) ? 0 : -LUKS_ERR_DAMAGED;
 }
 
 int luks2_copy_parse(struct luks_header *hdr, const uint8_t *buf, size_t len, uint64_t offset)

@@ -1,14 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Hand-written PBKDF2: OpenSSL computes the output blocks one after another, yet they are
+ * Hand-written PBKDF2: Nettle's pbkdf2() computes the output blocks one after another, yet they are
  * independent, and a 512-bit LUKS key derived with SHA-256 is two of them. Here each block runs on
- * its own core, and HMAC reuses precomputed pad states, which is also cheaper per iteration than
- * OpenSSL 3's generic KDF path. The test suite checks it against PKCS5_PBKDF2_HMAC.
+ * its own core, and HMAC starts every iteration from precomputed pad states (a copy of a few
+ * hundred bytes). The test suite checks it against OpenSSL's PKCS5_PBKDF2_HMAC.
  */
 #include "pbkdf2.h"
 
 #include <errno.h>
-#include <openssl/crypto.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <string.h>
@@ -17,7 +16,7 @@
 #define PBKDF2_THREADS_MAX 16
 
 struct pbkdf2_job {
-	const EVP_MD *md;
+	const struct hash_alg *md;
 	const uint8_t *pass;
 	size_t pass_len;
 	const uint8_t *salt;
@@ -31,63 +30,76 @@ struct pbkdf2_job {
 };
 
 struct hmac_pads {
-	EVP_MD_CTX *inner;
-	EVP_MD_CTX *outer;
-	EVP_MD_CTX *work;
+	struct hash_ctx inner;
+	struct hash_ctx outer;
+	struct hash_ctx work;
 };
 
 static void hmac_pads_free(struct hmac_pads *p)
 {
-	EVP_MD_CTX_free(p->inner);
-	EVP_MD_CTX_free(p->outer);
-	EVP_MD_CTX_free(p->work);
+	hash_done(&p->inner);
+	hash_done(&p->outer);
+	hash_done(&p->work);
 }
 
-static int hmac_pads_init(struct hmac_pads *p, const EVP_MD *md, const uint8_t *key, size_t key_len)
+static int hmac_pads_init(struct hmac_pads *p, const struct hash_alg *md, const uint8_t *key, size_t key_len)
 {
-	uint8_t k[256] = { 0 }, pad[256];
-	size_t block = (size_t)EVP_MD_get_block_size(md);
-	unsigned int k_len;
-	int ok;
+	uint8_t k[HASH_MAX_BLOCK] = { 0 }, pad[HASH_MAX_BLOCK];
+	size_t block = hash_block_size(md);
+	int r;
 
-	p->inner = EVP_MD_CTX_new();
-	p->outer = EVP_MD_CTX_new();
-	p->work = EVP_MD_CTX_new();
-	if (!p->inner || !p->outer || !p->work || block > sizeof(k))
-		return -ENOMEM;
-	if (key_len > block)
-		ok = EVP_Digest(key, key_len, k, &k_len, md, NULL);
-	else
-		ok = (memcpy(k, key, key_len), 1);
+	p->inner.fd = p->outer.fd = p->work.fd = -1;
+	if (block > sizeof(k))
+		return -EINVAL;
+	r = hash_init(&p->inner, md);
+	if (r == 0)
+		r = hash_init(&p->outer, md);
+	if (r == 0)
+		r = hash_init(&p->work, md);
+	if (r == 0 && key_len > block)
+		r = hash_digest(md, key, key_len, k);
+	else if (r == 0)
+		memcpy(k, key, key_len);
 	for (size_t i = 0; i < block; i++)
 		pad[i] = k[i] ^ 0x36;
-	ok = ok && EVP_DigestInit_ex(p->inner, md, NULL) && EVP_DigestUpdate(p->inner, pad, block);
+	if (r == 0)
+		r = hash_update(&p->inner, pad, block);
 	for (size_t i = 0; i < block; i++)
 		pad[i] = k[i] ^ 0x5c;
-	ok = ok && EVP_DigestInit_ex(p->outer, md, NULL) && EVP_DigestUpdate(p->outer, pad, block);
-	OPENSSL_cleanse(k, sizeof(k));
-	OPENSSL_cleanse(pad, sizeof(pad));
-	return ok ? 0 : -EIO;
+	if (r == 0)
+		r = hash_update(&p->outer, pad, block);
+	explicit_bzero(k, sizeof(k));
+	explicit_bzero(pad, sizeof(pad));
+	return r;
 }
 
 /* mac = HMAC(key, a || b) from the precomputed pad states. */
 static int hmac_two(struct hmac_pads *p, const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len,
 		    uint8_t *mac)
 {
-	uint8_t inner[EVP_MAX_MD_SIZE];
-	unsigned int len;
-	int ok = EVP_MD_CTX_copy_ex(p->work, p->inner) && EVP_DigestUpdate(p->work, a, a_len) &&
-		 (b_len == 0 || EVP_DigestUpdate(p->work, b, b_len)) && EVP_DigestFinal_ex(p->work, inner, &len) &&
-		 EVP_MD_CTX_copy_ex(p->work, p->outer) && EVP_DigestUpdate(p->work, inner, len) &&
-		 EVP_DigestFinal_ex(p->work, mac, NULL);
-	OPENSSL_cleanse(inner, sizeof(inner));
-	return ok ? 0 : -EIO;
+	uint8_t inner[HASH_MAX_SIZE];
+	int r = hash_copy(&p->work, &p->inner);
+
+	if (r == 0)
+		r = hash_update(&p->work, a, a_len);
+	if (r == 0 && b_len > 0)
+		r = hash_update(&p->work, b, b_len);
+	if (r == 0)
+		r = hash_final(&p->work, inner);
+	if (r == 0)
+		r = hash_copy(&p->work, &p->outer);
+	if (r == 0)
+		r = hash_update(&p->work, inner, hash_size(p->work.alg));
+	if (r == 0)
+		r = hash_final(&p->work, mac);
+	explicit_bzero(inner, sizeof(inner));
+	return r;
 }
 
 static int pbkdf2_block(struct hmac_pads *p, const struct pbkdf2_job *job, uint32_t index, uint8_t *t)
 {
-	size_t h = (size_t)EVP_MD_get_size(job->md);
-	uint8_t u[EVP_MAX_MD_SIZE], be[4] = { (uint8_t)(index >> 24), (uint8_t)(index >> 16), (uint8_t)(index >> 8),
+	size_t h = hash_size(job->md);
+	uint8_t u[HASH_MAX_SIZE], be[4] = { (uint8_t)(index >> 24), (uint8_t)(index >> 16), (uint8_t)(index >> 8),
 					      (uint8_t)index };
 	int r = hmac_two(p, job->salt, job->salt_len, be, sizeof(be), u);
 
@@ -97,17 +109,17 @@ static int pbkdf2_block(struct hmac_pads *p, const struct pbkdf2_job *job, uint3
 		for (size_t i = 0; i < h; i++)
 			t[i] ^= u[i];
 	}
-	OPENSSL_cleanse(u, sizeof(u));
+	explicit_bzero(u, sizeof(u));
 	return r;
 }
 
 static void *pbkdf2_worker(void *arg)
 {
 	struct pbkdf2_job *job = arg;
-	size_t h = (size_t)EVP_MD_get_size(job->md);
+	size_t h = hash_size(job->md);
 	size_t blocks = (job->out_len + h - 1) / h;
-	struct hmac_pads pads = { 0 };
-	uint8_t t[EVP_MAX_MD_SIZE];
+	struct hmac_pads pads;
+	uint8_t t[HASH_MAX_SIZE];
 
 	job->result = hmac_pads_init(&pads, job->md, job->pass, job->pass_len);
 	for (size_t b = job->first_block; b <= blocks && job->result == 0; b += job->block_step) {
@@ -115,22 +127,22 @@ static void *pbkdf2_worker(void *arg)
 		job->result = pbkdf2_block(&pads, job, (uint32_t)b, t);
 		memcpy(job->out + offset, t, job->out_len - offset < h ? job->out_len - offset : h);
 	}
-	OPENSSL_cleanse(t, sizeof(t));
+	explicit_bzero(t, sizeof(t));
 	hmac_pads_free(&pads);
 	return NULL;
 }
 
-int pbkdf2_hmac(const EVP_MD *md, const uint8_t *pass, size_t pass_len, const uint8_t *salt, size_t salt_len,
+int pbkdf2_hmac(const struct hash_alg *md, const uint8_t *pass, size_t pass_len, const uint8_t *salt, size_t salt_len,
 		uint32_t iterations, uint8_t *out, size_t out_len)
 {
 	struct pbkdf2_job jobs[PBKDF2_THREADS_MAX];
 	pthread_t threads[PBKDF2_THREADS_MAX];
 	bool started[PBKDF2_THREADS_MAX] = { false };
-	size_t h = (size_t)EVP_MD_get_size(md), n;
+	size_t h = hash_size(md), n;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	int r = 0;
 
-	if (iterations == 0 || out_len == 0 || h == 0 || h > EVP_MAX_MD_SIZE)
+	if (iterations == 0 || out_len == 0 || h == 0 || h > HASH_MAX_SIZE)
 		return -EINVAL;
 	n = (out_len + h - 1) / h;
 	if (cpus >= 1 && (size_t)cpus < n)

@@ -2,7 +2,6 @@
 #include "plain.h"
 
 #include <errno.h>
-#include <openssl/evp.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -10,33 +9,36 @@
 #include "log.h"
 #include "luks.h"
 
-static int hash_rounds(const EVP_MD *md, const struct secret *pass, struct secret *key)
+static int hash_rounds(const struct hash_alg *md, const struct secret *pass, struct secret *key)
 {
-	_cleanup_secret_ struct secret *digest = secret_new(EVP_MAX_MD_SIZE);
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	int r = digest && ctx ? 0 : -ENOMEM;
+	_cleanup_secret_ struct secret *digest = secret_new(HASH_MAX_SIZE);
+	size_t n = hash_size(md);
+	struct hash_ctx ctx;
+	int r;
 
+	if (!digest)
+		return -ENOMEM;
+	r = hash_init(&ctx, md);
 	for (size_t round = 0; r == 0 && key->len < key->capacity; round++) {
-		unsigned int n = 0;
-		bool ok = EVP_DigestInit_ex(ctx, md, NULL);
-		for (size_t i = 0; ok && i < round; i++)
-			ok = EVP_DigestUpdate(ctx, "A", 1);
-		ok = ok && EVP_DigestUpdate(ctx, pass->data, pass->len) && EVP_DigestFinal_ex(ctx, digest->data, &n);
-		if (!ok || n == 0) {
-			r = -EIO;
+		for (size_t i = 0; r == 0 && i < round; i++)
+			r = hash_update(&ctx, "A", 1);
+		if (r == 0)
+			r = hash_update(&ctx, pass->data, pass->len);
+		if (r == 0)
+			r = hash_final(&ctx, digest->data);
+		if (r < 0)
 			break;
-		}
 		size_t take = key->capacity - key->len < n ? key->capacity - key->len : n;
 		memcpy(key->data + key->len, digest->data, take);
 		key->len += take;
 	}
-	EVP_MD_CTX_free(ctx);
+	hash_done(&ctx);
 	return r;
 }
 
 int plain_key_derive(const char *hash, const struct secret *pass, size_t key_len, struct secret **key)
 {
-	const EVP_MD *md = NULL;
+	const struct hash_alg *md = NULL;
 	struct secret *k;
 	int r = 0;
 

@@ -3,8 +3,8 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
-#include <openssl/crypto.h>
 
 #include "cipher.h"
 #include "devices.h"
@@ -88,7 +88,7 @@ int volume_peek_fstype(const struct volume *v, const struct secret *key, char *t
 	sector_cipher_free(c);
 	if (r == 0)
 		r = buffer_fstype(buf, PEEK_BYTES, type, size);
-	OPENSSL_cleanse(buf, PEEK_BYTES);
+	explicit_bzero(buf, PEEK_BYTES);
 	free(buf);
 	return r;
 }

@@ -1,0 +1,78 @@
+#!/bin/sh
+# build-libs.sh DIR: static archives of the two libraries Debian ships only as shared objects,
+# built from Debian's source packages of the installed versions (fetch-source.sh) with the boot's
+# needs and nothing more, and the compiler flags in CC and CFLAGS (the program's hardening):
+#   DIR/lib/libdevmapper.a  lvm2's libdm: no selinux, no udev sync, no readline, no NLS
+#   DIR/lib/libkmod.a       kmod's libkmod: zstd-compressed modules only (no xz, zlib or openssl)
+# with their headers in DIR/include. Each is built once; delete DIR/lib to build again.
+set -eu
+dir=$1
+here=$(cd "$(dirname "$0")" && pwd)
+mkdir -p "$dir/lib" "$dir/include"
+dir=$(cd "$dir" && pwd)
+CC=${CC:-cc}
+CFLAGS=${CFLAGS:--O2}
+jobs=$(nproc 2>/dev/null || echo 2)
+
+build_libdevmapper() {
+	tree=$("$here/fetch-source.sh" "$dir" libdevmapper1.02.1)
+	echo "build-libs.sh: libdevmapper.a from $(basename "$tree")" >&2
+	(
+		cd "$tree"
+		./configure --enable-static_link --disable-selinux --disable-udev_sync --disable-readline \
+			--disable-nls --disable-blkid_wiping --disable-dmeventd --disable-use-lvmlockd \
+			--disable-use-lvmpolld CC="$CC" CFLAGS="$CFLAGS" >"$dir/lvm2-configure.log" 2>&1 &&
+			make -C libdm -j"$jobs" >"$dir/lvm2-make.log" 2>&1
+	) || {
+		echo "build-libs.sh: building libdevmapper failed; see $dir/lvm2-configure.log and $dir/lvm2-make.log" >&2
+		exit 1
+	}
+	cp "$tree/libdm/libdevmapper.h" "$dir/include/libdevmapper.h"
+	cp "$tree/libdm/ioctl/libdevmapper.a" "$dir/lib/libdevmapper.a"
+}
+
+# kmod's source package has no configure script (autogen.sh needs gtk-doc, which it lacks), and
+# kmod 30 builds no static library anyway: its library's own files are compiled here with the
+# configuration a glibc system gets from configure.
+build_libkmod() {
+	tree=$("$here/fetch-source.sh" "$dir" libkmod2)
+	echo "build-libs.sh: libkmod.a from $(basename "$tree")" >&2
+	obj=$dir/kmod-obj
+	rm -rf "$obj"
+	mkdir -p "$obj"
+	cat >"$obj/config.h" <<'EOF'
+#define _GNU_SOURCE 1
+#define ENABLE_LOGGING 1
+#define ENABLE_ZSTD 1
+#define HAVE_DECL_BE32TOH 1
+#define HAVE_DECL_STRNDUPA 1
+#define HAVE_FINIT_MODULE 1
+#define HAVE_LINUX_MODULE_H 1
+#define HAVE_NORETURN 1
+#define HAVE_SECURE_GETENV 1
+#define HAVE_STATIC_ASSERT 1
+#define HAVE_STRUCT_STAT_ST_MTIM 1
+#define HAVE___BUILTIN_UADDL_OVERFLOW 1
+#define HAVE___BUILTIN_UADDLL_OVERFLOW 1
+#define KMOD_FEATURES "+ZSTD"
+#define PACKAGE "kmod"
+#define VERSION "30"
+EOF
+	for src in libkmod/libkmod.c libkmod/libkmod-builtin.c libkmod/libkmod-list.c libkmod/libkmod-config.c \
+		libkmod/libkmod-index.c libkmod/libkmod-module.c libkmod/libkmod-file.c libkmod/libkmod-elf.c \
+		libkmod/libkmod-signature.c shared/array.c shared/hash.c shared/scratchbuf.c shared/strbuf.c \
+		shared/util.c; do
+		# shellcheck disable=SC2086 # CFLAGS is a list of flags
+		$CC $CFLAGS -include "$obj/config.h" -I"$tree" -DSYSCONFDIR='"/etc"' \
+			-c "$tree/$src" -o "$obj/$(echo "$src" | tr / _ | sed 's/\.c$/.o/')" 2>>"$dir/kmod-make.log" || {
+			echo "build-libs.sh: compiling kmod's $src failed; see $dir/kmod-make.log" >&2
+			exit 1
+		}
+	done
+	rm -f "$dir/lib/libkmod.a"
+	ar rcs "$dir/lib/libkmod.a" "$obj"/*.o
+	cp "$tree/libkmod/libkmod.h" "$dir/include/libkmod.h"
+}
+
+[ -f "$dir/lib/libdevmapper.a" ] || build_libdevmapper
+[ -f "$dir/lib/libkmod.a" ] || build_libkmod
