@@ -5,10 +5,19 @@ PKGS := nettle json-c libargon2 devmapper blkid libkmod
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
+# build/unlock is one static-pie program: Debian's static archives, and libdevmapper and libkmod
+# built once from Debian's source packages (unlock/deps/build-libs.sh) into build/deps.
+DEPS_DIR := build/deps
+DEPS_LIBS := $(DEPS_DIR)/lib/libdevmapper.a $(DEPS_DIR)/lib/libkmod.a
+STATIC_PKGS := nettle json-c libargon2 blkid libzstd
+STATIC_CFLAGS = -I$(DEPS_DIR)/include $(shell pkg-config --cflags $(STATIC_PKGS) 2>/dev/null)
+STATIC_LIBS = $(DEPS_LIBS) $(shell pkg-config --static --libs $(STATIC_PKGS) 2>/dev/null)
+
 WARN := -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2
 HARDEN := -O2 -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fstack-clash-protection -fPIE
+SECTIONS := -ffunction-sections -fdata-sections
 CFLAGS ?= -g
-LDHARDEN := -pie -Wl,-z,relro,-z,now -Wl,--as-needed
+LDHARDEN := -static-pie -Wl,-z,relro,-z,now -Wl,--gc-sections
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 PREFIX ?= /usr
@@ -29,9 +38,13 @@ build/unlock-mkinitrd: mkinitrd/unlock-mkinitrd
 	@mkdir -p build
 	install -m 0755 $< $@
 
-build/unlock: $(UNLOCK_SRC) $(HEADERS) Makefile
+build/unlock: $(UNLOCK_SRC) $(HEADERS) Makefile | $(DEPS_LIBS)
 	@mkdir -p build
-	$(CC) $(WARN) $(HARDEN) $(CFLAGS) $(PKG_CFLAGS) -o $@ $(UNLOCK_SRC) $(LDHARDEN) $(LDFLAGS) $(PKG_LIBS) -lpthread
+	$(CC) $(WARN) $(HARDEN) $(SECTIONS) $(CFLAGS) $(STATIC_CFLAGS) -o $@ $(UNLOCK_SRC) $(LDHARDEN) $(LDFLAGS) $(STATIC_LIBS) -lpthread
+
+# Fetched and built once (the only step that needs the network); delete build/deps/lib to redo.
+$(DEPS_LIBS) &:
+	@CC="$(CC)" CFLAGS="$(HARDEN) $(SECTIONS) $(CFLAGS)" unlock/deps/build-libs.sh $(DEPS_DIR)
 
 # The same program under AddressSanitizer and UndefinedBehaviorSanitizer, for the test suites.
 build/asan/unlock: $(UNLOCK_SRC) $(HEADERS) Makefile

@@ -206,18 +206,10 @@ unlock_keymap_binary() {
 }
 
 # unlock_library_closure BINARY: the dynamic loader and every shared library BINARY needs,
-# resolved as the loader resolves them (ldd asks the loader itself).
+# resolved as the loader resolves them (ldd asks the loader itself). unlock itself is static: this
+# is for the dynamic tools an image may carry (lvm, mdadm).
 unlock_library_closure() {
 	ldd "$1" | awk '/=> \// { print $3 } /^\t\/[^ ]+ \(/ { print $1 }' | sort -u
-}
-
-# unlock_openssl_modules: the OpenSSL providers unlock loads at run time (legacy: ripemd160, whirlpool).
-unlock_openssl_modules() {
-	dir=$(pkg-config --variable=modulesdir libcrypto 2>/dev/null || true)
-	for f in "$dir/legacy.so" /usr/lib/*/ossl-modules/legacy.so; do
-		[ -f "$f" ] && { echo "$f"; return 0; }
-	done
-	return 0
 }
 
 # The key field forms whose key is read at boot from another device, as systemd splits them:
@@ -464,7 +456,6 @@ unlock_fat_nls() {
 unlock_module_files() {
 	kver=$1
 	shift
-	for m in "$@"; do
-		modprobe -S "$kver" --show-depends "$m" 2>/dev/null | awk '$1 == "insmod" { print $2 }'
-	done | sort -u
+	[ $# -gt 0 ] || return 0
+	modprobe -S "$kver" --show-depends -a "$@" 2>/dev/null | awk '$1 == "insmod" { print $2 }' | sort -u
 }

@@ -27,10 +27,8 @@ carry() { # carry PROGRAM...: the programs and their libraries
 		copy_in "$p" $(unlock_library_closure "$p")
 	done
 }
-# With WITH_UNLOCK=1 the root also carries unlock itself, for tests that run it inside the guest.
+# With WITH_UNLOCK=1 the root also carries unlock itself (static), for tests that run it inside the guest.
 if [ "${WITH_UNLOCK:-0}" = 1 ]; then
-	# shellcheck disable=SC2046 # lists of paths
-	copy_in $(unlock_library_closure "$top/build/unlock") $(unlock_openssl_modules)
 	mkdir -p "$root/usr/sbin"
 	cp "$top/build/unlock" "$root/usr/sbin/unlock"
 fi

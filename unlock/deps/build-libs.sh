@@ -46,7 +46,6 @@ build_libkmod() {
 #define ENABLE_ZSTD 1
 #define HAVE_DECL_BE32TOH 1
 #define HAVE_DECL_STRNDUPA 1
-#define HAVE_FINIT_MODULE 1
 #define HAVE_LINUX_MODULE_H 1
 #define HAVE_NORETURN 1
 #define HAVE_SECURE_GETENV 1
