@@ -24,9 +24,10 @@ PREFIX ?= /usr
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
 
-CORE_SRC := $(filter-out unlock/main.c,$(wildcard unlock/*.c))
-UNLOCK_SRC := unlock/main.c $(CORE_SRC)
-HEADERS := $(wildcard unlock/*.h)
+# One folder per layer (see README.md): base, crypto, luks, dm, open, boot, and cmd's entry points.
+CORE_SRC := $(filter-out unlock/cmd/main.c,$(wildcard unlock/*/*.c))
+UNLOCK_SRC := unlock/cmd/main.c $(CORE_SRC)
+HEADERS := $(wildcard unlock/*/*.h)
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 UNIT_TESTS := $(patsubst tests/unit/%.c,build/unit/%,$(wildcard tests/unit/test_*.c))
 
@@ -40,7 +41,7 @@ build/unlock-mkinitrd: mkinitrd/unlock-mkinitrd
 
 build/unlock: $(UNLOCK_SRC) $(HEADERS) Makefile | $(DEPS_LIBS)
 	@mkdir -p build
-	$(CC) $(WARN) $(HARDEN) $(SECTIONS) $(CFLAGS) $(STATIC_CFLAGS) -o $@ $(UNLOCK_SRC) $(LDHARDEN) $(LDFLAGS) $(STATIC_LIBS) -lpthread
+	$(CC) $(WARN) $(HARDEN) $(SECTIONS) $(CFLAGS) -Iunlock $(STATIC_CFLAGS) -o $@ $(UNLOCK_SRC) $(LDHARDEN) $(LDFLAGS) $(STATIC_LIBS) -lpthread
 
 # Fetched and built once (the only step that needs the network); delete build/deps/lib to redo.
 $(DEPS_LIBS) &:
@@ -49,7 +50,7 @@ $(DEPS_LIBS) &:
 # The same program under AddressSanitizer and UndefinedBehaviorSanitizer, for the test suites.
 build/asan/unlock: $(UNLOCK_SRC) $(HEADERS) Makefile
 	@mkdir -p build/asan
-	$(CC) $(WARN) -O1 -g $(SANITIZE) $(PKG_CFLAGS) -o $@ $(UNLOCK_SRC) $(PKG_LIBS) -lpthread
+	$(CC) $(WARN) -O1 -g $(SANITIZE) -Iunlock $(PKG_CFLAGS) -o $@ $(UNLOCK_SRC) $(PKG_LIBS) -lpthread
 
 build/unit/%: tests/unit/%.c $(CORE_SRC) $(HEADERS) Makefile
 	@mkdir -p build/unit

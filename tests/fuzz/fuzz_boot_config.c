@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "boot.h"
-#include "log.h"
-#include "stack.h"
+#include "base/log.h"
+#include "boot/boot.h"
+#include "boot/stack.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

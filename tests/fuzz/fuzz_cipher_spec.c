@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <string.h>
 
-#include "base64.h"
-#include "cipher.h"
-#include "log.h"
+#include "base/log.h"
+#include "crypto/cipher.h"
+#include "luks/base64.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

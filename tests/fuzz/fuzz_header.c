@@ -4,9 +4,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "blockdev.h"
-#include "log.h"
-#include "luks.h"
+#include "base/blockdev.h"
+#include "base/log.h"
+#include "luks/luks.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <stdlib.h>
 
-#include "keymap.h"
+#include "boot/keymap.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -2,8 +2,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "log.h"
-#include "luks1.h"
+#include "base/log.h"
+#include "luks/luks1.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

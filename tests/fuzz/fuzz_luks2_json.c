@@ -2,8 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
-#include "luks2.h"
+#include "base/log.h"
+#include "luks/luks2.h"
 
 /* The JSON area as it sits behind a 16 KiB header, NUL padded. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -10,8 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cipher.h"
-#include "keyfile.h"
+#include "crypto/cipher.h"
+#include "open/keyfile.h"
 
 static int read_full(uint8_t *buf, size_t len)
 {

@@ -8,14 +8,14 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "boot.h"
-#include "console.h"
-#include "devices.h"
-#include "log.h"
-#include "luks.h"
-#include "passcache.h"
-#include "timespan.h"
-#include "util.h"
+#include "base/log.h"
+#include "base/timespan.h"
+#include "base/util.h"
+#include "boot/boot.h"
+#include "boot/console.h"
+#include "boot/devices.h"
+#include "boot/passcache.h"
+#include "luks/luks.h"
 
 static struct boot_config cfg;
 

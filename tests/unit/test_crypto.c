@@ -13,14 +13,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "af.h"
-#include "base64.h"
-#include "cipher.h"
-#include "hash.h"
-#include "keyfile.h"
-#include "log.h"
-#include "pbkdf2.h"
-#include "plain.h"
+#include "base/log.h"
+#include "crypto/cipher.h"
+#include "crypto/hash.h"
+#include "crypto/pbkdf2.h"
+#include "luks/af.h"
+#include "luks/base64.h"
+#include "open/keyfile.h"
+#include "open/plain.h"
 
 /* The splitter, written from the LUKS spec, so merge is checked against an independent inverse. */
 static void af_split(const uint8_t *key, size_t len, uint32_t stripes, const EVP_MD *md, uint8_t *out)

@@ -14,9 +14,9 @@
 #include <openssl/evp.h>
 #include <string.h>
 
-#include "cipher.h"
-#include "hash.h"
-#include "pbkdf2.h"
+#include "crypto/cipher.h"
+#include "crypto/hash.h"
+#include "crypto/pbkdf2.h"
 
 static size_t unhex(const char *hex, uint8_t *out, size_t size)
 {

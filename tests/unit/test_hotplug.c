@@ -15,7 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "hotplug.h"
+#include "boot/hotplug.h"
 
 struct seen {
 	int n;

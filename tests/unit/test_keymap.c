@@ -9,7 +9,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "keymap.h"
+#include "boot/keymap.h"
 
 static struct keymap km;
 static uint8_t file[KEYMAP_FILE_MAX + 2];

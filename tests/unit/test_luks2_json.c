@@ -8,8 +8,8 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "log.h"
-#include "luks2.h"
+#include "base/log.h"
+#include "luks/luks2.h"
 
 #define SALT "\"c2FsdHNhbHRzYWx0c2FsdHNhbHRzYWx0c2FsdHNhbHQ=\""
 #define KEYSLOT(offset, size)                                                                                  \

@@ -12,7 +12,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "passcache.h"
+#include "boot/passcache.h"
 
 static struct secret *secret_of(const char *text)
 {

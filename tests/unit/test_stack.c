@@ -9,9 +9,9 @@
 #include <errno.h>
 #include <string.h>
 
-#include "stack.h"
-#include "tool.h"
-#include "util.h"
+#include "base/util.h"
+#include "boot/stack.h"
+#include "boot/tool.h"
 
 static void lv_names_split_as_dm_and_lvm_write_them(void **state)
 {

@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "sysroot.h"
+#include "boot/sysroot.h"
 
 struct tree {
 	char root[64];

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef UNLOCK_BOOT_H
+#define UNLOCK_BOOT_H
+
+/* What to open and mount at boot: from the kernel command line and /etc/crypttab. */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "boot/content_check.h"
+
+#define BOOT_VOLUMES_MAX 32
+#define BOOT_PATH_MAX 256
+
+/* systemd's password-cache=: whether passphrases typed for earlier volumes are tried on this one,
+ * and whether one typed for this one is kept for the next. */
+enum password_cache {
+	PASSWORD_CACHE_YES = 0,  /* both (the default) */
+	PASSWORD_CACHE_READ_ONLY, /* tried, not kept */
+	PASSWORD_CACHE_NO,       /* neither */
+};
+
+struct boot_volume {
+	char name[64];
+	char device[BOOT_PATH_MAX];   /* UUID=..., PARTUUID=..., LABEL=..., or a path */
+	char key_file[BOOT_PATH_MAX]; /* empty: ask; else a file in the image or on key_device, or a device */
+	char key_device[BOOT_PATH_MAX]; /* the filesystem key_file is on ("PATH:DEVICE"); empty: the image */
+	char key_fstype[32];          /* key_device's type (cryptkey=DEVICE:TYPE:PATH); empty or "auto": probed */
+	bool key_raw;                 /* key_file names a block device, read from keyfile-offset on */
+	int keyfile_timeout_sec;      /* keyfile-timeout=: wait for the key's device, then ask; -1: it is required */
+	bool headless;                /* headless=: never ask for a passphrase */
+	bool try_empty_password;      /* try-empty-password=: an empty passphrase is tried before asking */
+	bool verify;                  /* verify: a typed passphrase is asked twice */
+	bool keyfile_erase;           /* keyfile-erase=: a key file in the image is wiped and removed after use */
+	enum password_cache password_cache;
+	char header[BOOT_PATH_MAX];   /* detached header: a file in the image or on header_device, or a device; or empty */
+	char header_device[BOOT_PATH_MAX]; /* the filesystem header is on ("PATH:DEVICE"); empty: not on one */
+	uint64_t keyfile_offset;
+	uint64_t keyfile_size;
+	int key_slot;                 /* -1: any */
+	int tries;                    /* passphrase attempts; 0 = unlimited */
+	int timeout_sec;              /* device wait (x-systemd.device-timeout=); 0 = no limit, -1 = the boot's */
+	int prompt_timeout_sec;       /* passphrase wait (timeout=); 0 = no limit, as systemd */
+	bool nofail;
+	bool read_only;
+	bool noauto;
+	bool swap;                    /* plain swap with a random key (crypttab "swap") */
+	bool plain;                   /* plain dm-crypt, no header (crypttab "plain") */
+	bool tmp;                     /* crypttab "tmp": left to the system after boot */
+	char hash[32];                /* plain mode: hash= for the passphrase ("plain": none) */
+	char cipher[64];              /* plain mode: cipher= (default aes-cbc-essiv:sha256, as systemd) */
+	uint32_t key_bits;            /* plain mode: size= (default 256) */
+	uint64_t offset;              /* plain mode: offset= in 512-byte sectors */
+	uint64_t skip;                /* plain mode: skip= (IV offset) in 512-byte sectors */
+	uint32_t flags;               /* enum luks_flag */
+	bool key_is_name;             /* keyscript=decrypt_keyctl: the key field names a shared passphrase */
+	bool key_passdev;             /* keyscript=passdev: the key field is DEVICE:PATH[:TIMEOUT] */
+	char check[CONTENT_CHECK_NAME_MAX]; /* check=: what the opened volume must hold (content_check.h); empty: none */
+	char check_args[32];          /* checkargs= */
+	char precheck[CONTENT_CHECK_NAME_MAX]; /* precheck=: what the encrypted device must hold; empty: none */
+	char unsupported[160];        /* why unlock cannot open it (a key script, a volume type); empty: it can */
+};
+
+struct boot_config {
+	char root[BOOT_PATH_MAX];
+	char rootfstype[32];
+	char rootflags[BOOT_PATH_MAX];
+	bool root_read_write;
+	char init[BOOT_PATH_MAX];
+	char resume[BOOT_PATH_MAX];
+	bool luks_enabled;            /* rd.luks=0 turns it off */
+	bool crypttab_enabled;        /* rd.luks.crypttab=0 */
+	bool uuids_only;              /* rd.luks.uuid= given: open only those */
+	bool debug_shell;             /* rd.break / rd.shell */
+	bool debug;                   /* rd.debug: every step, with the time since boot */
+	int timeout_sec;              /* rd.timeout / rd.luks.timeout */
+	char crypt_key[BOOT_PATH_MAX]; /* mkinitcpio cryptkey=, applied to every cryptdevice= volume */
+	struct boot_volume volumes[BOOT_VOLUMES_MAX];
+	int n_volumes;
+};
+
+void boot_config_init(struct boot_config *cfg);
+void boot_volume_init(struct boot_volume *vol);
+/* Parses a kernel command line (the text of /proc/cmdline); unknown words are ignored. */
+int cmdline_parse(struct boot_config *cfg, const char *text);
+/* Parses crypttab text; malformed lines are reported with their number and skipped. */
+int crypttab_parse(struct boot_config *cfg, const char *text, const char *source);
+/* Parses one crypttab/rd.luks.options option list into vol; unknown options are reported once. */
+void crypttab_parse_options(struct boot_volume *vol, const char *options, const char *where);
+/*
+ * Where a volume's key is, from a crypttab key field or rd.luks.key= value: PATH (in the image),
+ * PATH:DEVICE (PATH on the filesystem of DEVICE, a UUID=, PARTUUID=, LABEL=, PARTLABEL= or /dev
+ * path, as systemd reads it), or a block device under /dev read raw. False when malformed.
+ */
+bool boot_volume_set_key(struct boot_volume *vol, const char *spec);
+/* mkinitcpio's cryptkey=rootfs:PATH, DEVICE:FSTYPE:PATH or DEVICE:OFFSET:SIZE (bytes); false if malformed. */
+bool boot_volume_set_cryptkey(struct boot_volume *vol, const char *spec);
+/* Finds the volume with this device spec (UUID=x matches "x", "UUID=x", "luks-x"); NULL if none. */
+struct boot_volume *boot_volume_find(struct boot_config *cfg, const char *uuid);
+
+#endif

@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "boot/init.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/fileio.h"
+#include "base/log.h"
+#include "base/util.h"
+#include "boot/ask.h"
+#include "boot/boot.h"
+#include "boot/devices.h"
+#include "boot/flow.h"
+#include "boot/hotplug.h"
+#include "boot/modules.h"
+#include "boot/passcache.h"
+#include "boot/preload.h"
+#include "boot/stack.h"
+#include "boot/swap.h"
+#include "boot/sysroot.h"
+#include "boot/udevdb.h"
+#include "boot/wait.h"
+
+/* PID 1's own duties: the API filesystems, the configuration, root, and the hand-over to the real
+ * init; the volumes are opened by boot/flow.c. */
+
+#define SYSROOT "/sysroot"
+#define CONFIG_TEXT_MAX (64 * 1024)
+
+static struct hotplug *hotplug;
+/* The passphrases typed this boot: tried on the next volumes, then handed to the real system. */
+static struct passcache typed;
+
+static void mount_api_filesystems(void)
+{
+	static const struct {
+		const char *type, *target;
+		unsigned long flags;
+	} mounts[] = {
+		{ "proc", "/proc", MS_NOSUID | MS_NODEV | MS_NOEXEC },
+		{ "sysfs", "/sys", MS_NOSUID | MS_NODEV | MS_NOEXEC },
+		{ "devtmpfs", "/dev", MS_NOSUID },
+		{ "tmpfs", "/run", MS_NOSUID | MS_NODEV },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(mounts); i++) {
+		mkdir(mounts[i].target, 0755);
+		if (mount(mounts[i].type, mounts[i].target, mounts[i].type, mounts[i].flags, NULL) < 0 && errno != EBUSY)
+			log_error("cannot mount %s: %s", mounts[i].target, strerror(errno));
+	}
+}
+
+static void console_attach(void)
+{
+	int fd = open("/dev/console", O_RDWR | O_NOCTTY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	dup2(fd, STDIN_FILENO);
+	dup2(fd, STDOUT_FILENO);
+	dup2(fd, STDERR_FILENO);
+	if (fd > STDERR_FILENO)
+		close(fd);
+}
+
+/* rd.luks.uuid= narrows the set to those volumes; crypttab still gives their names, keys and options. */
+static void boot_config_merge(struct boot_config *cfg, const struct boot_config *tab)
+{
+	if (!cfg->uuids_only) {
+		for (int i = 0; i < tab->n_volumes && cfg->n_volumes < BOOT_VOLUMES_MAX; i++)
+			cfg->volumes[cfg->n_volumes++] = tab->volumes[i];
+		return;
+	}
+	for (int i = 0; i < cfg->n_volumes; i++) {
+		struct boot_volume *from_tab = boot_volume_find((struct boot_config *)tab, cfg->volumes[i].device);
+		char name[sizeof(cfg->volumes[i].name)];
+		if (!from_tab)
+			continue;
+		memcpy(name, cfg->volumes[i].name, sizeof(name));
+		cfg->volumes[i] = *from_tab;
+		if (strncmp(name, "luks-", 5) != 0)
+			memcpy(cfg->volumes[i].name, name, sizeof(name));
+	}
+}
+
+static int boot_config_load(struct boot_config *cfg)
+{
+	static char text[CONFIG_TEXT_MAX];
+	static struct boot_config tab;
+	int r;
+
+	boot_config_init(cfg);
+	boot_config_init(&tab);
+	r = read_text_file("/proc/cmdline", text, sizeof(text));
+	if (r < 0)
+		return log_error_ret(r, "cannot read /proc/cmdline: %s", strerror(-r));
+	cmdline_parse(cfg, text);
+	if (cfg->crypttab_enabled && read_text_file("/etc/crypttab", text, sizeof(text)) == 0)
+		crypttab_parse(&tab, text, "/etc/crypttab");
+	boot_config_merge(cfg, &tab);
+	return 0;
+}
+
+/* A root= that never appears: say what the opened volumes hold. A volume group or RAID array
+ * inside one (Debian's "encrypted LVM") needs a tool the image may lack; a mistyped UUID is
+ * corrected by the one shown. */
+static void root_missing_explain(const struct boot_config *cfg)
+{
+	for (int i = 0; cfg->luks_enabled && i < cfg->n_volumes; i++) {
+		char path[sizeof(cfg->volumes[i].name) + 16], type[64], uuid[64];
+		snprintf(path, sizeof(path), "/dev/mapper/%s", cfg->volumes[i].name);
+		if (access(path, F_OK) < 0 || device_fstype(path, type, sizeof(type)) < 0 || strcmp(type, "swap") == 0)
+			continue;
+		if (stack_member_type(type) && stack_can_assemble(type))
+			continue; /* stack_explain_missing said what the tool knows */
+		if (stack_member_type(type))
+			log_error("%s holds an %s, but this image has no %s to activate it: build the image with "
+				  "unlock-mkinitrd --tool %s", path, stack_member_type(type), stack_tool_name(type),
+				  stack_tool_name(type));
+		else if (device_uuid(path, uuid, sizeof(uuid)) == 0)
+			log_error("%s holds %s with UUID=%s; if that is the root filesystem, boot with root=UUID=%s",
+				  path, type, uuid, uuid);
+	}
+}
+
+static int root_mount(const struct boot_config *cfg, struct modules *m)
+{
+	char dev[BOOT_PATH_MAX], type[64];
+	unsigned long flags = cfg->root_read_write ? 0 : MS_RDONLY;
+	int r;
+
+	if (!cfg->root[0])
+		return log_error_ret(-EINVAL, "no root= on the kernel command line");
+	r = other_device_wait(cfg->root, cfg->timeout_sec, m, dev, sizeof(dev));
+	if (r == -ENODEV)
+		return r;
+	if (r < 0) {
+		log_error("root device %s did not appear within %d s", cfg->root, cfg->timeout_sec);
+		stack_explain_missing(cfg->root);
+		root_missing_explain(cfg);
+		return r;
+	}
+	if (cfg->rootfstype[0])
+		snprintf(type, sizeof(type), "%s", cfg->rootfstype);
+	else if (device_fstype(dev, type, sizeof(type)) < 0)
+		return log_error_ret(-ENOENT, "%s: no filesystem found on the root device", dev);
+	fs_drivers_wait();
+	modules_load_for_fs(m, type);
+	mkdir(SYSROOT, 0755);
+	if (mount(dev, SYSROOT, type, flags, cfg->rootflags[0] ? cfg->rootflags : NULL) < 0)
+		return log_error_ret(-errno, "cannot mount root %s (%s) on %s: %s", dev, type, SYSROOT, strerror(errno));
+	log_debug("root %s (%s) mounted on %s", dev, type, SYSROOT);
+	return 0;
+}
+
+/* Deletes the initramfs contents (rootfs on the same device), freeing its memory before handing over. */
+static void remove_tree(int dirfd, dev_t root_dev)
+{
+	DIR *d = fdopendir(dirfd);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		struct stat st;
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
+		    fstatat(dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_dev != root_dev)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			int sub = openat(dirfd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sub >= 0)
+				remove_tree(sub, root_dev);
+			unlinkat(dirfd, e->d_name, AT_REMOVEDIR);
+		} else {
+			unlinkat(dirfd, e->d_name, 0);
+		}
+	}
+	closedir(d);
+}
+
+static int switch_root(const struct boot_config *cfg, char **argv)
+{
+	static const char *const moves[] = { "/dev", "/proc", "/sys", "/run" };
+	static char init[BOOT_PATH_MAX];
+	char target[BOOT_PATH_MAX + 16];
+	struct stat st;
+	int fd;
+
+	/* The default is looked for as the kernel would; an init= given must be there. */
+	if (sysroot_find_init(SYSROOT, strcmp(cfg->init, "/sbin/init") == 0 ? NULL : cfg->init, init, sizeof(init)) < 0)
+		return -ENOENT;
+	for (size_t i = 0; i < ARRAY_SIZE(moves); i++) {
+		snprintf(target, sizeof(target), SYSROOT "%s", moves[i]);
+		if (mount(moves[i], target, NULL, MS_MOVE, NULL) < 0)
+			umount2(moves[i], MNT_DETACH);
+	}
+	if (chdir(SYSROOT) < 0 || stat("/", &st) < 0)
+		return log_error_ret(-errno, "cannot enter %s: %s", SYSROOT, strerror(errno));
+	fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0)
+		remove_tree(fd, st.st_dev);
+	if (mount(".", "/", NULL, MS_MOVE, NULL) < 0 || chroot(".") < 0 || chdir("/") < 0)
+		return log_error_ret(-errno, "cannot switch to the root filesystem: %s", strerror(errno));
+	argv[0] = init;
+	execv(init, argv);
+	return log_error_ret(-errno, "cannot start %s: %s", init, strerror(errno));
+}
+
+/* What the real system's udev, systemd-cryptsetup and GDM take over from the boot. */
+static void system_hand_over(void)
+{
+	int r;
+
+	udevdb_hand_over();
+	if ((r = passcache_hand_over(&typed)) < 0)
+		log_warning("cannot leave the typed passphrases in the kernel keyring for the system: %s; "
+			    "volumes it opens later ask again", strerror(-r));
+	passcache_clear(&typed);
+}
+
+static void emergency(const char *what)
+{
+	char msg[512];
+
+	passcache_clear(&typed);
+	ask_consoles_refresh();
+	snprintf(msg, sizeof(msg),
+		 "\nunlock: boot failed: %s.\n"
+		 "unlock: check the passphrase, key file, crypttab and root= on the kernel command line.\n",
+		 what);
+	ask_say(msg);
+	if (access("/bin/sh", X_OK) == 0) {
+		ask_say("unlock: starting an emergency shell on /dev/console; reboot with Ctrl-Alt-Del.\n");
+		execl("/bin/sh", "sh", (char *)NULL);
+	}
+	ask_say("unlock: no shell in this image; press Ctrl-Alt-Del to reboot.\n");
+	reboot(RB_ENABLE_CAD);
+	for (;;)
+		pause();
+}
+
+int init_main(int argc, char **argv)
+{
+	static struct boot_config cfg;
+	struct modules *m = NULL;
+	int r;
+
+	(void)argc;
+	mount_api_filesystems();
+	console_attach();
+	ask_consoles_open();
+	if (boot_config_load(&cfg) < 0)
+		emergency("the boot configuration could not be read");
+	boot_wait_setup(&cfg);
+	if (cfg.debug) {
+		log_set_max_level(LOG_LEVEL_DEBUG);
+		log_set_uptime(true);
+	}
+	if (hotplug_start(&hotplug, boot_waits_for_no_device) < 0)
+		log_error("cannot load device drivers in the background; only built-in drivers are available");
+	ask_use_loader(hotplug);
+	boot_wait_loader(hotplug);
+	log_set_sink(ask_log_to_consoles);
+	log_debug("started: %d volume(s) to open, root=%s", cfg.luks_enabled ? cfg.n_volumes : 0, cfg.root);
+	modules_open_nowait(&m);
+	boot_modules_preload(&cfg, m);
+	if (cfg.debug_shell)
+		emergency("rd.break/rd.shell was given");
+	r = cfg.luks_enabled ? volumes_open(&cfg, m, &typed) : 0;
+	if (r < 0)
+		emergency("an encrypted volume could not be opened");
+	/* Resume only after its (encrypted) device is open, and before root is touched. */
+	if (cfg.resume[0]) {
+		char dev[BOOT_PATH_MAX];
+		if (other_device_wait(cfg.resume, 5, m, dev, sizeof(dev)) == 0) {
+			swap_resume_from(dev);
+		} else {
+			log_warning("resume device %s not found; booting normally", cfg.resume);
+			stack_explain_missing(cfg.resume);
+		}
+	}
+	if (root_mount(&cfg, m) < 0)
+		emergency("the root filesystem could not be mounted");
+	modules_close(m);
+	hotplug_stop(hotplug);
+	system_hand_over();
+	log_debug("handing over to %s", cfg.init);
+	log_set_sink(NULL);
+	ask_consoles_close();
+	switch_root(&cfg, argv);
+	emergency("could not hand over to the real init");
+	return 1;
+}

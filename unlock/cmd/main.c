@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "base/util.h"
+#include "boot/init.h"
+#include "cmd/commands.h"
+#include "luks/keyslot.h"
+#include "luks/luks.h"
+
+#define UNLOCK_VERSION "0.1"
+
+static void usage(FILE *out)
+{
+	fprintf(out, "Usage:\n"
+		     "  unlock inspect [--json] [--header FILE] DEVICE\n"
+		     "  unlock open [--key-file FILE] [--keyfile-offset N] [--keyfile-size N] [--key-slot N]\n"
+		     "              [--header FILE] [--volume-key-file FILE] [--readonly] [--allow-discards]\n"
+		     "              [--test-passphrase | --dump-volume-key | --print-table [--show-key]]\n"
+		     "              DEVICE [NAME]\n"
+		     "  unlock --version\n"
+		     "Exit codes: 0 success, 1 usage, 2 no keyslot opened, 3 damaged header,\n"
+		     "            4 unsupported feature, 5 device, file or I/O error. See unlock(8).\n");
+}
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "unlock: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	usage(stderr);
+	return EXIT_USAGE;
+}
+
+static int parse_number(const char *text, uint64_t max, uint64_t *out)
+{
+	if (parse_u64(text, out) < 0 || *out > max)
+		return -EINVAL;
+	return 0;
+}
+
+static int main_inspect(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "header", required_argument, NULL, 'H' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct inspect_options opts = { 0 };
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			opts.json = true;
+			break;
+		case 'H':
+			opts.header = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		default:
+			return usage_error("invalid option for inspect");
+		}
+	}
+	if (argc - optind != 1)
+		return usage_error("inspect takes exactly one DEVICE");
+	opts.device = argv[optind];
+	return cmd_inspect(&opts);
+}
+
+enum {
+	OPT_KEY_FILE = 256,
+	OPT_KEYFILE_OFFSET,
+	OPT_KEYFILE_SIZE,
+	OPT_KEY_SLOT,
+	OPT_HEADER,
+	OPT_TEST,
+	OPT_DUMP,
+	OPT_PRINT_TABLE,
+	OPT_SHOW_KEY,
+	OPT_VOLUME_KEY_FILE,
+	OPT_READONLY,
+	OPT_DISCARDS,
+	OPT_TPM2,
+	OPT_PKCS11,
+	OPT_TOKEN_ONLY,
+};
+
+static int open_set_mode(struct open_options *opts, enum open_mode mode)
+{
+	if (opts->mode != OPEN_ACTIVATE && opts->mode != mode)
+		return -EINVAL;
+	opts->mode = mode;
+	return 0;
+}
+
+static int open_parse_option(struct open_options *opts, int c, const char *arg)
+{
+	uint64_t n;
+
+	switch (c) {
+	case OPT_KEY_FILE: opts->key_file = arg; return 0;
+	case OPT_HEADER: opts->header = arg; return 0;
+	case OPT_VOLUME_KEY_FILE: opts->volume_key_file = arg; return 0;
+	case OPT_SHOW_KEY: opts->show_key = true; return 0;
+	case OPT_READONLY: opts->read_only = true; return 0;
+	case OPT_DISCARDS: opts->allow_discards = true; return 0;
+	case OPT_TPM2: opts->tpm2_device = arg; return 0;
+	case OPT_PKCS11: opts->pkcs11_uri = arg; return 0;
+	case OPT_TOKEN_ONLY: opts->token_only = true; return 0;
+	case OPT_TEST: return open_set_mode(opts, OPEN_TEST_PASSPHRASE);
+	case OPT_DUMP: return open_set_mode(opts, OPEN_DUMP_VOLUME_KEY);
+	case OPT_PRINT_TABLE: return open_set_mode(opts, OPEN_PRINT_TABLE);
+	case OPT_KEYFILE_OFFSET: return parse_number(arg, INT64_MAX, &opts->keyfile_offset);
+	case OPT_KEYFILE_SIZE:
+		if (parse_number(arg, SECRET_MAX, &opts->keyfile_size) < 0 || opts->keyfile_size == 0)
+			return -EINVAL;
+		return 0;
+	case OPT_KEY_SLOT:
+		if (parse_number(arg, LUKS_KEYSLOTS_MAX - 1, &n) < 0)
+			return -EINVAL;
+		opts->key_slot = (int)n;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static int open_check(const struct open_options *opts, int positional)
+{
+	if (positional < 1 || positional > 2)
+		return usage_error("open takes DEVICE and, to activate, NAME");
+	if (opts->mode == OPEN_ACTIVATE && positional != 2)
+		return usage_error("open needs a NAME for the mapping (or --test-passphrase, --dump-volume-key, --print-table)");
+	if (opts->show_key && opts->mode != OPEN_PRINT_TABLE)
+		return usage_error("--show-key only goes with --print-table");
+	if (opts->key_file && opts->volume_key_file)
+		return usage_error("--key-file and --volume-key-file exclude each other");
+	if (opts->name && (!*opts->name || strchr(opts->name, '/') || strlen(opts->name) >= 128))
+		return usage_error("invalid mapping name \"%s\"", opts->name);
+	return 0;
+}
+
+static int main_open(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "key-file", required_argument, NULL, OPT_KEY_FILE },
+		{ "keyfile-offset", required_argument, NULL, OPT_KEYFILE_OFFSET },
+		{ "keyfile-size", required_argument, NULL, OPT_KEYFILE_SIZE },
+		{ "key-slot", required_argument, NULL, OPT_KEY_SLOT },
+		{ "header", required_argument, NULL, OPT_HEADER },
+		{ "test-passphrase", no_argument, NULL, OPT_TEST },
+		{ "dump-volume-key", no_argument, NULL, OPT_DUMP },
+		{ "print-table", no_argument, NULL, OPT_PRINT_TABLE },
+		{ "show-key", no_argument, NULL, OPT_SHOW_KEY },
+		{ "volume-key-file", required_argument, NULL, OPT_VOLUME_KEY_FILE },
+		{ "readonly", no_argument, NULL, OPT_READONLY },
+		{ "allow-discards", no_argument, NULL, OPT_DISCARDS },
+		{ "tpm2-device", required_argument, NULL, OPT_TPM2 },
+		{ "pkcs11-uri", required_argument, NULL, OPT_PKCS11 },
+		{ "token-only", no_argument, NULL, OPT_TOKEN_ONLY },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct open_options opts = { .key_slot = KEYSLOT_ANY, .mode = OPEN_ACTIVATE };
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+		if (c == 'h') {
+			usage(stdout);
+			return EXIT_OK;
+		}
+		if (c == '?' || open_parse_option(&opts, c, optarg) < 0)
+			return usage_error("invalid option or value for open%s%s", optarg && c != '?' ? ": " : "", optarg && c != '?' ? optarg : "");
+	}
+	opts.device = optind < argc ? argv[optind] : NULL;
+	opts.name = optind + 1 < argc ? argv[optind + 1] : NULL;
+	r = open_check(&opts, argc - optind);
+	if (r != 0)
+		return r;
+	return cmd_open(&opts);
+}
+
+int main(int argc, char **argv)
+{
+	/* A failing unlock must never leave a core file holding key material. */
+	setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 });
+	if (getpid() == 1)
+		return init_main(argc, argv);
+	if (argc >= 2 && strcmp(argv[1], "inspect") == 0)
+		return main_inspect(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "open") == 0)
+		return main_open(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
+		printf("unlock %s\n", UNLOCK_VERSION);
+		return EXIT_OK;
+	}
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	usage(stderr);
+	return EXIT_USAGE;
+}
