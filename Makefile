@@ -8,10 +8,10 @@ PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 # build/unlock is one static-pie program: Debian's static archives, and libdevmapper and libkmod
 # built once from Debian's source packages (unlock/deps/build-libs.sh) into build/deps.
 DEPS_DIR := build/deps
-DEPS_LIBS := $(DEPS_DIR)/lib/libdevmapper.a $(DEPS_DIR)/lib/libkmod.a
+DEPS_LIBS := $(DEPS_DIR)/lib/libdevmapper.a $(DEPS_DIR)/lib/libkmod.a $(DEPS_DIR)/bin/lvm.static
 STATIC_PKGS := nettle json-c libargon2 blkid libzstd
 STATIC_CFLAGS = -I$(DEPS_DIR)/include $(shell pkg-config --cflags $(STATIC_PKGS) 2>/dev/null)
-STATIC_LIBS = $(DEPS_LIBS) $(shell pkg-config --static --libs $(STATIC_PKGS) 2>/dev/null)
+STATIC_LIBS = $(filter %.a,$(DEPS_LIBS)) $(shell pkg-config --static --libs $(STATIC_PKGS) 2>/dev/null)
 
 WARN := -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2
 HARDEN := -O2 -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fstack-clash-protection -fPIE
@@ -87,6 +87,7 @@ install: build/unlock build/unlock-mkinitrd
 	install -D -m 0755 build/unlock $(DESTDIR)$(SBINDIR)/unlock
 	install -D -m 0755 mkinitrd/unlock-mkinitrd $(DESTDIR)$(SBINDIR)/unlock-mkinitrd
 	install -D -m 0644 hooks/unlock-files.sh $(DESTDIR)$(PREFIX)/lib/unlock/hooks/unlock-files.sh
+	install -D -m 0755 $(DEPS_DIR)/bin/lvm.static $(DESTDIR)$(PREFIX)/lib/unlock/lvm.static
 	install -D -m 0644 docs/unlock.8 $(DESTDIR)$(MANDIR)/man8/unlock.8
 	install -D -m 0644 docs/unlock-mkinitrd.8 $(DESTDIR)$(MANDIR)/man8/unlock-mkinitrd.8
 	install -D -m 0644 docs/unlock-boot.7 $(DESTDIR)$(MANDIR)/man7/unlock-boot.7

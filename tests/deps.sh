@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs the Debian packages the build and the tests need, when missing.
 set -eu
-packages="build-essential pkg-config clang libclang-rt-14-dev nettle-dev libzstd-dev dpkg-dev libssl-dev libjson-c-dev libargon2-dev
+packages="build-essential pkg-config clang libclang-rt-14-dev nettle-dev libzstd-dev libaio-dev dpkg-dev libssl-dev libjson-c-dev libargon2-dev
 libdevmapper-dev libblkid-dev libkmod-dev libcmocka-dev cryptsetup-bin dmsetup xz-utils python3 util-linux xxd time
 qemu-system-x86 ovmf linux-image-amd64 busybox-static e2fsprogs fdisk cpio zstd kmod kbd console-setup dosfstools mtools
 debootstrap lvm2 mdadm btrfs-progs"

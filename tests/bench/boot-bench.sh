@@ -39,35 +39,48 @@ cp "$WORK/crypttab" "$WORK/etc/crypttab"
 echo "KEYFILE_PATTERN=\"$WORK/keys/*.key\"" >>"$WORK/etc/cryptsetup-initramfs/conf-hook"
 echo "UMASK=0077" >>"$WORK/etc/initramfs-tools/initramfs.conf"
 
-build() { # TOOL OUTPUT
+# The same for host-only images (initramfs-tools' MODULES=dep): built and measured, not booted.
+cp -a "$WORK/etc" "$WORK/etc-dep"
+sed -i 's/^MODULES=.*/MODULES=dep/' "$WORK/etc-dep/initramfs-tools/initramfs.conf"
+
+build() { # TOOL OUTPUT [host-only]
+	local generic=--generic etc=$WORK/etc dracut_mode=--no-hostonly
+	if [ "${3:-}" = host-only ]; then generic="" etc=$WORK/etc-dep dracut_mode=--hostonly; fi
 	case $1 in
-	unlock) build/unlock-mkinitrd -o "$2" --kver "$KVER" --crypttab "$WORK/crypttab" --generic ;;
+	unlock) build/unlock-mkinitrd -o "$2" --kver "$KVER" --crypttab "$WORK/crypttab" $generic ;;
 	initramfs-tools)
 		# shellcheck disable=SC2016 # expanded by the inner shell
-		unshare -m sh -c 'mount --bind "$1" /etc && exec mkinitramfs -o "$2" "$3"' sh "$WORK/etc" "$2" "$KVER" ;;
+		unshare -m sh -c 'mount --bind "$1" /etc && exec mkinitramfs -o "$2" "$3"' sh "$etc" "$2" "$KVER" ;;
 	dracut)
-		dracut -q --no-hostonly --add crypt --include "$WORK/crypttab" /etc/crypttab \
+		dracut -q "$dracut_mode" --add crypt --include "$WORK/crypttab" /etc/crypttab \
 			--include "$WORK/keys/root.key" "$WORK/keys/root.key" --kver "$KVER" -f "$2" ;;
 	esac
 }
 
 now() { date +%s.%N; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
-declare -A build_times size total after_init memory
+declare -A build_times size total after_init memory host_build_times host_size
 
-echo "building each image $BUILDS times (alternating)..."
-for _ in $(seq "$BUILDS"); do
-	for tool in "${TOOLS[@]}"; do
-		start=$(now)
-		build "$tool" "$WORK/$tool.img" >"$WORK/build.log" 2>&1 || {
-			echo "bench: building the $tool image failed:" >&2
-			cat "$WORK/build.log" >&2
-			exit 1
-		}
-		build_times[$tool]+="$(echo "$start $(now)" | awk '{print $2 - $1}') "
+# time_builds KIND SUFFIX TIMES SIZES: each tool's image built BUILDS times, alternating.
+time_builds() {
+	local kind=$1 suffix=$2 tool start
+	local -n times=$3 sizes=$4
+	echo "building each $kind image $BUILDS times (alternating)..."
+	for _ in $(seq "$BUILDS"); do
+		for tool in "${TOOLS[@]}"; do
+			start=$(now)
+			build "$tool" "$WORK/$tool$suffix.img" "$kind" >"$WORK/build.log" 2>&1 || {
+				echo "bench: building the $kind $tool image failed:" >&2
+				cat "$WORK/build.log" >&2
+				exit 1
+			}
+			times[$tool]+="$(echo "$start $(now)" | awk '{print $2 - $1}') "
+		done
 	done
-done
-for tool in "${TOOLS[@]}"; do size[$tool]=$(stat -c %s "$WORK/$tool.img"); done
+	for tool in "${TOOLS[@]}"; do sizes[$tool]=$(stat -c %s "$WORK/$tool$suffix.img"); done
+}
+time_builds generic "" build_times size
+time_builds host-only -host host_build_times host_size
 
 echo "booting each image $BOOTS times (alternating, OVMF, software emulation)..."
 for round in $(seq "$BOOTS"); do
@@ -86,6 +99,17 @@ for round in $(seq "$BOOTS"); do
 		after_init[$tool]+="$(echo "$init_at $up" | awk '{print $2 - $1}') "
 		memory[$tool]+="$mem "
 	done
+done
+
+# rd.debug: when unlock's main began, after the kernel's "Run /init" (the program's own start).
+start_to_main=""
+for round in $(seq "$BOOTS"); do
+	log=$WORK/debug-$round.log
+	python3 qemu/boot.py --log "$log" --timeout 300 --step "expect:UNLOCK-MARKER end" -- \
+		qemu/run-vm.sh "$WORK/unlock.img" "$WORK/disk/disk.img" "root=/dev/mapper/root rd.debug" 2>/dev/null || continue
+	init_at=$(grep -a -m1 'Run /init as init process' "$log" | sed 's/^\[ *\([0-9.]*\)\].*/\1/')
+	main_at=$(grep -a -m1 -o 'main began at [0-9.]*' "$log" | awk '{ print $4 }')
+	[ -n "$main_at" ] && start_to_main+="$(echo "$init_at $main_at" | awk '{ printf "%.0f", ($2 - $1) * 1000 }') "
 done
 
 # Peak memory, as the smallest guest RAM (16 MiB steps) with which an image still reaches the real
@@ -134,17 +158,24 @@ row "memory in use at real init (MiB)" '%.1f' memory_mib
 row "smallest RAM that boots (MiB)" '%d' min_ram
 row "image size, compressed (MB)" '%.2f' size_mb
 row "image build time (s)" '%.2f' build_times
+declare -A host_size_mb
+# shellcheck disable=SC2034 # read through row's name reference
+for tool in "${TOOLS[@]}"; do host_size_mb[$tool]=$(awk -v s="${host_size[$tool]}" 'BEGIN { print s / 1e6 }'); done
+row "host-only image size (MB)" '%.2f' host_size_mb
+row "host-only image build time (s)" '%.2f' host_build_times
+echo
+echo "rd.debug: the kernel's \"Run /init\" to unlock's main: $(med "$start_to_main") ms (median; each boot: $start_to_main)"
 echo
 for peer in initramfs-tools dracut; do
-	printf 'ratio %s / unlock: kernel start to real init %s, after /init %s, build time %s, size %s, smallest RAM %s\n' "$peer" \
+	printf 'ratio %s / unlock: kernel start to real init %s, after /init %s, build time %s, size %s, host-only size %s, smallest RAM %s\n' "$peer" \
 		"$(ratio total "$peer")" "$(ratio after_init "$peer")" "$(ratio build_times "$peer")" "$(ratio size_mb "$peer")" \
-		"$(ratio min_ram "$peer")"
+		"$(ratio host_size_mb "$peer")" "$(ratio min_ram "$peer")"
 done
 
 # What each part of our generic image costs: every file compressed alone at the image's level (the
 # whole image compresses a little better than the sum).
 echo
-echo "the generic unlock image, part by part (each file compressed alone with zstd -9, kB):"
+echo "the generic unlock image, part by part (each file compressed alone with zstd -9, kB; limits: host-only 2500, generic 5000 in all):"
 mkdir "$WORK/parts"
 (cd "$WORK/parts" && zstd -dc "$WORK/unlock.img" | cpio -id --quiet)
 cost() { # FILE...: compressed kB of the files together

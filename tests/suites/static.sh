@@ -38,6 +38,23 @@ for kind in host-only generic; do
 	check_eq "static: $kind image has /init" "init" "$(grep -x 'init' "$WORK/$kind.list")"
 done
 
+# LVM: lvm2's lvm built static from the same source as libdevmapper, no library with it.
+if "$TOP/build/unlock-mkinitrd" -o "$WORK/lvm.img" --kver "$KVER" --tool lvm 2>"$WORK/mk.err"; then
+	zstd -dc "$WORK/lvm.img" | cpio -t --quiet >"$WORK/lvm.list" 2>/dev/null
+	check_eq "static: an image with lvm carries sbin/lvm" "sbin/lvm" "$(grep -x 'sbin/lvm' "$WORK/lvm.list")"
+	check_eq "static: ... and still no ld-linux* or *.so*" "" "$(grep -E '(^|/)ld-linux|\.so(\.|$)' "$WORK/lvm.list")"
+	mkdir -p "$WORK/lvm-root"
+	(cd "$WORK/lvm-root" && zstd -dc "$WORK/lvm.img" | cpio -id --quiet sbin/lvm 2>/dev/null)
+	check_eq "static: that lvm has no program interpreter" "0" "$(readelf -l "$WORK/lvm-root/sbin/lvm" | grep -c INTERP)"
+	if "$WORK/lvm-root/sbin/lvm" version 2>/dev/null | grep -q 'LVM version'; then
+		ok "static: that lvm runs"
+	else
+		not_ok "static: that lvm runs" "$("$WORK/lvm-root/sbin/lvm" version 2>&1 | head -3)"
+	fi
+else
+	not_ok "static: an image with lvm built" "$(cat "$WORK/mk.err")"
+fi
+
 # A dynamically linked unlock cannot boot from such an image: unlock-mkinitrd says so.
 printf 'int main(void) { return 0; }\n' >"$WORK/dyn.c"
 cc -o "$WORK/dynamic-unlock" "$WORK/dyn.c"

@@ -9,6 +9,7 @@
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/fileio.h"
@@ -248,10 +249,14 @@ static void emergency(const char *what)
 int init_main(int argc, char **argv)
 {
 	static struct boot_config cfg;
+	struct timespec at_main;
 	struct modules *m = NULL;
 	int r;
 
 	(void)argc;
+	/* When main began, for rd.debug: the time from the kernel's "Run /init" to here is the
+	 * program's own start (no dynamic loader: it is static). */
+	clock_gettime(CLOCK_BOOTTIME, &at_main);
 	mount_api_filesystems();
 	console_attach();
 	ask_consoles_open();
@@ -267,7 +272,8 @@ int init_main(int argc, char **argv)
 	ask_use_loader(hotplug);
 	boot_wait_loader(hotplug);
 	log_set_sink(ask_log_to_consoles);
-	log_debug("started: %d volume(s) to open, root=%s", cfg.luks_enabled ? cfg.n_volumes : 0, cfg.root);
+	log_debug("started: %d volume(s) to open, root=%s; main began at %lld.%06ld s", cfg.luks_enabled ? cfg.n_volumes : 0,
+		  cfg.root, (long long)at_main.tv_sec, at_main.tv_nsec / 1000);
 	modules_open_nowait(&m);
 	boot_modules_preload(&cfg, m);
 	if (cfg.debug_shell)

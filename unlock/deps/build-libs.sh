@@ -3,6 +3,7 @@
 # built from Debian's source packages of the installed versions (fetch-source.sh) with the boot's
 # needs and nothing more, and the compiler flags in CC and CFLAGS (the program's hardening):
 #   DIR/lib/libdevmapper.a  lvm2's libdm: no selinux, no udev sync, no readline, no NLS
+#   DIR/bin/lvm.static      lvm2's lvm from the same build, static (for images that need LVM)
 #   DIR/lib/libkmod.a       kmod's libkmod: zstd-compressed modules only (no xz, zlib or openssl)
 # with their headers in DIR/include. Each is built once; delete DIR/lib to build again.
 set -eu
@@ -14,21 +15,28 @@ CC=${CC:-cc}
 CFLAGS=${CFLAGS:--O2}
 jobs=$(nproc 2>/dev/null || echo 2)
 
-build_libdevmapper() {
+# lvm2 configured for the boot, with Debian's paths (/etc/lvm, /run/lvm): its libdm, and lvm.static,
+# the lvm an image carries when its volumes need LVM (1.3 MB compressed against 4.5 MB for
+# Debian's lvm with its 21 libraries, measured with zstd -9).
+build_lvm2() {
 	tree=$("$here/fetch-source.sh" "$dir" libdevmapper1.02.1)
-	echo "build-libs.sh: libdevmapper.a from $(basename "$tree")" >&2
+	echo "build-libs.sh: libdevmapper.a and lvm.static from $(basename "$tree")" >&2
 	(
 		cd "$tree"
-		./configure --enable-static_link --disable-selinux --disable-udev_sync --disable-readline \
+		./configure --prefix=/usr --sysconfdir=/etc --with-default-system-dir=/etc/lvm \
+			--with-default-run-dir=/run/lvm --with-default-locking-dir=/run/lock/lvm --with-default-pid-dir=/run \
+			--enable-static_link --disable-selinux --disable-udev_sync --disable-readline \
 			--disable-nls --disable-blkid_wiping --disable-dmeventd --disable-use-lvmlockd \
 			--disable-use-lvmpolld CC="$CC" CFLAGS="$CFLAGS" >"$dir/lvm2-configure.log" 2>&1 &&
-			make -C libdm -j"$jobs" >"$dir/lvm2-make.log" 2>&1
+			make -j"$jobs" >"$dir/lvm2-make.log" 2>&1
 	) || {
-		echo "build-libs.sh: building libdevmapper failed; see $dir/lvm2-configure.log and $dir/lvm2-make.log" >&2
+		echo "build-libs.sh: building lvm2 failed; see $dir/lvm2-configure.log and $dir/lvm2-make.log" >&2
 		exit 1
 	}
 	cp "$tree/libdm/libdevmapper.h" "$dir/include/libdevmapper.h"
 	cp "$tree/libdm/ioctl/libdevmapper.a" "$dir/lib/libdevmapper.a"
+	mkdir -p "$dir/bin"
+	strip -o "$dir/bin/lvm.static" "$tree/tools/lvm.static"
 }
 
 # kmod's source package has no configure script (autogen.sh needs gtk-doc, which it lacks), and
@@ -73,5 +81,5 @@ EOF
 	cp "$tree/libkmod/libkmod.h" "$dir/include/libkmod.h"
 }
 
-[ -f "$dir/lib/libdevmapper.a" ] || build_libdevmapper
+[ -f "$dir/lib/libdevmapper.a" ] && [ -f "$dir/bin/lvm.static" ] || build_lvm2
 [ -f "$dir/lib/libkmod.a" ] || build_libkmod
