@@ -191,9 +191,6 @@ cost() { # FILE...: compressed kB of the files together
 (
 	cd "$WORK/parts"
 	printf '  %-44s %6s\n' "/init (unlock, stripped)" "$(cost init)"
-	for lib in $(find lib lib64 usr -path lib/modules -prune -o -type f \( -name '*.so' -o -name '*.so.*' \) -print | sort); do
-		printf '  %-44s %6s\n' "$(basename "$lib")" "$(cost "$lib")"
-	done
 	mods=lib/modules/$KVER/kernel
 	# shellcheck disable=SC2046 # file lists
 	{
