@@ -1,39 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* IV generation is hand-written: dm-crypt's IV modes exist only in the kernel and libcryptsetup. */
+/* IV generation is hand-written: dm-crypt's IV modes exist only in the kernel and libcryptsetup.
+ * The block ciphers come from the backends of crypto/transform.h. */
 #include "crypto/cipher.h"
 
 #include <errno.h>
-#include <linux/if_alg.h>
-#include <nettle/cbc.h>
-#include <nettle/nettle-meta.h>
-#include <nettle/xts.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "base/log.h"
 #include "base/util.h"
-#include "crypto/afalg.h"
 #include "crypto/hash.h"
-#include "crypto/secret.h"
-
-#ifndef SOL_ALG
-#define SOL_ALG 279
-#endif
+#include "crypto/transform.h"
 
 enum iv_mode { IV_NONE, IV_NULL, IV_PLAIN, IV_PLAIN64, IV_PLAIN64BE, IV_ESSIV, IV_BENBI };
-
-enum chain_mode { CHAIN_ECB, CHAIN_CBC, CHAIN_XTS };
-
-/* One block cipher transform, from Nettle or the kernel (AF_ALG). */
-struct transform {
-	const struct nettle_cipher *nettle;
-	enum chain_mode chain;
-	struct secret *schedule; /* Nettle's key schedules, in locked memory: the data key's, then XTS's tweak key's */
-	int alg_fd;
-	bool encrypt;
-};
 
 struct sector_cipher {
 	struct transform main;
@@ -118,161 +98,32 @@ static size_t cipher_block_size(const char *cipher)
 	return 16;
 }
 
-/* The ciphers cryptsetup's users pick, by their kernel names, in Nettle's key sizes. */
-static const struct {
-	const char *name;
-	const struct nettle_cipher *by_key_size[3]; /* 16, 24 and 32 bytes */
-} block_ciphers[] = {
-	{ "aes", { &nettle_aes128, &nettle_aes192, &nettle_aes256 } },
-	{ "serpent", { &nettle_serpent128, &nettle_serpent192, &nettle_serpent256 } },
-	{ "twofish", { &nettle_twofish128, &nettle_twofish192, &nettle_twofish256 } },
-	{ "camellia", { &nettle_camellia128, &nettle_camellia192, &nettle_camellia256 } },
-	{ "cast5", { &nettle_cast128, NULL, NULL } },
-};
 
-static bool chain_parse(const char *chain, enum chain_mode *mode)
-{
-	if (strcmp(chain, "ecb") == 0)
-		*mode = CHAIN_ECB;
-	else if (strcmp(chain, "cbc") == 0)
-		*mode = CHAIN_CBC;
-	else if (strcmp(chain, "xts") == 0)
-		*mode = CHAIN_XTS;
-	else
-		return false;
-	return true;
-}
 
-/* Nettle's cipher for the spec's cipher, chaining and key length, or NULL for the kernel's. */
-static const struct nettle_cipher *transform_nettle_cipher(const char *cipher, const char *chain, size_t key_len)
-{
-	enum chain_mode mode;
-	const struct nettle_cipher *c = NULL;
 
-	if (!chain_parse(chain, &mode))
-		return NULL;
-	if (mode == CHAIN_XTS)
-		key_len /= 2;
-	for (size_t i = 0; i < ARRAY_SIZE(block_ciphers); i++)
-		if (strcmp(cipher, block_ciphers[i].name) == 0 && key_len >= 16 && key_len <= 32 && key_len % 8 == 0)
-			c = block_ciphers[i].by_key_size[(key_len - 16) / 8];
-	if (c && mode == CHAIN_XTS && c->block_size != XTS_BLOCK_SIZE)
-		return NULL;
-	return c;
-}
 
-static void *transform_schedule(const struct transform *t, size_t which)
-{
-	return t->schedule->data + which * t->nettle->context_size;
-}
 
-static int transform_nettle_open(struct transform *t, const struct nettle_cipher *c, const char *chain,
-				 const uint8_t *key)
-{
-	size_t schedules;
 
-	chain_parse(chain, &t->chain);
-	schedules = t->chain == CHAIN_XTS ? 2 : 1;
-	t->nettle = c;
-	t->schedule = secret_new(schedules * c->context_size);
-	if (!t->schedule)
-		return -ENOMEM;
-	if (t->encrypt)
-		c->set_encrypt_key(transform_schedule(t, 0), key);
-	else
-		c->set_decrypt_key(transform_schedule(t, 0), key);
-	/* XTS encrypts its tweak in both directions. */
-	if (t->chain == CHAIN_XTS)
-		c->set_encrypt_key(transform_schedule(t, 1), key + c->key_size);
-	return 0;
-}
 
+
+
+/* Nettle when it has the cipher, else the kernel's. */
 static int transform_open(struct transform *t, const char *cipher, const char *chain, const uint8_t *key,
 			  size_t key_len, bool encrypt)
 {
-	const struct nettle_cipher *c = transform_nettle_cipher(cipher, chain, key_len);
-	char name[64];
-
 	t->nettle = NULL;
 	t->schedule = NULL;
 	t->alg_fd = -1;
 	t->encrypt = encrypt;
-	if (c)
-		return transform_nettle_open(t, c, chain, key);
-	snprintf(name, sizeof(name), "%s(%s)", chain, cipher);
-	t->alg_fd = afalg_open("skcipher", name, key, key_len);
-	return t->alg_fd < 0 ? t->alg_fd : 0;
+	if (transform_nettle_offers(cipher, chain, key_len))
+		return transform_nettle_open(t, cipher, chain, key, key_len);
+	return transform_afalg_open(t, cipher, chain, key, key_len);
 }
 
 static void transform_close(struct transform *t)
 {
-	secret_free(t->schedule);
-	t->schedule = NULL;
-	t->nettle = NULL;
-	if (t->alg_fd >= 0)
-		close(t->alg_fd);
-	t->alg_fd = -1;
-}
-
-static int transform_afalg_run(struct transform *t, uint8_t *buf, size_t len, const uint8_t *iv,
-			       size_t iv_len)
-{
-	uint8_t control[CMSG_SPACE(sizeof(uint32_t)) + CMSG_SPACE(sizeof(struct af_alg_iv) + 32)] = { 0 };
-	struct iovec iov = { .iov_base = buf, .iov_len = len };
-	struct msghdr msg = { .msg_control = control, .msg_controllen = sizeof(control), .msg_iov = &iov,
-			      .msg_iovlen = 1 };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-	struct af_alg_iv *alg_iv;
-	ssize_t n;
-
-	c->cmsg_level = SOL_ALG;
-	c->cmsg_type = ALG_SET_OP;
-	c->cmsg_len = CMSG_LEN(sizeof(uint32_t));
-	*(uint32_t *)(void *)CMSG_DATA(c) = t->encrypt ? ALG_OP_ENCRYPT : ALG_OP_DECRYPT;
-	c = CMSG_NXTHDR(&msg, c);
-	c->cmsg_level = SOL_ALG;
-	c->cmsg_type = ALG_SET_IV;
-	c->cmsg_len = CMSG_LEN(sizeof(struct af_alg_iv) + 32);
-	alg_iv = (struct af_alg_iv *)(void *)CMSG_DATA(c);
-	alg_iv->ivlen = (uint32_t)iv_len;
-	memcpy(alg_iv->iv, iv, iv_len);
-	if (sendmsg(t->alg_fd, &msg, 0) != (ssize_t)len)
-		return -EIO;
-	n = read(t->alg_fd, buf, len);
-	return n == (ssize_t)len ? 0 : -EIO;
-}
-
-static int transform_nettle_run(struct transform *t, uint8_t *buf, size_t len, const uint8_t *iv, size_t iv_len)
-{
-	const struct nettle_cipher *c = t->nettle;
-	uint8_t chain_iv[32];
-
-	if (len % c->block_size || iv_len > sizeof(chain_iv))
-		return -EINVAL;
-	switch (t->chain) {
-	case CHAIN_ECB:
-		(t->encrypt ? c->encrypt : c->decrypt)(transform_schedule(t, 0), len, buf, buf);
-		return 0;
-	case CHAIN_CBC:
-		if (iv_len != c->block_size)
-			return -EINVAL;
-		memcpy(chain_iv, iv, iv_len);
-		if (t->encrypt)
-			cbc_encrypt(transform_schedule(t, 0), c->encrypt, c->block_size, chain_iv, len, buf, buf);
-		else
-			cbc_decrypt(transform_schedule(t, 0), c->decrypt, c->block_size, chain_iv, len, buf, buf);
-		return 0;
-	case CHAIN_XTS:
-		if (iv_len != XTS_BLOCK_SIZE)
-			return -EINVAL;
-		if (t->encrypt)
-			xts_encrypt_message(transform_schedule(t, 0), transform_schedule(t, 1), c->encrypt, iv, len, buf, buf);
-		else
-			xts_decrypt_message(transform_schedule(t, 0), transform_schedule(t, 1), c->decrypt, c->encrypt, iv,
-					    len, buf, buf);
-		return 0;
-	}
-	return -EINVAL;
+	transform_nettle_close(t);
+	transform_afalg_close(t);
 }
 
 static int transform_run(struct transform *t, uint8_t *buf, size_t len, const uint8_t *iv, size_t iv_len)
@@ -303,12 +154,12 @@ bool sector_cipher_in_userspace(const char *spec, size_t key_len)
 
 	if (cipher_spec_parse(spec, &s) < 0 || iv_mode_parse(&s, &mode) < 0)
 		return false;
-	if (!transform_nettle_cipher(s.cipher, s.chain, key_len))
+	if (!transform_nettle_offers(s.cipher, s.chain, key_len))
 		return false;
 	if (mode != IV_ESSIV)
 		return true;
 	md = hash_by_name(s.iv_hash);
-	return md && hash_in_userspace(md) && transform_nettle_cipher(s.cipher, "ecb", hash_size(md));
+	return md && hash_in_userspace(md) && transform_nettle_offers(s.cipher, "ecb", hash_size(md));
 }
 
 int sector_cipher_new(struct sector_cipher **out, const char *spec, const uint8_t *key, size_t key_len,
