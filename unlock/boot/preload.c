@@ -101,10 +101,9 @@ static void fs_expected_preload(void)
 	char text[sizeof(fs_expected) + 1];
 	size_t len;
 
-	if (read_text_file(EXPECTED_ROOTFSTYPE_PATH, text, sizeof(text)) < 0)
+	if (read_one_line_file(EXPECTED_ROOTFSTYPE_PATH, text, sizeof(text)) < 0)
 		return;
-	len = strcspn(text, "\n");
-	text[len] = '\0';
+	len = strlen(text);
 	if (len == 0 || len >= sizeof(fs_expected) || strspn(text, "abcdefghijklmnopqrstuvwxyz0123456789_") != len)
 		return;
 	memcpy(fs_expected, text, len + 1);

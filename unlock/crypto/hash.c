@@ -60,20 +60,29 @@ static bool kernel_offers(size_t i)
 	return kernel_has[i];
 }
 
-const struct hash_alg *hash_by_name(const char *name)
+/* The entry for a cryptsetup hash name, or -1. */
+static int hash_index(const char *name)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(hashes); i++)
 		if (strcasecmp(name, hashes[i].name) == 0)
-			return hashes[i].nettle || kernel_offers(i) ? &hashes[i] : NULL;
-	return NULL;
+			return (int)i;
+	return -1;
+}
+
+const struct hash_alg *hash_by_name(const char *name)
+{
+	int i = hash_index(name);
+
+	if (i < 0)
+		return NULL;
+	return hashes[i].nettle || kernel_offers((size_t)i) ? &hashes[i] : NULL;
 }
 
 const char *hash_kernel_only(const char *name)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(hashes); i++)
-		if (strcasecmp(name, hashes[i].name) == 0)
-			return hashes[i].nettle ? NULL : hashes[i].kernel;
-	return NULL;
+	int i = hash_index(name);
+
+	return i < 0 || hashes[i].nettle ? NULL : hashes[i].kernel;
 }
 
 const char *hash_missing_reason(const char *name)
