@@ -24,8 +24,9 @@ PREFIX ?= /usr
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
 
-# One folder per layer (see README.md): base, crypto, luks, dm, open, boot, and cmd's entry points.
-CORE_SRC := $(filter-out unlock/cmd/main.c,$(wildcard unlock/*/*.c))
+# One folder per layer (see README.md): base, crypto, luks, dm, token, open, boot, and cmd's entry
+# points; tpm2/ is the TPM2 token helper, a program of its own over tpm2-tss.
+CORE_SRC := $(filter-out unlock/cmd/main.c unlock/tpm2/%,$(wildcard unlock/*/*.c))
 UNLOCK_SRC := unlock/cmd/main.c $(CORE_SRC)
 HEADERS := $(wildcard unlock/*/*.h)
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
@@ -33,7 +34,17 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,build/unit/%,$(wildcard tests/unit/test_
 
 .PHONY: all check demo deps fuzz fuzz-build bench install clean
 
-all: build/unlock build/unlock-mkinitrd
+# The token helper links tpm2-tss, which Debian ships only shared (DESIGN.md): dynamic, hardened.
+TPM2_PKGS := tss2-esys tss2-mu tss2-rc tss2-tctildr json-c libcrypto
+TPM2_SRC := $(wildcard unlock/tpm2/*.c) unlock/token/message.c unlock/token/protocol.c unlock/crypto/secret.c \
+	unlock/base/log.c
+
+all: build/unlock build/unlock-mkinitrd build/unlock-tpm2
+
+build/unlock-tpm2: $(TPM2_SRC) $(HEADERS) Makefile
+	@mkdir -p build
+	$(CC) $(WARN) $(HARDEN) $(CFLAGS) -Iunlock $(shell pkg-config --cflags $(TPM2_PKGS)) -o $@ $(TPM2_SRC) \
+		-pie -Wl,-z,relro,-z,now -Wl,--as-needed $(LDFLAGS) $(shell pkg-config --libs $(TPM2_PKGS))
 
 build/unlock-mkinitrd: mkinitrd/unlock-mkinitrd
 	@mkdir -p build
@@ -83,11 +94,12 @@ bench: deps all build/sector-crypt
 	@tests/bench/bench.sh
 	@tests/bench/boot-bench.sh
 
-install: build/unlock build/unlock-mkinitrd
+install: build/unlock build/unlock-mkinitrd build/unlock-tpm2
 	install -D -m 0755 build/unlock $(DESTDIR)$(SBINDIR)/unlock
 	install -D -m 0755 mkinitrd/unlock-mkinitrd $(DESTDIR)$(SBINDIR)/unlock-mkinitrd
 	install -D -m 0644 hooks/unlock-files.sh $(DESTDIR)$(PREFIX)/lib/unlock/hooks/unlock-files.sh
 	install -D -m 0755 $(DEPS_DIR)/bin/lvm.static $(DESTDIR)$(PREFIX)/lib/unlock/lvm.static
+	install -D -m 0755 build/unlock-tpm2 $(DESTDIR)$(PREFIX)/lib/unlock/unlock-tpm2
 	install -D -m 0644 docs/unlock.8 $(DESTDIR)$(MANDIR)/man8/unlock.8
 	install -D -m 0644 docs/unlock-mkinitrd.8 $(DESTDIR)$(MANDIR)/man8/unlock-mkinitrd.8
 	install -D -m 0644 docs/unlock-boot.7 $(DESTDIR)$(MANDIR)/man7/unlock-boot.7

@@ -22,6 +22,7 @@ static void usage(FILE *out)
 		     "  unlock inspect [--json] [--header FILE] DEVICE\n"
 		     "  unlock open [--key-file FILE] [--keyfile-offset N] [--keyfile-size N] [--key-slot N]\n"
 		     "              [--header FILE] [--volume-key-file FILE] [--readonly] [--allow-discards]\n"
+		     "              [--tpm2-device auto|PATH|TCTI] [--token-only]\n"
 		     "              [--test-passphrase | --dump-volume-key | --print-table [--show-key]]\n"
 		     "              DEVICE [NAME]\n"
 		     "  unlock --version\n"
@@ -149,6 +150,10 @@ static int open_check(const struct open_options *opts, int positional)
 		return usage_error("--show-key only goes with --print-table");
 	if (opts->key_file && opts->volume_key_file)
 		return usage_error("--key-file and --volume-key-file exclude each other");
+	if ((opts->tpm2_device || opts->token_only) && (opts->key_file || opts->volume_key_file))
+		return usage_error("--tpm2-device and --token-only take no key file");
+	if (opts->tpm2_device && (!*opts->tpm2_device || strlen(opts->tpm2_device) >= 256))
+		return usage_error("--tpm2-device takes auto, a device path or a TCTI string");
 	if (opts->name && (!*opts->name || strchr(opts->name, '/') || strlen(opts->name) >= 128))
 		return usage_error("invalid mapping name \"%s\"", opts->name);
 	return 0;

@@ -13,6 +13,7 @@
 #include "luks/luks.h"
 #include "open/keyfile.h"
 #include "open/prompt.h"
+#include "open/tokens.h"
 #include "open/volume.h"
 
 static int secret_obtain(const struct open_options *opts, const struct volume *v, struct secret **pass)
@@ -45,6 +46,35 @@ static int volume_key_from_file(const struct open_options *opts, const struct lu
 			     opts->volume_key_file);
 }
 
+static int pin_from_terminal(void *ctx, const char *prompt, struct secret **pin)
+{
+	(void)ctx;
+	return prompt_passphrase(prompt, pin);
+}
+
+/* --tpm2-device and --token-only: the header's tokens first, as systemd-cryptsetup takes them. */
+static int volume_key_from_tokens(const struct open_options *opts, const struct volume *v, struct secret **key,
+				  int *digest)
+{
+	struct token_step step = {
+		.name = v->data.path,
+		.tpm2_device = opts->tpm2_device,
+		.tries = 3,
+		.key_slot = opts->key_slot,
+		.ask_pin = pin_from_terminal,
+	};
+	int r = volume_unlock_by_tokens(v, &step, key, digest);
+
+	if (r == -ENOENT && opts->token_only)
+		return log_error_ret(-LUKS_ERR_WRONG_SECRET, "%s: the header holds no token unlock can use (--token-only)",
+				     v->data.path);
+	if (r == -LUKS_ERR_WRONG_SECRET && opts->token_only)
+		return log_error_ret(r, "%s: no token opened the volume (--token-only)", v->data.path);
+	if (r == -LUKS_ERR_WRONG_SECRET || r == -ENOENT)
+		log_info("%s: no token opened the volume; asking for the passphrase", v->data.path);
+	return r;
+}
+
 static int volume_key_obtain(const struct open_options *opts, const struct volume *v, struct secret **key,
 			     int *digest)
 {
@@ -53,6 +83,11 @@ static int volume_key_obtain(const struct open_options *opts, const struct volum
 
 	if (opts->volume_key_file)
 		return volume_key_from_file(opts, &v->hdr, v->data.path, key, digest);
+	if (opts->tpm2_device || opts->token_only) {
+		r = volume_key_from_tokens(opts, v, key, digest);
+		if (r == 0 || opts->token_only || (r != -LUKS_ERR_WRONG_SECRET && r != -ENOENT))
+			return r;
+	}
 	r = secret_obtain(opts, v, &pass);
 	if (r < 0)
 		return r;
@@ -142,9 +177,8 @@ static int open_finish(const struct open_options *opts, const struct volume *v, 
 
 static int tokens_check(const struct open_options *opts)
 {
-	if (opts->tpm2_device || opts->pkcs11_uri || opts->token_only)
-		return log_error_ret(-LUKS_ERR_UNSUPPORTED,
-				     "token unlocking (--tpm2-device, --pkcs11-uri, --token-only) is not available in this version");
+	if (opts->pkcs11_uri)
+		return log_error_ret(-LUKS_ERR_UNSUPPORTED, "PKCS#11 tokens (--pkcs11-uri) are not available in this version");
 	return 0;
 }
 

@@ -58,7 +58,8 @@ int secret_append(struct secret *s, const void *data, size_t len)
 {
 	if (len > s->capacity - s->len)
 		return -ENOSPC;
-	memcpy(s->data + s->len, data, len);
+	if (len)
+		memcpy(s->data + s->len, data, len);
 	s->len += len;
 	return 0;
 }

@@ -109,6 +109,8 @@ struct blockdev;
  */
 int luks_header_read(struct luks_header *hdr, const struct blockdev *dev);
 void luks_header_done(struct luks_header *hdr);
+/* Token id's JSON object as text (malloc'd), for its helper; -ENOENT when there is none. */
+int luks2_token_json(const struct luks_header *hdr, int id, char **out);
 /* Index of the digest that verifies keyslot's key for segment 0, or -1. */
 int luks_keyslot_digest(const struct luks_header *hdr, int keyslot);
 /* Data size in bytes for a data device of the given size; 0 if the device is too small. */

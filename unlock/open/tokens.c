@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "open/tokens.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/errors.h"
+#include "base/log.h"
+#include "base/util.h"
+#include "token/helper.h"
+#include "token/protocol.h"
+
+#define TOKEN_TIMEOUT_DEFAULT_SEC 30
+
+static const char *token_label(const char *type)
+{
+	return strcmp(type, "systemd-tpm2") == 0 ? "TPM2" : type;
+}
+
+static bool token_fits(const struct luks_token *t, int key_slot)
+{
+	return t->active && t->keyslots && (key_slot < 0 || (t->keyslots & (1u << key_slot)));
+}
+
+int volume_usable_tokens(const struct volume *v, int key_slot)
+{
+	char path[PATH_MAX];
+	int n = 0;
+
+	for (int i = 0; i < LUKS_TOKENS_MAX; i++)
+		if (token_fits(&v->hdr.tokens[i], key_slot) && token_helper_find(v->hdr.tokens[i].type, path, sizeof(path)))
+			n++;
+	return n;
+}
+
+static int first_slot(uint32_t mask)
+{
+	for (int i = 0; i < LUKS_KEYSLOTS_MAX; i++)
+		if (mask & (1u << i))
+			return i;
+	return -1;
+}
+
+struct token_try {
+	const struct volume *v;
+	const struct token_step *step;
+	int id;
+	const char *helper;
+	const char *json;
+};
+
+static int token_ask_pin(const struct token_try *t, int asked, struct secret **pin)
+{
+	const struct token_step *s = t->step;
+	char prompt[160];
+
+	secret_free(*pin);
+	*pin = NULL;
+	if (s->headless || !s->ask_pin) {
+		log_warning("%s: %s token %d needs a PIN, and headless= forbids asking for it", s->name,
+			    token_label(t->v->hdr.tokens[t->id].type), t->id);
+		return -LUKS_ERR_WRONG_SECRET;
+	}
+	if (s->tries > 0 && asked >= s->tries)
+		return -LUKS_ERR_WRONG_SECRET;
+	snprintf(prompt, sizeof(prompt), "%s PIN for %s: ", token_label(t->v->hdr.tokens[t->id].type), s->name);
+	return s->ask_pin(s->ctx, prompt, pin) < 0 ? -LUKS_ERR_WRONG_SECRET : 0;
+}
+
+static int token_passphrase_use(const struct token_try *t, const struct secret *pass, struct secret **key,
+				int *digest)
+{
+	const struct luks_token *tok = &t->v->hdr.tokens[t->id];
+	int slot, r = volume_unlock(t->v, first_slot(tok->keyslots), pass, key, digest, &slot);
+
+	if (r == 0)
+		log_info("%s: opened with %s token %d (keyslot %d)", t->step->name, token_label(tok->type), t->id, slot);
+	else if (r == -LUKS_ERR_WRONG_SECRET)
+		log_warning("%s: %s token %d gave a secret that opens no keyslot: the token or its keyslot is damaged",
+			    t->step->name, token_label(tok->type), t->id);
+	return r;
+}
+
+static void token_failure_say(const struct token_try *t, const struct token_answer *a)
+{
+	const char *label = token_label(t->v->hdr.tokens[t->id].type);
+
+	if (a->failure == TOKEN_FAIL_BAD_PIN && a->tries_left >= 0)
+		log_warning("%s: %s token %d: %s (%d tries left before the TPM locks out)", t->step->name, label,
+			    t->id, a->reason, a->tries_left);
+	else
+		log_warning("%s: %s token %d: %s", t->step->name, label, t->id, a->reason);
+}
+
+/* One token, with PIN questions as it needs them. */
+static int token_try_one(const struct token_try *t, struct secret **key, int *digest)
+{
+	const struct token_step *s = t->step;
+	const char *device = s->tpm2_device ? s->tpm2_device : "auto";
+	_cleanup_secret_ struct secret *pin = NULL;
+	int timeout = s->timeout_sec > 0 ? s->timeout_sec : TOKEN_TIMEOUT_DEFAULT_SEC;
+
+	for (int asked = 0;;) {
+		_cleanup_secret_ struct secret *request = NULL;
+		struct token_answer a;
+		int r = token_request_build(device, s->signature, pin, t->json, &request);
+		if (r < 0 || (r = token_helper_run(t->helper, request, timeout, &a)) < 0)
+			return r;
+		if (a.status == TOKEN_STATUS_OK) {
+			r = token_passphrase_use(t, a.passphrase, key, digest);
+			token_answer_done(&a);
+			return r;
+		}
+		if (a.status == TOKEN_STATUS_FAIL)
+			token_failure_say(t, &a);
+		if ((a.status == TOKEN_STATUS_FAIL && (a.failure != TOKEN_FAIL_BAD_PIN || a.tries_left == 0)) ||
+		    (r = token_ask_pin(t, asked, &pin)) < 0)
+			return -LUKS_ERR_WRONG_SECRET;
+		asked++;
+	}
+}
+
+int volume_unlock_by_tokens(const struct volume *v, const struct token_step *step, struct secret **key,
+			    int *digest)
+{
+	int tried = 0, r;
+
+	for (int i = 0; i < LUKS_TOKENS_MAX; i++) {
+		char path[PATH_MAX];
+		_cleanup_free_ char *json = NULL;
+		struct token_try t = { .v = v, .step = step, .id = i, .helper = path };
+		if (!token_fits(&v->hdr.tokens[i], step->key_slot) ||
+		    !token_helper_find(v->hdr.tokens[i].type, path, sizeof(path)))
+			continue;
+		if ((r = luks2_token_json(&v->hdr, i, &json)) < 0)
+			return r == -ENOMEM ? r : -LUKS_ERR_WRONG_SECRET;
+		t.json = json;
+		tried++;
+		r = token_try_one(&t, key, digest);
+		if (r != -LUKS_ERR_WRONG_SECRET)
+			return r;
+	}
+	return tried ? -LUKS_ERR_WRONG_SECRET : -ENOENT;
+}

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef UNLOCK_TOKEN_PROTOCOL_H
+#define UNLOCK_TOKEN_PROTOCOL_H
+
+/*
+ * The request unlock sends a token helper and the answer it gets back (records of message.h).
+ * Request: "device" (auto, a path or a TCTI string), "signature" (a file, optional), "pin"
+ * (optional) and "token" (the token's JSON from the LUKS2 header). Answer: "status" ok with
+ * "passphrase" (the keyslot's passphrase the token yields); need-pin; or fail with "class",
+ * "tries" (PIN tries the TPM has left, -1 unknown) and "reason" (one line for the console).
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crypto/secret.h"
+
+#define TOKEN_REASON_MAX 256
+#define TOKEN_DEVICE_MAX 256
+#define TOKEN_PATH_MAX 4096
+#define TOKEN_PIN_MAX 256
+#define TOKEN_PASSPHRASE_MAX 1024
+
+enum token_status { TOKEN_STATUS_OK, TOKEN_STATUS_NEED_PIN, TOKEN_STATUS_FAIL };
+
+enum token_failure {
+	TOKEN_FAIL_NONE,
+	TOKEN_FAIL_NO_DEVICE,   /* no TPM (or not the one named) */
+	TOKEN_FAIL_POLICY,      /* PCR values or a signed policy do not match */
+	TOKEN_FAIL_BAD_PIN,     /* the PIN was wrong */
+	TOKEN_FAIL_LOCKOUT,     /* dictionary-attack lockout: no more PINs */
+	TOKEN_FAIL_BAD_TOKEN,   /* the token's JSON or blob is damaged */
+	TOKEN_FAIL_UNSUPPORTED, /* a field or kind of token not implemented */
+	TOKEN_FAIL_DEVICE,      /* the TPM refused or failed otherwise */
+	TOKEN_FAIL_HELPER,      /* the helper crashed, hung or answered garbage (set by unlock) */
+};
+
+struct token_request {
+	char device[TOKEN_DEVICE_MAX];
+	char signature[TOKEN_PATH_MAX]; /* empty: the default places */
+	const uint8_t *pin;             /* NULL: none given */
+	size_t pin_len;
+	const uint8_t *json;            /* in the parsed buffer */
+	size_t json_len;
+};
+
+struct token_answer {
+	enum token_status status;
+	enum token_failure failure;
+	int tries_left;
+	char reason[TOKEN_REASON_MAX];
+	struct secret *passphrase; /* status ok only */
+};
+
+/* unlock's side: the request in locked memory (it may hold a PIN). */
+int token_request_build(const char *device, const char *signature, const struct secret *pin, const char *json,
+			struct secret **out);
+/* A helper's answer; -EBADMSG when garbled. The reason is kept printable. */
+int token_answer_parse(const uint8_t *buf, size_t len, struct token_answer *a);
+void token_answer_done(struct token_answer *a);
+/* Fills a as a failure of class c with the reason (used for what goes wrong around a helper). */
+void token_answer_fail(struct token_answer *a, enum token_failure c, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* The helper's side; pin and json point into buf. */
+int token_request_parse(const uint8_t *buf, size_t len, struct token_request *r);
+int token_answer_build(const struct token_answer *a, const uint8_t *pass, size_t pass_len, struct secret **out);
+
+const char *token_failure_name(enum token_failure c);
+
+#endif

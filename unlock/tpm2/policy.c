@@ -1,0 +1,346 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <json.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <stdio.h>
+#include <string.h>
+#include <tss2/tss2_rc.h>
+
+#include "base/util.h"
+#include "tpm2/tpm2.h"
+
+#define SIGNATURE_FILE_MAX (1u << 20)
+
+static const TPMT_SYM_DEF session_symmetric = {
+	.algorithm = TPM2_ALG_AES,
+	.keyBits.aes = 128,
+	.mode.aes = TPM2_ALG_CFB,
+};
+
+static void pcr_selection(uint32_t mask, uint16_t bank, TPML_PCR_SELECTION *sel)
+{
+	*sel = (TPML_PCR_SELECTION){ .count = 1 };
+	sel->pcrSelections[0].hash = bank;
+	sel->pcrSelections[0].sizeofSelect = 3;
+	for (int i = 0; i < 3; i++)
+		sel->pcrSelections[0].pcrSelect[i] = (uint8_t)(mask >> (8 * i));
+}
+
+/* The signing key as the TPM loads it: RSA, SHA-256 name, no scheme (systemd's conversion). */
+static int pubkey_to_tpm2(EVP_PKEY *pk, TPM2B_PUBLIC *out)
+{
+	BIGNUM *n = NULL, *e = NULL;
+	int n_len, r = -EINVAL;
+
+	if (EVP_PKEY_base_id(pk) != EVP_PKEY_RSA || !EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_N, &n) ||
+	    !EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_E, &e))
+		goto done;
+	n_len = BN_num_bytes(n);
+	if (n_len <= 0 || (size_t)n_len > sizeof(out->publicArea.unique.rsa.buffer) || BN_num_bytes(e) > 4)
+		goto done;
+	*out = (TPM2B_PUBLIC){
+		.size = sizeof(TPMT_PUBLIC),
+		.publicArea = {
+			.type = TPM2_ALG_RSA,
+			.nameAlg = TPM2_ALG_SHA256,
+			.objectAttributes = TPMA_OBJECT_DECRYPT | TPMA_OBJECT_SIGN_ENCRYPT | TPMA_OBJECT_USERWITHAUTH,
+			.parameters.rsaDetail = {
+				.scheme = { .scheme = TPM2_ALG_NULL, .details.anySig.hashAlg = TPM2_ALG_NULL },
+				.symmetric = { .algorithm = TPM2_ALG_NULL, .mode.sym = TPM2_ALG_NULL },
+				.keyBits = (TPMI_RSA_KEY_BITS)(n_len * 8),
+				.exponent = (UINT32)BN_get_word(e),
+			},
+			.unique.rsa.size = (UINT16)n_len,
+		},
+	};
+	if (BN_bn2bin(n, out->publicArea.unique.rsa.buffer) == n_len)
+		r = 0;
+done:
+	BN_free(n);
+	BN_free(e);
+	return r;
+}
+
+/* SHA-256 of the key's DER (PKCS#1) form, which names it in a signature file ("pkfp"). */
+static int pubkey_fingerprint(EVP_PKEY *pk, uint8_t fp[32])
+{
+	unsigned char *der = NULL;
+	unsigned int len = 32;
+	int n = i2d_PublicKey(pk, &der);
+	int ok = n > 0 && EVP_Digest(der, (size_t)n, fp, &len, EVP_sha256(), NULL);
+
+	OPENSSL_free(der);
+	return ok ? 0 : -EINVAL;
+}
+
+static json_object *signature_file_load(const char *given, char *used, size_t size)
+{
+	static const char *const places[] = {
+		"/etc/systemd/tpm2-pcr-signature.json", "/run/systemd/tpm2-pcr-signature.json",
+		"/usr/local/lib/systemd/tpm2-pcr-signature.json", "/usr/lib/systemd/tpm2-pcr-signature.json",
+		"/.extra/tpm2-pcr-signature.json",
+	};
+	json_object *v;
+
+	for (size_t i = 0; i < (given && *given ? 1 : ARRAY_SIZE(places)); i++) {
+		const char *path = given && *given ? given : places[i];
+		FILE *f = fopen(path, "re");
+		char *text;
+		size_t n;
+		snprintf(used, size, "%s", path);
+		if (!f)
+			continue;
+		text = calloc(1, SIGNATURE_FILE_MAX + 1);
+		n = text ? fread(text, 1, SIGNATURE_FILE_MAX, f) : 0;
+		fclose(f);
+		v = n ? json_tokener_parse(text) : NULL;
+		free(text);
+		return v;
+	}
+	return NULL;
+}
+
+static bool hex_equal(json_object *v, const uint8_t *bytes, size_t len)
+{
+	const char *s = json_object_get_string(v);
+
+	if (!json_object_is_type(v, json_type_string) || strlen(s) != 2 * len)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		unsigned int b;
+		if (sscanf(s + 2 * i, "%2x", &b) != 1 || b != bytes[i])
+			return false;
+	}
+	return true;
+}
+
+static bool pcrs_equal(json_object *v, uint32_t mask)
+{
+	uint32_t got = 0;
+
+	if (!json_object_is_type(v, json_type_array))
+		return false;
+	for (size_t i = 0; i < json_object_array_length(v); i++) {
+		int64_t n = json_object_get_int64(json_object_array_get_idx(v, i));
+		if (n < 0 || n >= TPM2_PCRS)
+			return false;
+		got |= 1u << n;
+	}
+	return got == mask;
+}
+
+/* The signature entry for this bank, PCR mask, key and approved policy, as systemd looks it up. */
+static int signature_find(json_object *file, const struct tpm2_token *t, const uint8_t fp[32],
+			  const TPM2B_DIGEST *approved, TPMT_SIGNATURE *sig)
+{
+	json_object *list, *e, *v;
+
+	if (!json_object_object_get_ex(file, tpm2_bank_name(t->pcr_bank), &list) ||
+	    !json_object_is_type(list, json_type_array))
+		return -ENOENT;
+	for (size_t i = 0; i < json_object_array_length(list); i++) {
+		const char *b64;
+		int n;
+		e = json_object_array_get_idx(list, i);
+		if (!json_object_object_get_ex(e, "pcrs", &v) || !pcrs_equal(v, t->pubkey_pcr_mask) ||
+		    !json_object_object_get_ex(e, "pkfp", &v) || !hex_equal(v, fp, 32) ||
+		    !json_object_object_get_ex(e, "pol", &v) || !hex_equal(v, approved->buffer, approved->size) ||
+		    !json_object_object_get_ex(e, "sig", &v) || !json_object_is_type(v, json_type_string))
+			continue;
+		b64 = json_object_get_string(v);
+		if (strlen(b64) % 4 || strlen(b64) / 4 * 3 > sizeof(sig->signature.rsassa.sig.buffer) + 2)
+			return -EINVAL;
+		*sig = (TPMT_SIGNATURE){ .sigAlg = TPM2_ALG_RSASSA, .signature.rsassa.hash = TPM2_ALG_SHA256 };
+		uint8_t tmp[sizeof(sig->signature.rsassa.sig.buffer) + 3];
+		n = EVP_DecodeBlock(tmp, (const unsigned char *)b64, (int)strlen(b64));
+		if (n < 0)
+			return -EINVAL;
+		n -= (b64[0] && b64[strlen(b64) - 1] == '=') + (strlen(b64) > 1 && b64[strlen(b64) - 2] == '=');
+		if (n <= 0 || (size_t)n > sizeof(sig->signature.rsassa.sig.buffer))
+			return -EINVAL;
+		memcpy(sig->signature.rsassa.sig.buffer, tmp, (size_t)n);
+		sig->signature.rsassa.sig.size = (UINT16)n;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+static EVP_PKEY *pubkey_read(const struct tpm2_token *t)
+{
+	BIO *bio = BIO_new_mem_buf(t->pubkey, (int)t->pubkey_len);
+	EVP_PKEY *pk = bio ? PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL) : NULL;
+
+	BIO_free(bio);
+	return pk;
+}
+
+struct signed_policy {
+	struct tpm2 *tpm;
+	const struct tpm2_token *t;
+	ESYS_TR session;
+	EVP_PKEY *pk;
+	ESYS_TR key;
+	struct token_answer *fail;
+};
+
+static int signed_policy_verify(struct signed_policy *s, const char *signature_path, TPM2B_DIGEST *approved,
+				TPMT_TK_VERIFIED **ticket)
+{
+	char used[TOKEN_PATH_MAX], pcrs[64];
+	uint8_t fp[32];
+	TPMT_SIGNATURE sig;
+	TPM2B_DIGEST digest = { .size = 32 };
+	unsigned int len = 32;
+	json_object *file = signature_file_load(signature_path, used, sizeof(used));
+	int r;
+	TSS2_RC rc;
+
+	tpm2_pcr_mask_text(s->t->pubkey_pcr_mask, pcrs, sizeof(pcrs));
+	if (!file) {
+		token_answer_fail(s->fail, TOKEN_FAIL_POLICY, "the token needs a signed PCR policy, and %s is missing or not JSON (tpm2-signature=)", used);
+		return -ENOENT;
+	}
+	r = pubkey_fingerprint(s->pk, fp);
+	if (r == 0)
+		r = signature_find(file, s->t, fp, approved, &sig);
+	json_object_put(file);
+	if (r < 0) {
+		token_answer_fail(s->fail, TOKEN_FAIL_POLICY, "%s holds no signature for this key and the current values of PCRs %s (%s)",
+				  used, pcrs, tpm2_bank_name(s->t->pcr_bank));
+		return r;
+	}
+	EVP_Digest(approved->buffer, approved->size, digest.buffer, &len, EVP_sha256(), NULL);
+	rc = Esys_VerifySignature(s->tpm->esys, s->key, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &digest, &sig, ticket);
+	if (rc != TSS2_RC_SUCCESS) {
+		token_answer_fail(s->fail, TOKEN_FAIL_POLICY, "the TPM rejected the PCR policy signature from %s: %s", used,
+				  Tss2_RC_Decode(rc));
+		return -EPERM;
+	}
+	return 0;
+}
+
+/* PolicyPCR on the signed PCRs, then PolicyAuthorize with the signature of that policy's digest. */
+static int signed_policy_apply(struct signed_policy *s, const char *signature_path)
+{
+	TPML_PCR_SELECTION sel;
+	TPM2B_DIGEST *approved = NULL;
+	TPM2B_NAME *name = NULL;
+	TPMT_TK_VERIFIED *ticket = NULL;
+	TPM2B_PUBLIC pub;
+	TSS2_RC rc;
+	int r = -EIO;
+
+	if (pubkey_to_tpm2(s->pk, &pub) < 0) {
+		token_answer_fail(s->fail, TOKEN_FAIL_UNSUPPORTED, "the token's PCR policy key is not an RSA key the TPM can load");
+		return -EINVAL;
+	}
+	rc = Esys_LoadExternal(s->tpm->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, NULL, &pub, ESYS_TR_RH_OWNER, &s->key);
+	if (rc == TSS2_RC_SUCCESS)
+		rc = Esys_TR_GetName(s->tpm->esys, s->key, &name);
+	pcr_selection(s->t->pubkey_pcr_mask, s->t->pcr_bank, &sel);
+	if (rc == TSS2_RC_SUCCESS)
+		rc = Esys_PolicyPCR(s->tpm->esys, s->session, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, NULL, &sel);
+	if (rc == TSS2_RC_SUCCESS)
+		rc = Esys_PolicyGetDigest(s->tpm->esys, s->session, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &approved);
+	if (rc != TSS2_RC_SUCCESS)
+		token_answer_fail(s->fail, TOKEN_FAIL_DEVICE, "the TPM could not start the signed PCR policy: %s", Tss2_RC_Decode(rc));
+	else if ((r = signed_policy_verify(s, signature_path, approved, &ticket)) == 0) {
+		rc = Esys_PolicyAuthorize(s->tpm->esys, s->session, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, approved,
+					  &(const TPM2B_NONCE){ 0 }, name, ticket);
+		if (rc != TSS2_RC_SUCCESS) {
+			token_answer_fail(s->fail, TOKEN_FAIL_POLICY, "the TPM refused the signed PCR policy: %s", Tss2_RC_Decode(rc));
+			r = -EPERM;
+		}
+	}
+	Esys_Free(approved);
+	Esys_Free(name);
+	Esys_Free(ticket);
+	return r;
+}
+
+static int policy_steps(struct tpm2 *tpm, const struct tpm2_token *t, ESYS_TR session, const char *signature_path,
+			struct token_answer *fail)
+{
+	TPML_PCR_SELECTION sel;
+	TSS2_RC rc = TSS2_RC_SUCCESS;
+	int r = 0;
+
+	if (t->pubkey_len) {
+		struct signed_policy s = { .tpm = tpm, .t = t, .session = session, .key = ESYS_TR_NONE, .fail = fail };
+		/* systemd checks the key even when no PCR is signed, so a damaged one is never ignored */
+		if (!(s.pk = pubkey_read(t))) {
+			token_answer_fail(fail, TOKEN_FAIL_BAD_TOKEN, "the token's tpm2_pubkey is not a PEM public key");
+			return -EINVAL;
+		}
+		if (t->pubkey_pcr_mask)
+			r = signed_policy_apply(&s, signature_path);
+		tpm2_handle_flush(tpm, &s.key);
+		EVP_PKEY_free(s.pk);
+		if (r < 0)
+			return r;
+	}
+	if (t->pcr_mask) {
+		pcr_selection(t->pcr_mask, t->pcr_bank, &sel);
+		rc = Esys_PolicyPCR(tpm->esys, session, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, NULL, &sel);
+	}
+	if (rc == TSS2_RC_SUCCESS && t->pin)
+		rc = Esys_PolicyAuthValue(tpm->esys, session, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE);
+	if (rc != TSS2_RC_SUCCESS) {
+		token_answer_fail(fail, TOKEN_FAIL_DEVICE, "the TPM refused the token's policy: %s", Tss2_RC_Decode(rc));
+		return -EIO;
+	}
+	return 0;
+}
+
+/* The session digest against tpm2-policy-hash, so a PCR change is named before the TPM says no. */
+static int policy_digest_check(struct tpm2 *tpm, const struct tpm2_token *t, ESYS_TR session, struct token_answer *fail)
+{
+	TPM2B_DIGEST *digest = NULL;
+	TSS2_RC rc;
+	char pcrs[64], signed_pcrs[64];
+	bool same;
+
+	if (!t->policy_hash_len)
+		return 0;
+	rc = Esys_PolicyGetDigest(tpm->esys, session, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &digest);
+	if (rc != TSS2_RC_SUCCESS) {
+		token_answer_fail(fail, TOKEN_FAIL_DEVICE, "the TPM gave no policy digest: %s", Tss2_RC_Decode(rc));
+		return -EIO;
+	}
+	same = digest->size == t->policy_hash_len && memcmp(digest->buffer, t->policy_hash, t->policy_hash_len) == 0;
+	Esys_Free(digest);
+	if (same)
+		return 0;
+	tpm2_pcr_mask_text(t->pcr_mask, pcrs, sizeof(pcrs));
+	tpm2_pcr_mask_text(t->pubkey_pcr_mask, signed_pcrs, sizeof(signed_pcrs));
+	if (t->pubkey_pcr_mask)
+		token_answer_fail(fail, TOKEN_FAIL_POLICY, "the policy does not match the token's (PCRs %s bound, %s signed, bank %s)",
+				  pcrs, signed_pcrs, tpm2_bank_name(t->pcr_bank));
+	else
+		token_answer_fail(fail, TOKEN_FAIL_POLICY, "PCR values differ from those the token was sealed to (it binds PCRs %s of bank %s)",
+				  pcrs, tpm2_bank_name(t->pcr_bank));
+	return -EPERM;
+}
+
+int tpm2_policy_session(struct tpm2 *tpm, const struct tpm2_token *t, ESYS_TR parent, ESYS_TR hmac,
+			const char *signature_path, ESYS_TR *session, struct token_answer *fail)
+{
+	TSS2_RC rc = Esys_StartAuthSession(tpm->esys, parent, ESYS_TR_NONE, hmac, ESYS_TR_NONE, ESYS_TR_NONE, NULL,
+					   TPM2_SE_POLICY, &session_symmetric, TPM2_ALG_SHA256, session);
+	int r;
+
+	if (rc != TSS2_RC_SUCCESS) {
+		token_answer_fail(fail, TOKEN_FAIL_DEVICE, "the TPM opened no policy session: %s", Tss2_RC_Decode(rc));
+		return -EIO;
+	}
+	r = policy_steps(tpm, t, *session, signature_path, fail);
+	if (r == 0)
+		r = policy_digest_check(tpm, t, *session, fail);
+	if (r < 0)
+		tpm2_handle_flush(tpm, session);
+	return r;
+}

@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "tpm2/token.h"
+
+#include <errno.h>
+#include <json.h>
+#include <openssl/evp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <tss2/tss2_tpm2_types.h>
+
+#include "base/util.h"
+
+#define TOKEN_DEPTH_MAX 6
+
+struct parse {
+	struct tpm2_token *t;
+	char *why;
+	size_t why_size;
+};
+
+static int __attribute__((format(printf, 3, 4))) refuse(struct parse *p, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(p->why, p->why_size, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+static int base64_field(struct parse *p, json_object *v, const char *name, uint8_t *out, size_t size, size_t *len)
+{
+	const char *text = json_object_get_string(v);
+	size_t n = text ? strlen(text) : 0;
+	uint8_t *tmp;
+	int got;
+
+	if (!json_object_is_type(v, json_type_string) || n == 0 || n % 4 || n / 4 * 3 > size + 2)
+		return refuse(p, -EBADMSG, "the token's %s is not base64 of the right size", name);
+	if (!(tmp = OPENSSL_malloc(n / 4 * 3 + 1)))
+		return -ENOMEM;
+	got = EVP_DecodeBlock(tmp, (const unsigned char *)text, (int)n);
+	if (got >= 0)
+		got -= (text[n - 1] == '=') + (text[n - 2] == '=');
+	if (got < 0 || (size_t)got > size) {
+		OPENSSL_clear_free(tmp, n / 4 * 3 + 1);
+		return refuse(p, -EBADMSG, "the token's %s is not base64 of the right size", name);
+	}
+	memcpy(out, tmp, (size_t)got);
+	*len = (size_t)got;
+	OPENSSL_clear_free(tmp, n / 4 * 3 + 1);
+	return 0;
+}
+
+static int hex_field(struct parse *p, json_object *v, const char *name, uint8_t *out, size_t size, size_t *len)
+{
+	const char *text = json_object_get_string(v);
+	size_t n = text ? strlen(text) : 0;
+
+	if (!json_object_is_type(v, json_type_string) || n % 2 || n / 2 > size)
+		return refuse(p, -EBADMSG, "the token's %s is not hexadecimal of the right size", name);
+	for (size_t i = 0; i < n / 2; i++) {
+		unsigned int byte;
+		if (sscanf(text + 2 * i, "%2x", &byte) != 1 || !strchr("0123456789abcdefABCDEF", text[2 * i]) ||
+		    !strchr("0123456789abcdefABCDEF", text[2 * i + 1]))
+			return refuse(p, -EBADMSG, "the token's %s is not hexadecimal of the right size", name);
+		out[i] = (uint8_t)byte;
+	}
+	*len = n / 2;
+	return 0;
+}
+
+static int pcr_array(struct parse *p, json_object *v, const char *name, uint32_t *mask)
+{
+	*mask = 0;
+	if (!json_object_is_type(v, json_type_array))
+		return refuse(p, -EBADMSG, "the token's %s is not an array of PCR numbers", name);
+	for (size_t i = 0; i < json_object_array_length(v); i++) {
+		json_object *e = json_object_array_get_idx(v, i);
+		int64_t n = json_object_get_int64(e);
+		if (!json_object_is_type(e, json_type_int) || n < 0 || n >= TPM2_PCRS)
+			return refuse(p, -EBADMSG, "the token's %s holds something that is not a PCR number (0-23)", name);
+		*mask |= 1u << n;
+	}
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	uint16_t alg;
+} banks[] = {
+	{ "sha1", TPM2_ALG_SHA1 }, { "sha256", TPM2_ALG_SHA256 }, { "sha384", TPM2_ALG_SHA384 }, { "sha512", TPM2_ALG_SHA512 },
+};
+
+const char *tpm2_bank_name(uint16_t bank)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(banks); i++)
+		if (banks[i].alg == bank)
+			return banks[i].name;
+	return "?";
+}
+
+static int bank_field(struct parse *p, json_object *v)
+{
+	const char *s = json_object_get_string(v);
+
+	for (size_t i = 0; json_object_is_type(v, json_type_string) && i < ARRAY_SIZE(banks); i++)
+		if (strcasecmp(s, banks[i].name) == 0)
+			return p->t->pcr_bank = banks[i].alg, 0;
+	return refuse(p, -EOPNOTSUPP, "the token's PCR bank \"%s\" is not one of sha1, sha256, sha384, sha512",
+		      json_object_is_type(v, json_type_string) ? s : "?");
+}
+
+static int primary_alg_field(struct parse *p, json_object *v)
+{
+	const char *s = json_object_get_string(v);
+
+	if (json_object_is_type(v, json_type_string) && strcmp(s, "ecc") == 0)
+		return p->t->primary_alg = TPM2_ALG_ECC, 0;
+	if (json_object_is_type(v, json_type_string) && strcmp(s, "rsa") == 0)
+		return p->t->primary_alg = TPM2_ALG_RSA, 0;
+	return refuse(p, -EOPNOTSUPP, "the token's primary key algorithm \"%s\" is neither ecc nor rsa",
+		      json_object_is_type(v, json_type_string) ? s : "?");
+}
+
+static int pubkey_field(struct parse *p, json_object *v)
+{
+	size_t len;
+	int r = base64_field(p, v, "tpm2_pubkey", (uint8_t *)p->t->pubkey, sizeof(p->t->pubkey) - 1, &len);
+
+	if (r < 0)
+		return r;
+	p->t->pubkey[len] = '\0';
+	p->t->pubkey_len = len;
+	return 0;
+}
+
+/* Fields an array where systemd 257 splits a blob or policy hash over several TPMs. */
+static int field_parse(struct parse *p, const char *key, json_object *v)
+{
+	struct tpm2_token *t = p->t;
+
+	if (strcmp(key, "type") == 0 || strcmp(key, "keyslots") == 0)
+		return 0;
+	if ((strcmp(key, "tpm2-blob") == 0 || strcmp(key, "tpm2-policy-hash") == 0) &&
+	    json_object_is_type(v, json_type_array))
+		return refuse(p, -EOPNOTSUPP, "the token's %s is split in shards (systemd 257's multi-TPM sealing), which unlock does not implement", key);
+	if (strcmp(key, "tpm2-blob") == 0)
+		return base64_field(p, v, key, t->blob, sizeof(t->blob), &t->blob_len);
+	if (strcmp(key, "tpm2-pcrs") == 0)
+		return pcr_array(p, v, key, &t->pcr_mask);
+	if (strcmp(key, "tpm2-pcr-bank") == 0)
+		return bank_field(p, v);
+	if (strcmp(key, "tpm2-primary-alg") == 0)
+		return primary_alg_field(p, v);
+	if (strcmp(key, "tpm2-policy-hash") == 0)
+		return hex_field(p, v, key, t->policy_hash, sizeof(t->policy_hash), &t->policy_hash_len);
+	if (strcmp(key, "tpm2-pin") == 0) {
+		if (!json_object_is_type(v, json_type_boolean))
+			return refuse(p, -EBADMSG, "the token's %s is not true or false", key);
+		return t->pin = json_object_get_boolean(v), 0;
+	}
+	if (strcmp(key, "tpm2_pubkey") == 0)
+		return pubkey_field(p, v);
+	if (strcmp(key, "tpm2_pubkey_pcrs") == 0)
+		return pcr_array(p, v, key, &t->pubkey_pcr_mask);
+	if (strcmp(key, "tpm2_salt") == 0)
+		return base64_field(p, v, key, t->salt, sizeof(t->salt), &t->salt_len);
+	if (strcmp(key, "tpm2_srk") == 0)
+		return base64_field(p, v, key, t->srk, sizeof(t->srk), &t->srk_len);
+	if (strcmp(key, "tpm2_pcrlock") == 0 && json_object_is_type(v, json_type_boolean) && !json_object_get_boolean(v))
+		return 0;
+	if (strcmp(key, "tpm2_pcrlock") == 0)
+		return refuse(p, -EOPNOTSUPP, "the token uses a PCR lock policy (%s, systemd 255's systemd-pcrlock), which unlock does not implement", key);
+	return refuse(p, -EOPNOTSUPP, "the token has a field \"%.64s\" unlock does not know (a newer systemd's?); it is not guessed at", key);
+}
+
+static int token_complete(struct parse *p, json_object *root)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(root, "type", &v) || !json_object_is_type(v, json_type_string) ||
+	    strcmp(json_object_get_string(v), "systemd-tpm2") != 0)
+		return refuse(p, -EBADMSG, "%s", "the token is not of type systemd-tpm2");
+	if (!p->t->blob_len)
+		return refuse(p, -EBADMSG, "%s", "the token has no tpm2-blob");
+	if (!json_object_object_get_ex(root, "tpm2-pcrs", &v))
+		return refuse(p, -EBADMSG, "%s", "the token has no tpm2-pcrs");
+	if (!json_object_object_get_ex(root, "tpm2-policy-hash", &v))
+		return refuse(p, -EBADMSG, "%s", "the token has no tpm2-policy-hash");
+	if (p->t->pubkey_pcr_mask && !p->t->pubkey_len)
+		return refuse(p, -EBADMSG, "%s", "the token names tpm2_pubkey_pcrs but holds no tpm2_pubkey");
+	return 0;
+}
+
+int tpm2_token_parse(const uint8_t *json, size_t len, struct tpm2_token *t, char *why, size_t why_size)
+{
+	struct parse p = { .t = t, .why = why, .why_size = why_size };
+	struct json_tokener *tok = json_tokener_new_ex(TOKEN_DEPTH_MAX);
+	json_object *root = NULL;
+	int r = 0;
+
+	memset(t, 0, sizeof(*t));
+	t->pcr_bank = TPM2_ALG_SHA256; /* before systemd 250 the bank was always sha256 */
+	t->primary_alg = TPM2_ALG_ECC; /* and the primary key always ECC */
+	if (!tok)
+		return -ENOMEM;
+	if (len < 2 || len > INT32_MAX || memchr(json, '\0', len) ||
+	    !(root = json_tokener_parse_ex(tok, (const char *)json, (int)len)) ||
+	    json_tokener_get_parse_end(tok) != len || !json_object_is_type(root, json_type_object))
+		r = refuse(&p, -EBADMSG, "%s", "the token is not one JSON object");
+	if (r == 0) {
+		json_object_object_foreach(root, key, val)
+			if (r == 0)
+				r = field_parse(&p, key, val);
+	}
+	if (r == 0)
+		r = token_complete(&p, root);
+	json_object_put(root);
+	json_tokener_free(tok);
+	return r;
+}
+
+void tpm2_pcr_mask_text(uint32_t mask, char *out, size_t size)
+{
+	size_t used = 0;
+
+	out[0] = '\0';
+	for (int i = 0; i < TPM2_PCRS; i++)
+		if (mask & (1u << i) && used < size) {
+			int n = snprintf(out + used, size - used, "%s%d", used ? "+" : "", i);
+			used += n > 0 ? (size_t)n : 0;
+		}
+	if (!mask)
+		snprintf(out, size, "none");
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef UNLOCK_TPM2_TOKEN_H
+#define UNLOCK_TPM2_TOKEN_H
+
+/*
+ * A systemd-tpm2 token of a LUKS2 header (../shared/FORMATS.md), as systemd 252 to 257 write it:
+ * every field checked, and a field this helper does not implement (tpm2_pcrlock, a blob split in
+ * shards, one it does not know) refused with the reason rather than guessed at.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define TPM2_BLOB_MAX 4096
+#define TPM2_PUBKEY_MAX 8192
+#define TPM2_PCRS 24
+
+struct tpm2_token {
+	uint8_t blob[TPM2_BLOB_MAX]; /* TPM2B_PRIVATE || TPM2B_PUBLIC */
+	size_t blob_len;
+	uint32_t pcr_mask;           /* tpm2-pcrs */
+	uint16_t pcr_bank;           /* TPM2_ALG_SHA1/SHA256/SHA384/SHA512 */
+	uint16_t primary_alg;        /* TPM2_ALG_ECC or TPM2_ALG_RSA */
+	uint8_t policy_hash[64];     /* tpm2-policy-hash; empty: not checked before unsealing */
+	size_t policy_hash_len;
+	bool pin;                    /* tpm2-pin */
+	char pubkey[TPM2_PUBKEY_MAX]; /* tpm2_pubkey: the PEM text of the PCR policy signing key */
+	size_t pubkey_len;
+	uint32_t pubkey_pcr_mask;    /* tpm2_pubkey_pcrs */
+	uint8_t salt[64];            /* tpm2_salt: the PIN's PBKDF2 salt */
+	size_t salt_len;
+	uint8_t srk[1024];           /* tpm2_srk: the serialized handle of the persistent primary key */
+	size_t srk_len;
+};
+
+/* -EBADMSG (damaged) or -EOPNOTSUPP (not implemented) with the reason in why. */
+int tpm2_token_parse(const uint8_t *json, size_t len, struct tpm2_token *t, char *why, size_t why_size);
+/* "7+11" for a PCR mask, or "none". */
+void tpm2_pcr_mask_text(uint32_t mask, char *out, size_t size);
+const char *tpm2_bank_name(uint16_t bank);
+
+#endif

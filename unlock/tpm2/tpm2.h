@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef UNLOCK_TPM2_TPM2_H
+#define UNLOCK_TPM2_TPM2_H
+
+/*
+ * The helper's TPM work over tpm2-tss's ESAPI, the same commands systemd's tpm2-util issues: a
+ * connection, the primary key, the salted sessions and the policy. A failure fills the answer
+ * (token/protocol.h) with its class and reason and returns a negative value.
+ */
+
+#include <stdbool.h>
+#include <tss2/tss2_esys.h>
+
+#include "crypto/secret.h"
+#include "token/protocol.h"
+#include "tpm2/token.h"
+
+struct tpm2 {
+	ESYS_CONTEXT *esys;
+	TSS2_TCTI_CONTEXT *tcti;
+	char device[TOKEN_DEVICE_MAX]; /* what was opened, for messages */
+};
+
+/* "auto" (the first /dev/tpmrmN), a device path, or a TCTI string such as swtpm:host=H,port=P. */
+int tpm2_connect(struct tpm2 *tpm, const char *device, struct token_answer *fail);
+void tpm2_disconnect(struct tpm2 *tpm);
+/* The parent of the sealed object: tpm2_srk's persistent key, or the primary key made from the owner seed. */
+int tpm2_parent_load(struct tpm2 *tpm, const struct tpm2_token *t, ESYS_TR *parent, struct token_answer *fail);
+void tpm2_handle_flush(struct tpm2 *tpm, ESYS_TR *handle);
+/* The policy the token's object was sealed with, built in a policy session (salted by parent). */
+int tpm2_policy_session(struct tpm2 *tpm, const struct tpm2_token *t, ESYS_TR parent, ESYS_TR hmac,
+			const char *signature_path, ESYS_TR *session, struct token_answer *fail);
+/* The PIN's authValue as systemd derives it (SHA-256, salted PBKDF2 first with tpm2_salt). */
+int tpm2_pin_auth(const struct tpm2_token *t, const uint8_t *pin, size_t len, TPM2B_AUTH *auth);
+/* The keyslot passphrase from the token: base64 of the unsealed secret, in locked memory. */
+int tpm2_unseal(const struct tpm2_token *t, const char *device, const char *signature_path, const uint8_t *pin,
+		size_t pin_len, struct secret **passphrase, struct token_answer *fail);
+/* The TPM's error, without its layer and its handle, session or parameter number. */
+TSS2_RC tpm2_rc_base(TSS2_RC rc);
+
+#endif

@@ -1,0 +1,373 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <dirent.h>
+#include <errno.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <string.h>
+#include <tss2/tss2_mu.h>
+#include <tss2/tss2_rc.h>
+#include <tss2/tss2_tctildr.h>
+#include <unistd.h>
+
+#include "base/util.h"
+#include "tpm2/tpm2.h"
+
+#define UNSEAL_PCR_CHANGED_RETRIES 30
+
+static const TPMT_SYM_DEF session_symmetric = {
+	.algorithm = TPM2_ALG_AES,
+	.keyBits.aes = 128,
+	.mode.aes = TPM2_ALG_CFB,
+};
+
+TSS2_RC tpm2_rc_base(TSS2_RC rc)
+{
+	if (rc & TSS2_RC_LAYER_MASK)
+		return rc;
+	return rc & TPM2_RC_FMT1 ? rc & (TPM2_RC_FMT1 | 0x3f) : rc;
+}
+
+/* systemd's "auto": the first resource-manager device the kernel registered. */
+static int tpm2_device_auto(char *out, size_t size)
+{
+	DIR *d = opendir("/sys/class/tpmrm");
+	struct dirent *e;
+	int r = -ENODEV;
+
+	while (d && (e = readdir(d)))
+		if (strncmp(e->d_name, "tpmrm", 5) == 0) {
+			snprintf(out, size, "/dev/%.64s", e->d_name);
+			r = 0;
+			break;
+		}
+	if (d)
+		closedir(d);
+	return r;
+}
+
+int tpm2_connect(struct tpm2 *tpm, const char *device, struct token_answer *fail)
+{
+	char path[TOKEN_DEVICE_MAX], conf[TOKEN_DEVICE_MAX + 16];
+	TSS2_RC rc;
+
+	memset(tpm, 0, sizeof(*tpm));
+	if (strcmp(device, "auto") == 0 && tpm2_device_auto(path, sizeof(path)) < 0) {
+		token_answer_fail(fail, TOKEN_FAIL_NO_DEVICE, "no TPM2 device found (no /sys/class/tpmrm; tpm_tis or tpm_crb not loaded, or no TPM)");
+		return -ENODEV;
+	}
+	if (strcmp(device, "auto") != 0)
+		snprintf(path, sizeof(path), "%s", device);
+	if (path[0] == '/' && access(path, R_OK | W_OK) < 0) {
+		token_answer_fail(fail, TOKEN_FAIL_NO_DEVICE, "TPM2 device %s: %s", path, strerror(errno));
+		return -ENODEV;
+	}
+	snprintf(tpm->device, sizeof(tpm->device), "%s", path);
+	snprintf(conf, sizeof(conf), "%s%s", path[0] == '/' ? "device:" : "", path);
+	rc = Tss2_TctiLdr_Initialize(conf, &tpm->tcti);
+	if (rc == TSS2_RC_SUCCESS)
+		rc = Esys_Initialize(&tpm->esys, tpm->tcti, NULL);
+	if (rc == TSS2_RC_SUCCESS) {
+		rc = Esys_Startup(tpm->esys, TPM2_SU_CLEAR);
+		if (rc == TPM2_RC_INITIALIZE)
+			rc = TSS2_RC_SUCCESS;
+	}
+	if (rc != TSS2_RC_SUCCESS) {
+		token_answer_fail(fail, TOKEN_FAIL_NO_DEVICE, "cannot talk to the TPM2 at %s: %s", path, Tss2_RC_Decode(rc));
+		tpm2_disconnect(tpm);
+		return -EIO;
+	}
+	return 0;
+}
+
+void tpm2_disconnect(struct tpm2 *tpm)
+{
+	if (tpm->esys)
+		Esys_Finalize(&tpm->esys);
+	if (tpm->tcti)
+		Tss2_TctiLdr_Finalize(&tpm->tcti);
+}
+
+void tpm2_handle_flush(struct tpm2 *tpm, ESYS_TR *handle)
+{
+	if (*handle != ESYS_TR_NONE)
+		Esys_FlushContext(tpm->esys, *handle);
+	*handle = ESYS_TR_NONE;
+}
+
+static const TPM2B_PUBLIC *primary_template(uint16_t alg)
+{
+	static const TPMA_OBJECT attributes = TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_DECRYPT | TPMA_OBJECT_FIXEDTPM |
+					      TPMA_OBJECT_FIXEDPARENT | TPMA_OBJECT_SENSITIVEDATAORIGIN |
+					      TPMA_OBJECT_USERWITHAUTH;
+	static const TPM2B_PUBLIC ecc = {
+		.size = sizeof(TPMT_PUBLIC),
+		.publicArea = {
+			.type = TPM2_ALG_ECC,
+			.nameAlg = TPM2_ALG_SHA256,
+			.objectAttributes = attributes,
+			.parameters.eccDetail = {
+				.symmetric = { .algorithm = TPM2_ALG_AES, .keyBits.aes = 128, .mode.aes = TPM2_ALG_CFB },
+				.scheme.scheme = TPM2_ALG_NULL,
+				.curveID = TPM2_ECC_NIST_P256,
+				.kdf.scheme = TPM2_ALG_NULL,
+			},
+		},
+	};
+	static const TPM2B_PUBLIC rsa = {
+		.size = sizeof(TPMT_PUBLIC),
+		.publicArea = {
+			.type = TPM2_ALG_RSA,
+			.nameAlg = TPM2_ALG_SHA256,
+			.objectAttributes = attributes,
+			.parameters.rsaDetail = {
+				.symmetric = { .algorithm = TPM2_ALG_AES, .keyBits.aes = 128, .mode.aes = TPM2_ALG_CFB },
+				.scheme.scheme = TPM2_ALG_NULL,
+				.keyBits = 2048,
+			},
+		},
+	};
+	return alg == TPM2_ALG_RSA ? &rsa : &ecc;
+}
+
+/* tpm2_srk: the handle systemd 254+ serialized; its name must still be the TPM's key's. */
+static int srk_load(struct tpm2 *tpm, const struct tpm2_token *t, ESYS_TR *parent, struct token_answer *fail)
+{
+	TPM2B_NAME *stored = NULL, *name = NULL;
+	TSS2_RC rc = Esys_TR_Deserialize(tpm->esys, t->srk, t->srk_len, parent);
+	bool same = false;
+
+	if (rc != TSS2_RC_SUCCESS) {
+		token_answer_fail(fail, TOKEN_FAIL_BAD_TOKEN, "the token's tpm2_srk is not a serialized TPM handle: %s", Tss2_RC_Decode(rc));
+		return -EINVAL;
+	}
+	rc = Esys_TR_GetName(tpm->esys, *parent, &stored);
+	if (rc == TSS2_RC_SUCCESS)
+		rc = Esys_ReadPublic(tpm->esys, *parent, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, NULL, &name, NULL);
+	if (rc == TSS2_RC_SUCCESS)
+		same = stored->size == name->size && memcmp(stored->name, name->name, name->size) == 0;
+	Esys_Free(stored);
+	Esys_Free(name);
+	if (!same) {
+		Esys_TR_Close(tpm->esys, parent);
+		token_answer_fail(fail, TOKEN_FAIL_DEVICE, "the TPM's storage root key is not the one the token was sealed under (cleared TPM?)");
+		return -EPERM;
+	}
+	return 0;
+}
+
+int tpm2_parent_load(struct tpm2 *tpm, const struct tpm2_token *t, ESYS_TR *parent, struct token_answer *fail)
+{
+	static const TPM2B_SENSITIVE_CREATE sensitive = { 0 };
+	static const TPML_PCR_SELECTION creation_pcr = { 0 };
+	TSS2_RC rc;
+
+	*parent = ESYS_TR_NONE;
+	if (t->srk_len)
+		return srk_load(tpm, t, parent, fail);
+	rc = Esys_CreatePrimary(tpm->esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &sensitive,
+				primary_template(t->primary_alg), NULL, &creation_pcr, parent, NULL, NULL, NULL, NULL);
+	if (rc != TSS2_RC_SUCCESS) {
+		token_answer_fail(fail, TOKEN_FAIL_DEVICE, "the TPM made no %s primary key: %s",
+				  t->primary_alg == TPM2_ALG_RSA ? "RSA" : "ECC", Tss2_RC_Decode(rc));
+		return -EIO;
+	}
+	return 0;
+}
+
+int tpm2_pin_auth(const struct tpm2_token *t, const uint8_t *pin, size_t len, TPM2B_AUTH *auth)
+{
+	uint8_t derived[32];
+	unsigned char text[48];
+	unsigned int n = 32;
+	int ok;
+
+	*auth = (TPM2B_AUTH){ .size = 32 };
+	if (t->salt_len) {
+		ok = PKCS5_PBKDF2_HMAC((const char *)pin, (int)len, t->salt, (int)t->salt_len, 10000, EVP_sha256(), 32, derived);
+		ok = ok && EVP_EncodeBlock(text, derived, 32) == 44;
+		ok = ok && EVP_Digest(text, 44, auth->buffer, &n, EVP_sha256(), NULL);
+		explicit_bzero(derived, sizeof(derived));
+		explicit_bzero(text, sizeof(text));
+	} else
+		ok = EVP_Digest(pin, len, auth->buffer, &n, EVP_sha256(), NULL);
+	/* The TPM drops an authValue's trailing zeros; the HMAC must be keyed as it sees it (systemd 254). */
+	while (auth->size > 0 && auth->buffer[auth->size - 1] == 0)
+		auth->size--;
+	return ok ? 0 : -EIO;
+}
+
+static void tries_left(struct tpm2 *tpm, int *left)
+{
+	TPMS_CAPABILITY_DATA *cap = NULL;
+	TPMI_YES_NO more;
+	uint32_t counter = 0, max = 0;
+
+	*left = -1;
+	if (Esys_GetCapability(tpm->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, TPM2_CAP_TPM_PROPERTIES,
+			       TPM2_PT_LOCKOUT_COUNTER, 2, &more, &cap) != TSS2_RC_SUCCESS)
+		return;
+	for (uint32_t i = 0; i < cap->data.tpmProperties.count && i < TPM2_MAX_TPM_PROPERTIES; i++) {
+		if (cap->data.tpmProperties.tpmProperty[i].property == TPM2_PT_LOCKOUT_COUNTER)
+			counter = cap->data.tpmProperties.tpmProperty[i].value;
+		if (cap->data.tpmProperties.tpmProperty[i].property == TPM2_PT_MAX_AUTH_FAIL)
+			max = cap->data.tpmProperties.tpmProperty[i].value;
+	}
+	Esys_Free(cap);
+	if (max > 0)
+		*left = counter < max ? (int)MIN(max - counter, 1000u) : 0;
+}
+
+static void unseal_failure(struct tpm2 *tpm, TSS2_RC rc, struct token_answer *fail)
+{
+	TSS2_RC base = tpm2_rc_base(rc);
+
+	if (base == TPM2_RC_LOCKOUT)
+		token_answer_fail(fail, TOKEN_FAIL_LOCKOUT, "the TPM is in dictionary-attack lockout: no PIN is tried until it lifts");
+	else if (base == TPM2_RC_AUTH_FAIL || base == TPM2_RC_BAD_AUTH) {
+		token_answer_fail(fail, TOKEN_FAIL_BAD_PIN, "wrong TPM2 PIN");
+		tries_left(tpm, &fail->tries_left);
+	} else if (base == TPM2_RC_POLICY_FAIL)
+		token_answer_fail(fail, TOKEN_FAIL_POLICY, "the TPM's state does not satisfy the token's policy: %s", Tss2_RC_Decode(rc));
+	else
+		token_answer_fail(fail, TOKEN_FAIL_DEVICE, "the TPM refused to unseal: %s", Tss2_RC_Decode(rc));
+}
+
+struct sealed {
+	TPM2B_PRIVATE private;
+	TPM2B_PUBLIC public;
+};
+
+static int blob_split(const struct tpm2_token *t, struct sealed *s, struct token_answer *fail)
+{
+	size_t offset = 0;
+
+	memset(s, 0, sizeof(*s));
+	if (Tss2_MU_TPM2B_PRIVATE_Unmarshal(t->blob, t->blob_len, &offset, &s->private) != TSS2_RC_SUCCESS ||
+	    Tss2_MU_TPM2B_PUBLIC_Unmarshal(t->blob, t->blob_len, &offset, &s->public) != TSS2_RC_SUCCESS) {
+		token_answer_fail(fail, TOKEN_FAIL_BAD_TOKEN, "the token's tpm2-blob is not a sealed TPM2 object");
+		return -EINVAL;
+	}
+	if (offset != t->blob_len) {
+		token_answer_fail(fail, TOKEN_FAIL_UNSUPPORTED, "the token's tpm2-blob carries a seed for TPM2_Import (systemd 255's enrollment without the TPM), which unlock does not implement");
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+/* systemd's sessions: an HMAC session salted by the parent and bound to the object (its PIN keys it). */
+static int hmac_session_start(struct tpm2 *tpm, ESYS_TR parent, ESYS_TR object, ESYS_TR *session, struct token_answer *fail)
+{
+	TSS2_RC rc = Esys_StartAuthSession(tpm->esys, parent, object, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, NULL,
+					   TPM2_SE_HMAC, &session_symmetric, TPM2_ALG_SHA256, session);
+
+	if (rc == TSS2_RC_SUCCESS)
+		rc = Esys_TRSess_SetAttributes(tpm->esys, *session,
+					       TPMA_SESSION_DECRYPT | TPMA_SESSION_ENCRYPT | TPMA_SESSION_CONTINUESESSION, 0xff);
+	if (rc != TSS2_RC_SUCCESS) {
+		token_answer_fail(fail, TOKEN_FAIL_DEVICE, "the TPM opened no encrypted session: %s", Tss2_RC_Decode(rc));
+		return -EIO;
+	}
+	return 0;
+}
+
+static int passphrase_encode(const TPM2B_SENSITIVE_DATA *data, struct secret **out)
+{
+	struct secret *s = secret_new(4 * ((size_t)data->size / 3 + 1) + 1);
+	int n;
+
+	if (!s)
+		return -ENOMEM;
+	n = EVP_EncodeBlock(s->data, data->buffer, data->size);
+	if (n <= 0) {
+		secret_free(s);
+		return -EIO;
+	}
+	s->len = (size_t)n;
+	*out = s;
+	return 0;
+}
+
+struct unseal {
+	struct tpm2 tpm;
+	ESYS_TR parent, object, hmac, policy;
+	bool parent_persistent;
+};
+
+static int object_load(struct unseal *u, const struct tpm2_token *t, const uint8_t *pin, size_t pin_len,
+		       struct token_answer *fail)
+{
+	struct sealed s;
+	TPM2B_AUTH auth;
+	TSS2_RC rc;
+	int r;
+
+	if ((r = blob_split(t, &s, fail)) < 0 || (r = tpm2_parent_load(&u->tpm, t, &u->parent, fail)) < 0)
+		return r;
+	u->parent_persistent = t->srk_len > 0;
+	rc = Esys_Load(u->tpm.esys, u->parent, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &s.private, &s.public, &u->object);
+	if (rc != TSS2_RC_SUCCESS) {
+		if (tpm2_rc_base(rc) == TPM2_RC_LOCKOUT)
+			unseal_failure(&u->tpm, rc, fail);
+		else
+			token_answer_fail(fail, TOKEN_FAIL_DEVICE, "the TPM did not load the token's sealed object (made by another TPM?): %s",
+					  Tss2_RC_Decode(rc));
+		return -EIO;
+	}
+	if (t->pin) {
+		r = tpm2_pin_auth(t, pin, pin_len, &auth);
+		rc = r == 0 ? Esys_TR_SetAuth(u->tpm.esys, u->object, &auth) : TSS2_ESYS_RC_GENERAL_FAILURE;
+		explicit_bzero(&auth, sizeof(auth));
+		if (rc != TSS2_RC_SUCCESS) {
+			token_answer_fail(fail, TOKEN_FAIL_DEVICE, "the PIN could not be given to the TPM library");
+			return -EIO;
+		}
+	}
+	return hmac_session_start(&u->tpm, u->parent, u->object, &u->hmac, fail);
+}
+
+static void unseal_done(struct unseal *u)
+{
+	tpm2_handle_flush(&u->tpm, &u->policy);
+	tpm2_handle_flush(&u->tpm, &u->hmac);
+	tpm2_handle_flush(&u->tpm, &u->object);
+	if (u->parent_persistent && u->parent != ESYS_TR_NONE)
+		Esys_TR_Close(u->tpm.esys, &u->parent);
+	else
+		tpm2_handle_flush(&u->tpm, &u->parent);
+	tpm2_disconnect(&u->tpm);
+}
+
+int tpm2_unseal(const struct tpm2_token *t, const char *device, const char *signature_path, const uint8_t *pin,
+		size_t pin_len, struct secret **passphrase, struct token_answer *fail)
+{
+	struct unseal u = { .parent = ESYS_TR_NONE, .object = ESYS_TR_NONE, .hmac = ESYS_TR_NONE, .policy = ESYS_TR_NONE };
+	TPM2B_SENSITIVE_DATA *data = NULL;
+	TSS2_RC rc = TPM2_RC_PCR_CHANGED;
+	int r;
+
+	if ((r = tpm2_connect(&u.tpm, device, fail)) < 0)
+		return r;
+	if (t->pin && !pin) {
+		fail->status = TOKEN_STATUS_NEED_PIN;
+		tpm2_disconnect(&u.tpm);
+		return -EAGAIN;
+	}
+	r = object_load(&u, t, pin, pin_len, fail);
+	for (int i = 0; r == 0 && tpm2_rc_base(rc) == TPM2_RC_PCR_CHANGED && i < UNSEAL_PCR_CHANGED_RETRIES; i++) {
+		tpm2_handle_flush(&u.tpm, &u.policy);
+		r = tpm2_policy_session(&u.tpm, t, u.parent, u.hmac, signature_path, &u.policy, fail);
+		if (r == 0)
+			rc = Esys_Unseal(u.tpm.esys, u.object, u.policy, u.hmac, ESYS_TR_NONE, &data);
+	}
+	if (r == 0 && rc != TSS2_RC_SUCCESS) {
+		unseal_failure(&u.tpm, rc, fail);
+		r = -EPERM;
+	}
+	if (r == 0) {
+		r = passphrase_encode(data, passphrase);
+		explicit_bzero(data->buffer, sizeof(data->buffer));
+	}
+	Esys_Free(data);
+	unseal_done(&u);
+	return r;
+}
