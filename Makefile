@@ -30,6 +30,8 @@ CORE_SRC := $(filter-out unlock/cmd/main.c unlock/tpm2/%,$(wildcard unlock/*/*.c
 UNLOCK_SRC := unlock/cmd/main.c $(CORE_SRC)
 HEADERS := $(wildcard unlock/*/*.h)
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+# The fuzz target of the helper's token reader builds with the helper's libraries, not unlock's.
+FUZZ_TPM2_SRC := unlock/tpm2/token.c
 UNIT_TESTS := $(patsubst tests/unit/%.c,build/unit/%,$(wildcard tests/unit/test_*.c))
 
 .PHONY: all check demo deps fuzz fuzz-build bench install clean
@@ -63,6 +65,11 @@ build/asan/unlock: $(UNLOCK_SRC) $(HEADERS) Makefile
 	@mkdir -p build/asan
 	$(CC) $(WARN) -O1 -g $(SANITIZE) -Iunlock $(PKG_CFLAGS) -o $@ $(UNLOCK_SRC) $(PKG_LIBS) -lpthread
 
+# The helper under the same sanitizers, next to the program that finds it there.
+build/asan/unlock-tpm2: $(TPM2_SRC) $(HEADERS) Makefile
+	@mkdir -p build/asan
+	$(CC) $(WARN) -O1 -g $(SANITIZE) -Iunlock $(shell pkg-config --cflags $(TPM2_PKGS)) -o $@ $(TPM2_SRC) $(shell pkg-config --libs $(TPM2_PKGS))
+
 build/unit/%: tests/unit/%.c $(CORE_SRC) $(HEADERS) Makefile
 	@mkdir -p build/unit
 	$(CC) $(WARN) -O1 -g $(SANITIZE) -Iunlock $(PKG_CFLAGS) -o $@ $< $(CORE_SRC) $(PKG_LIBS) -lcrypto -lcmocka -lpthread
@@ -70,6 +77,10 @@ build/unit/%: tests/unit/%.c $(CORE_SRC) $(HEADERS) Makefile
 # Test helper: encrypts or decrypts sectors with a known key (makes test disks, checks payloads).
 build/sector-crypt: tests/tools/sector-crypt.c $(CORE_SRC) $(HEADERS) Makefile
 	$(CC) $(WARN) -O2 -g -Iunlock $(PKG_CFLAGS) -o $@ $< $(CORE_SRC) $(PKG_LIBS) -lpthread
+
+build/fuzz/tpm2_token: tests/fuzz/fuzz_tpm2_token.c $(FUZZ_TPM2_SRC) $(HEADERS) Makefile
+	@mkdir -p build/fuzz
+	$(CLANG) -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Iunlock $(shell pkg-config --cflags json-c) -o $@ $< $(FUZZ_TPM2_SRC) $(shell pkg-config --libs json-c libcrypto)
 
 build/fuzz/%: tests/fuzz/fuzz_%.c $(CORE_SRC) $(HEADERS) Makefile
 	@mkdir -p build/fuzz
@@ -79,7 +90,7 @@ deps:
 	@tests/deps.sh
 
 check: deps
-	@$(MAKE) --no-print-directory all build/asan/unlock build/sector-crypt $(UNIT_TESTS) $(FUZZ_TARGETS)
+	@$(MAKE) --no-print-directory all build/asan/unlock build/asan/unlock-tpm2 build/sector-crypt $(UNIT_TESTS) $(FUZZ_TARGETS)
 	@tests/run-all.sh
 
 demo: deps all build/sector-crypt

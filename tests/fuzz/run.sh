@@ -4,7 +4,7 @@ set -u
 cd "$(dirname "$0")/../.." || exit 1
 seconds=${FUZZ_SECONDS:-8}
 seeds=build/fuzz/seeds
-mkdir -p "$seeds"/{luks1,luks2_json,header,cipher_spec,boot_config,keymap}
+mkdir -p "$seeds"/{luks1,luks2_json,header,cipher_spec,boot_config,keymap,token_answer,tpm2_token}
 
 make_seeds() {
 	local tmp
@@ -57,7 +57,18 @@ make_seeds() {
 # A keymap as console-setup and loadkeys make it for a German keyboard.
 [ -e "$seeds/keymap/de" ] || { ckbcomp -model pc105 de 2>/dev/null | loadkeys -q -u -b - >"$seeds/keymap/de" 2>/dev/null || rm -f "$seeds/keymap/de"; }
 
-for target in luks1 luks2_json header cipher_spec boot_config keymap; do
+# The token helper's protocol both ways, and systemd-tpm2 tokens as systemd 252 and later write them.
+[ -e "$seeds/token_answer/ok" ] || {
+	printf '\001status 2\nok\npassphrase 4\nYWJj\n' >"$seeds/token_answer/ok"
+	printf '\001status 4\nfail\nclass 7\nbad-pin\ntries 1\n2\nreason 14\nwrong TPM2 PIN\n' >"$seeds/token_answer/fail"
+	printf '\000device 4\nauto\npin 4\n1234\ntoken 2\n{}\n' >"$seeds/token_answer/request"
+}
+[ -e "$seeds/tpm2_token/pcr7" ] || {
+	printf '{"type":"systemd-tpm2","keyslots":["1"],"tpm2-blob":"AJ4AIA==","tpm2-pcrs":[7],"tpm2-pcr-bank":"sha256","tpm2-primary-alg":"ecc","tpm2-policy-hash":"00ff","tpm2-pin":false}' >"$seeds/tpm2_token/pcr7"
+	printf '{"type":"systemd-tpm2","keyslots":["1"],"tpm2-blob":"AJ4A","tpm2-pcrs":[],"tpm2-policy-hash":"","tpm2-pin":true,"tpm2_salt":"c2FsdA==","tpm2_srk":"AQID","tpm2_pubkey":"LS0t","tpm2_pubkey_pcrs":[11]}' >"$seeds/tpm2_token/signed"
+}
+
+for target in luks1 luks2_json header cipher_spec boot_config keymap token_answer tpm2_token; do
 	bin=build/fuzz/$target
 	corpus=build/fuzz/corpus-$target
 	mkdir -p "$corpus"

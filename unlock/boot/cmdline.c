@@ -20,6 +20,7 @@ void boot_volume_init(struct boot_volume *vol)
 	vol->tries = 3;
 	vol->timeout_sec = -1;
 	vol->keyfile_timeout_sec = -1;
+	vol->token_timeout_sec = 30;
 }
 
 static void cmdline_timeout(struct boot_config *cfg, const char *key, const char *value)

@@ -15,9 +15,10 @@
 #define CRYPTTAB_LINE_MAX 1024
 
 /* Options that only matter to other tools, or that need nothing from us at boot (Debian's noearly,
- * loud and quiet concern its init scripts, not the initramfs). */
+ * loud and quiet concern its init scripts, not the initramfs; tpm2-pcrs= only narrows which of
+ * the header's TPM2 tokens systemd tries, and unlock tries them all). */
 static const char *const accepted_options[] = {
-	"luks", "initramfs", "x-initrd.attach", "_netdev", "password-echo", "noearly", "loud", "quiet",
+	"luks", "initramfs", "x-initrd.attach", "_netdev", "password-echo", "noearly", "loud", "quiet", "tpm2-pcrs",
 };
 
 /* Devices a key file may name that are read as files: random number sources (swap, tmp). */
@@ -220,6 +221,14 @@ static bool crypttab_value_option(struct boot_volume *vol, const char *name, con
 		return vol->offset = n, true;
 	if (strcmp(name, "skip") == 0 && option_number(value, UINT64_MAX / 512, &n))
 		return vol->skip = n, true;
+	if (strcmp(name, "tpm2-device") == 0 && value && *value && strlen(value) < sizeof(vol->tpm2_device))
+		return snprintf(vol->tpm2_device, sizeof(vol->tpm2_device), "%s", value), true;
+	if (strcmp(name, "tpm2-signature") == 0 && value && value[0] == '/' && strlen(value) < sizeof(vol->tpm2_signature))
+		return snprintf(vol->tpm2_signature, sizeof(vol->tpm2_signature), "%s", value), true;
+	if (strcmp(name, "token-timeout") == 0 && value && parse_time_span_sec(value, &vol->token_timeout_sec) == 0)
+		return true;
+	if (strcmp(name, "tpm2-pin") == 0)
+		return option_boolean(value, &(bool){ false }); /* a LUKS2 token says itself whether it has a PIN */
 	if (strcmp(name, "sector-size") == 0 && option_number(value, 4096, &n))
 		return true; /* LUKS headers carry their own sector size */
 	return false;

@@ -7,6 +7,7 @@
 #include "base/log.h"
 #include "boot/ask.h"
 #include "boot/keydev.h"
+#include "boot/tokens.h"
 #include "boot/wait.h"
 #include "open/keyfile.h"
 
@@ -91,9 +92,10 @@ int boot_volume_unlock(const struct boot_volume *vol, const struct volume *v, co
 		if (!key_falls_back_to_passphrase(vol, r))
 			return r;
 	}
-	/* The token step belongs here, in systemd-cryptsetup's order: the header's tokens that fit
-	 * the volume's options (TPM2, PKCS#11), each run by a helper program (boot/tool.h), before
-	 * anything is asked. */
+	/* systemd-cryptsetup's order: the header's tokens before anything is asked. */
+	r = boot_volume_unlock_by_tokens(vol, v, m, key, digest);
+	if (r == 0 || r == -ENOMEM || (r == -LUKS_ERR_WRONG_SECRET && vol->headless))
+		return r;
 	r = volume_unlock_unasked(vol, v, typed, key, digest);
 	if (r != -LUKS_ERR_WRONG_SECRET)
 		return r;

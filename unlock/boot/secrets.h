@@ -3,8 +3,8 @@
 #define UNLOCK_BOOT_SECRETS_H
 
 /* Where a volume's secret comes from at boot, in order: its key file (in the image or on another
- * device), the passphrases typed for the volumes before it, an empty one (try-empty-password=),
- * then the question, up to tries= times. The token step (TPM2, PKCS#11) joins before the question. */
+ * device), the header's tokens (TPM2: boot/tokens.h), the passphrases typed for the volumes before
+ * it, an empty one (try-empty-password=), then the question, up to tries= times. */
 
 #include <stdbool.h>
 #include <stdint.h>

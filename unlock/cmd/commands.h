@@ -39,6 +39,8 @@ struct open_options {
 	bool read_only;
 	bool allow_discards;
 	const char *tpm2_device;
+	const char *tpm2_signature;
+	int token_timeout_sec; /* 0: 30 s, as systemd */
 	const char *pkcs11_uri;
 	bool token_only;
 };

@@ -22,7 +22,8 @@ static void usage(FILE *out)
 		     "  unlock inspect [--json] [--header FILE] DEVICE\n"
 		     "  unlock open [--key-file FILE] [--keyfile-offset N] [--keyfile-size N] [--key-slot N]\n"
 		     "              [--header FILE] [--volume-key-file FILE] [--readonly] [--allow-discards]\n"
-		     "              [--tpm2-device auto|PATH|TCTI] [--token-only]\n"
+		     "              [--tpm2-device auto|PATH|TCTI] [--tpm2-signature FILE] [--token-timeout S]\n"
+		     "              [--token-only]\n"
 		     "              [--test-passphrase | --dump-volume-key | --print-table [--show-key]]\n"
 		     "              DEVICE [NAME]\n"
 		     "  unlock --version\n"
@@ -99,6 +100,8 @@ enum {
 	OPT_TPM2,
 	OPT_PKCS11,
 	OPT_TOKEN_ONLY,
+	OPT_TPM2_SIGNATURE,
+	OPT_TOKEN_TIMEOUT,
 };
 
 static int open_set_mode(struct open_options *opts, enum open_mode mode)
@@ -123,6 +126,12 @@ static int open_parse_option(struct open_options *opts, int c, const char *arg)
 	case OPT_TPM2: opts->tpm2_device = arg; return 0;
 	case OPT_PKCS11: opts->pkcs11_uri = arg; return 0;
 	case OPT_TOKEN_ONLY: opts->token_only = true; return 0;
+	case OPT_TPM2_SIGNATURE: opts->tpm2_signature = arg; return 0;
+	case OPT_TOKEN_TIMEOUT:
+		if (parse_number(arg, 86400, &n) < 0 || n == 0)
+			return -EINVAL;
+		opts->token_timeout_sec = (int)n;
+		return 0;
 	case OPT_TEST: return open_set_mode(opts, OPEN_TEST_PASSPHRASE);
 	case OPT_DUMP: return open_set_mode(opts, OPEN_DUMP_VOLUME_KEY);
 	case OPT_PRINT_TABLE: return open_set_mode(opts, OPEN_PRINT_TABLE);
@@ -152,6 +161,8 @@ static int open_check(const struct open_options *opts, int positional)
 		return usage_error("--key-file and --volume-key-file exclude each other");
 	if ((opts->tpm2_device || opts->token_only) && (opts->key_file || opts->volume_key_file))
 		return usage_error("--tpm2-device and --token-only take no key file");
+	if (opts->tpm2_signature && (!*opts->tpm2_signature || strlen(opts->tpm2_signature) >= 4096))
+		return usage_error("--tpm2-signature takes a file");
 	if (opts->tpm2_device && (!*opts->tpm2_device || strlen(opts->tpm2_device) >= 256))
 		return usage_error("--tpm2-device takes auto, a device path or a TCTI string");
 	if (opts->name && (!*opts->name || strchr(opts->name, '/') || strlen(opts->name) >= 128))
@@ -177,6 +188,8 @@ static int main_open(int argc, char **argv)
 		{ "tpm2-device", required_argument, NULL, OPT_TPM2 },
 		{ "pkcs11-uri", required_argument, NULL, OPT_PKCS11 },
 		{ "token-only", no_argument, NULL, OPT_TOKEN_ONLY },
+		{ "tpm2-signature", required_argument, NULL, OPT_TPM2_SIGNATURE },
+		{ "token-timeout", required_argument, NULL, OPT_TOKEN_TIMEOUT },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};

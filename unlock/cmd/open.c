@@ -59,6 +59,8 @@ static int volume_key_from_tokens(const struct open_options *opts, const struct 
 	struct token_step step = {
 		.name = v->data.path,
 		.tpm2_device = opts->tpm2_device,
+		.signature = opts->tpm2_signature,
+		.timeout_sec = opts->token_timeout_sec,
 		.tries = 3,
 		.key_slot = opts->key_slot,
 		.ask_pin = pin_from_terminal,

@@ -66,7 +66,14 @@ static int token_ask_pin(const struct token_try *t, int asked, struct secret **p
 	if (s->tries > 0 && asked >= s->tries)
 		return -LUKS_ERR_WRONG_SECRET;
 	snprintf(prompt, sizeof(prompt), "%s PIN for %s: ", token_label(t->v->hdr.tokens[t->id].type), s->name);
-	return s->ask_pin(s->ctx, prompt, pin) < 0 ? -LUKS_ERR_WRONG_SECRET : 0;
+	if (s->ask_pin(s->ctx, prompt, pin) < 0)
+		return -LUKS_ERR_WRONG_SECRET;
+	/* no answer at all (end of input) must not cost one of the TPM's tries */
+	if ((*pin)->len == 0) {
+		log_warning("%s: an empty PIN is not tried", s->name);
+		return -LUKS_ERR_WRONG_SECRET;
+	}
+	return 0;
 }
 
 static int token_passphrase_use(const struct token_try *t, const struct secret *pass, struct secret **key,

@@ -290,7 +290,7 @@ static int policy_steps(struct tpm2 *tpm, const struct tpm2_token *t, ESYS_TR se
 	if (rc == TSS2_RC_SUCCESS && t->pin)
 		rc = Esys_PolicyAuthValue(tpm->esys, session, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE);
 	if (rc != TSS2_RC_SUCCESS) {
-		token_answer_fail(fail, TOKEN_FAIL_DEVICE, "the TPM refused the token's policy: %s", Tss2_RC_Decode(rc));
+		tpm2_fail_rc(tpm, rc, "the TPM refused the token's policy", fail);
 		return -EIO;
 	}
 	return 0;
@@ -334,7 +334,7 @@ int tpm2_policy_session(struct tpm2 *tpm, const struct tpm2_token *t, ESYS_TR pa
 	int r;
 
 	if (rc != TSS2_RC_SUCCESS) {
-		token_answer_fail(fail, TOKEN_FAIL_DEVICE, "the TPM opened no policy session: %s", Tss2_RC_Decode(rc));
+		tpm2_fail_rc(tpm, rc, "the TPM opened no policy session", fail);
 		return -EIO;
 	}
 	r = policy_steps(tpm, t, *session, signature_path, fail);

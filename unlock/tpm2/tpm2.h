@@ -35,6 +35,8 @@ int tpm2_pin_auth(const struct tpm2_token *t, const uint8_t *pin, size_t len, TP
 /* The keyslot passphrase from the token: base64 of the unsealed secret, in locked memory. */
 int tpm2_unseal(const struct tpm2_token *t, const char *device, const char *signature_path, const uint8_t *pin,
 		size_t pin_len, struct secret **passphrase, struct token_answer *fail);
+/* Fills fail from a TPM error: lockout, wrong PIN (with the tries left), policy, or what failed. */
+void tpm2_fail_rc(struct tpm2 *tpm, TSS2_RC rc, const char *what, struct token_answer *fail);
 /* The TPM's error, without its layer and its handle, session or parameter number. */
 TSS2_RC tpm2_rc_base(TSS2_RC rc);
 

@@ -217,7 +217,22 @@ static void tries_left(struct tpm2 *tpm, int *left)
 		*left = counter < max ? (int)MIN(max - counter, 1000u) : 0;
 }
 
-static void unseal_failure(struct tpm2 *tpm, TSS2_RC rc, struct token_answer *fail)
+static bool tpm2_in_lockout(struct tpm2 *tpm)
+{
+	TPMS_CAPABILITY_DATA *cap = NULL;
+	TPMI_YES_NO more;
+	bool locked = false;
+
+	if (Esys_GetCapability(tpm->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, TPM2_CAP_TPM_PROPERTIES,
+			       TPM2_PT_PERMANENT, 1, &more, &cap) != TSS2_RC_SUCCESS)
+		return false;
+	if (cap->data.tpmProperties.count == 1 && cap->data.tpmProperties.tpmProperty[0].property == TPM2_PT_PERMANENT)
+		locked = cap->data.tpmProperties.tpmProperty[0].value & TPMA_PERMANENT_INLOCKOUT;
+	Esys_Free(cap);
+	return locked;
+}
+
+void tpm2_fail_rc(struct tpm2 *tpm, TSS2_RC rc, const char *what, struct token_answer *fail)
 {
 	TSS2_RC base = tpm2_rc_base(rc);
 
@@ -229,7 +244,7 @@ static void unseal_failure(struct tpm2 *tpm, TSS2_RC rc, struct token_answer *fa
 	} else if (base == TPM2_RC_POLICY_FAIL)
 		token_answer_fail(fail, TOKEN_FAIL_POLICY, "the TPM's state does not satisfy the token's policy: %s", Tss2_RC_Decode(rc));
 	else
-		token_answer_fail(fail, TOKEN_FAIL_DEVICE, "the TPM refused to unseal: %s", Tss2_RC_Decode(rc));
+		token_answer_fail(fail, TOKEN_FAIL_DEVICE, "%s: %s", what, Tss2_RC_Decode(rc));
 }
 
 struct sealed {
@@ -307,7 +322,7 @@ static int object_load(struct unseal *u, const struct tpm2_token *t, const uint8
 	rc = Esys_Load(u->tpm.esys, u->parent, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &s.private, &s.public, &u->object);
 	if (rc != TSS2_RC_SUCCESS) {
 		if (tpm2_rc_base(rc) == TPM2_RC_LOCKOUT)
-			unseal_failure(&u->tpm, rc, fail);
+			tpm2_fail_rc(&u->tpm, rc, "the TPM did not load the token's sealed object", fail);
 		else
 			token_answer_fail(fail, TOKEN_FAIL_DEVICE, "the TPM did not load the token's sealed object (made by another TPM?): %s",
 					  Tss2_RC_Decode(rc));
@@ -348,7 +363,11 @@ int tpm2_unseal(const struct tpm2_token *t, const char *device, const char *sign
 	if ((r = tpm2_connect(&u.tpm, device, fail)) < 0)
 		return r;
 	if (t->pin && !pin) {
-		fail->status = TOKEN_STATUS_NEED_PIN;
+		/* no PIN is asked for while every try would be refused */
+		if (tpm2_in_lockout(&u.tpm))
+			tpm2_fail_rc(&u.tpm, TPM2_RC_LOCKOUT, "", fail);
+		else
+			fail->status = TOKEN_STATUS_NEED_PIN;
 		tpm2_disconnect(&u.tpm);
 		return -EAGAIN;
 	}
@@ -360,7 +379,7 @@ int tpm2_unseal(const struct tpm2_token *t, const char *device, const char *sign
 			rc = Esys_Unseal(u.tpm.esys, u.object, u.policy, u.hmac, ESYS_TR_NONE, &data);
 	}
 	if (r == 0 && rc != TSS2_RC_SUCCESS) {
-		unseal_failure(&u.tpm, rc, fail);
+		tpm2_fail_rc(&u.tpm, rc, "the TPM refused to unseal", fail);
 		r = -EPERM;
 	}
 	if (r == 0) {

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* unlock-tpm2's reading of a systemd-tpm2 token's JSON, as a hostile header would hand it over. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tpm2/token.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct tpm2_token t;
+	char why[256];
+
+	if (size > 65536)
+		return 0;
+	if (tpm2_token_parse(data, size, &t, why, sizeof(why)) == 0 &&
+	    (t.blob_len == 0 || t.blob_len > sizeof(t.blob) || t.pubkey_len >= sizeof(t.pubkey) ||
+	     t.salt_len > sizeof(t.salt) || t.srk_len > sizeof(t.srk) || t.policy_hash_len > sizeof(t.policy_hash)))
+		abort();
+	return 0;
+}

@@ -1,0 +1,147 @@
+#!/bin/bash
+# TPM2 tokens against a real software TPM (swtpm on loopback, a random port): tokens enrolled by
+# the real systemd-cryptenroll (no PCRs, PCR 7, a PIN, a signed PCR policy from systemd-measure)
+# give back the known volume key through unlock-tpm2; a changed PCR, a wrong PIN, a damaged or
+# unknown token and a helper that crashes, hangs or babbles are refused with their reasons.
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+source "$(dirname "$0")/../lib.sh"
+
+MEASURE=/usr/lib/systemd/systemd-measure
+state=$WORK/tpm
+mkdir -p "$state"
+for _ in 1 2 3 4 5; do
+	port=$((20000 + RANDOM % 40000))
+	swtpm socket --tpm2 --tpmstate dir="$state" --server type=tcp,port=$port,bindaddr=127.0.0.1 \
+		--ctrl type=tcp,port=$((port + 1)),bindaddr=127.0.0.1 --flags not-need-init,startup-clear \
+		--pid file="$WORK/swtpm.pid" --daemon 2>/dev/null && break
+done
+trap 'kill "$(cat "$WORK/swtpm.pid" 2>/dev/null)" 2>/dev/null; rm -rf "$WORK"' EXIT
+TCTI=swtpm:host=127.0.0.1,port=$port
+export TSS2_LOG=all+none
+# systemd-cryptenroll leaves a session loaded; a TPM without a resource manager (swtpm over TCP,
+# unlike /dev/tpmrm0) holds only three.
+tpm_tidy() { tpm2_flushcontext -T "$TCTI" -l >/dev/null 2>&1; tpm2_dictionarylockout -T "$TCTI" -c >/dev/null 2>&1; }
+
+head -c 64 /dev/urandom >"$WORK/vk"
+want=$(hex_of "$WORK/vk")
+new_image() {
+	truncate -s 16M "$1"
+	printf secret | cryptsetup luksFormat -q --type luks2 --pbkdf pbkdf2 --pbkdf-force-iterations 1000 \
+		--volume-key-file "$WORK/vk" --key-size 512 "$1" - >/dev/null
+}
+enroll() { # IMAGE ARGS...: systemd-cryptenroll with the passphrase "secret"
+	local img=$1
+	shift
+	PASSWORD=secret systemd-cryptenroll --tpm2-device="$TCTI" "$@" "$img" >"$WORK/enroll.log" 2>&1
+	tpm_tidy
+}
+dump() { "$UNLOCK" open --tpm2-device "$TCTI" --token-only --dump-volume-key "$@"; }
+
+new_image "$WORK/none.img"
+enroll "$WORK/none.img" --tpm2-pcrs=
+check_eq "tpm2: systemd-cryptenroll with no PCRs: the volume key comes back unattended" "$want" \
+	"$(dump "$WORK/none.img" </dev/null 2>"$WORK/err")"
+grep -q "opened with TPM2 token 0 (keyslot 1)" "$WORK/err" && ok "tpm2: it says which token and keyslot opened it" ||
+	not_ok "tpm2: it says which token and keyslot opened it" "$(cat "$WORK/err")"
+check_exit "tpm2: without the TPM the token is refused, with its reason" 2 "cannot talk to the TPM2" -- \
+	"$UNLOCK" open --tpm2-device swtpm:host=127.0.0.1,port=1 --token-only --test-passphrase "$WORK/none.img"
+out=$(printf secret | "$UNLOCK" open --tpm2-device swtpm:host=127.0.0.1,port=1 --dump-volume-key "$WORK/none.img" 2>"$WORK/err")
+check_eq "tpm2: a failed token falls back to the passphrase without --token-only" "$want" "$out"
+
+new_image "$WORK/pcr7.img"
+enroll "$WORK/pcr7.img" --tpm2-pcrs=7
+check_eq "tpm2: systemd-cryptenroll bound to PCR 7: the volume key comes back" "$want" "$(dump "$WORK/pcr7.img" </dev/null 2>/dev/null)"
+
+new_image "$WORK/pin.img"
+NEWPIN=4711 enroll "$WORK/pin.img" --tpm2-with-pin=yes
+check_eq "tpm2: systemd-cryptenroll with a PIN: the right PIN gives the volume key" "$want" \
+	"$(echo 4711 | dump "$WORK/pin.img" 2>/dev/null)"
+check_exit "tpm2: a PIN token under --token-only with no PIN to read fails" 2 "an empty PIN is not tried" -- dump "$WORK/pin.img"
+counter() { echo $(($(tpm2_getcap -T "$TCTI" properties-variable | awk '/TPM2_PT_LOCKOUT_COUNTER/ {print $2}'))); }
+before=$(counter)
+echo 1111 | dump "$WORK/pin.img" >/dev/null 2>"$WORK/err"
+after=$(counter)
+grep -q "wrong TPM2 PIN ([0-9]* tries left before the TPM locks out)" "$WORK/err" &&
+	ok "tpm2: a wrong PIN is refused with the tries the TPM has left" ||
+	not_ok "tpm2: a wrong PIN is refused with the tries the TPM has left" "$(cat "$WORK/err")"
+check_eq "tpm2: the wrong PIN counted once in the TPM's lockout counter" "$((before + 1))" "$after"
+printf '1111\n2222\n3333\n4444\n5555\n' | dump "$WORK/pin.img" >/dev/null 2>"$WORK/err"
+asked=$(grep -c "wrong TPM2 PIN" "$WORK/err")
+grep -q "(0 tries left before the TPM locks out)" "$WORK/err" && [ "$asked" -le 3 ] &&
+	ok "tpm2: PIN questions stop when the TPM has no tries left ($asked asked)" ||
+	not_ok "tpm2: PIN questions stop when the TPM has no tries left" "$(cat "$WORK/err")"
+before=$(counter)
+echo 4711 | dump "$WORK/pin.img" >/dev/null 2>"$WORK/err"
+grep -q "dictionary-attack lockout" "$WORK/err" && ! grep -q "wrong TPM2 PIN" "$WORK/err" && [ "$(counter)" = "$before" ] &&
+	ok "tpm2: in lockout the TPM is not asked, not even with the right PIN" ||
+	not_ok "tpm2: in lockout the TPM is not asked, not even with the right PIN" "$(cat "$WORK/err")"
+tpm_tidy
+
+# A signed PCR policy: PCR 11 as systemd-stub would leave it for a kernel, signed by systemd-measure.
+echo kernel >"$WORK/linux"
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$WORK/pcr.key" 2>/dev/null
+openssl pkey -in "$WORK/pcr.key" -pubout -out "$WORK/pcr.pub" 2>/dev/null
+for part in ".linux" "$WORK/linux" "enter-initrd"; do
+	if [ -f "$part" ]; then d=$(sha256sum "$part" | cut -c1-64); elif [ "$part" = .linux ]; then d=$(printf '.linux\0' | sha256sum | cut -c1-64); else d=$(printf '%s' "$part" | sha256sum | cut -c1-64); fi
+	tpm2_pcrextend -T "$TCTI" "11:sha256=$d"
+done
+"$MEASURE" sign --tpm2-device="$TCTI" --linux="$WORK/linux" --phase=enter-initrd --bank=sha256 \
+	--private-key="$WORK/pcr.key" --public-key="$WORK/pcr.pub" >"$WORK/sig.json" 2>"$WORK/measure.log"
+tpm_tidy
+new_image "$WORK/signed.img"
+enroll "$WORK/signed.img" --tpm2-pcrs= --tpm2-public-key="$WORK/pcr.pub" --tpm2-public-key-pcrs=11
+check_eq "tpm2: a signed PCR policy (systemd-measure, PCR 11) gives the volume key with its signature" "$want" \
+	"$(dump --tpm2-signature "$WORK/sig.json" "$WORK/signed.img" </dev/null 2>/dev/null)"
+tpm2_pcrextend -T "$TCTI" "7:sha256=$(echo changed | sha256sum | cut -c1-64)"
+tpm2_pcrextend -T "$TCTI" "11:sha256=$(echo changed | sha256sum | cut -c1-64)"
+check_exit "tpm2: after PCR 7 changed, the PCR 7 token is refused and says which PCRs it binds" 2 \
+	"PCR values differ from those the token was sealed to (it binds PCRs 7 of bank sha256)" -- dump "$WORK/pcr7.img"
+check_exit "tpm2: after PCR 11 changed, the signature no longer fits and it says so" 2 \
+	"holds no signature for this key and the current values of PCRs 11" -- dump --tpm2-signature "$WORK/sig.json" "$WORK/signed.img"
+check_exit "tpm2: a signed policy without its signature file names the file it looked for" 2 "tpm2-pcr-signature.json is missing" -- \
+	dump "$WORK/signed.img"
+check_eq "tpm2: the unbound token still opens after the PCRs changed" "$want" "$(dump "$WORK/none.img" </dev/null 2>/dev/null)"
+
+# Tokens unlock-tpm2 must refuse rather than guess: imported with the real cryptsetup.
+token_of() { cryptsetup luksDump --dump-json-metadata "$1" | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["tokens"]["0"]))'; }
+variant() { # NAME PYTHON-EXPRESSION-ON-t: an image whose only token is the no-PCR token, changed
+	cp "$WORK/none.img" "$WORK/$1.img"
+	cryptsetup token remove --token-id 0 "$WORK/$1.img"
+	token_of "$WORK/none.img" | python3 -c "import json,sys; t=json.load(sys.stdin); $2; print(json.dumps(t))" >"$WORK/$1.json"
+	# systemd's token plugin would check (and refuse) what is imported: these tests want it stored
+	cryptsetup token import --disable-external-tokens --json-file "$WORK/$1.json" "$WORK/$1.img"
+}
+variant pcrlock 't["tpm2_pcrlock"]=True'
+check_exit "tpm2: a pcrlock token is refused as not implemented" 2 "PCR lock policy" -- dump "$WORK/pcrlock.img"
+variant unknown 't["tpm2_future"]=1'
+check_exit "tpm2: a token with a field unlock does not know is refused, not guessed at" 2 'field "tpm2_future" unlock does not know' -- dump "$WORK/unknown.img"
+variant shards 't["tpm2-blob"]=[t["tpm2-blob"]]'
+check_exit "tpm2: a blob split in shards (systemd 257) is refused as not implemented" 2 "split in shards" -- dump "$WORK/shards.img"
+variant short 't["tpm2-blob"]=t["tpm2-blob"][:40]'
+check_exit "tpm2: a truncated blob is a damaged token" 2 "not a sealed TPM2 object" -- dump "$WORK/short.img"
+variant badpcr 't["tpm2-pcrs"]=[24]'
+check_exit "tpm2: a PCR number past 23 is a damaged token" 2 "not a PCR number" -- dump "$WORK/badpcr.img"
+
+# Helpers that crash, hang or babble: the same program, next to a helper that misbehaves.
+mkdir -p "$WORK/bin"
+cp "$UNLOCK" "$WORK/bin/unlock"
+fake_helper() {
+	printf '#!/bin/sh\ncat >/dev/null\n%s\n' "$1" >"$WORK/bin/unlock-tpm2"
+	chmod +x "$WORK/bin/unlock-tpm2"
+}
+fake_helper 'kill -SEGV $$'
+check_exit "tpm2: a helper that crashes is a failed token with its reason" 2 "died of signal 11" -- \
+	"$WORK/bin/unlock" open --token-only --test-passphrase "$WORK/none.img"
+fake_helper 'exec sleep 60'
+start=$(date +%s)
+check_exit "tpm2: a helper that hangs is stopped after --token-timeout" 2 "did not answer within 2 s" -- \
+	"$WORK/bin/unlock" open --token-only --token-timeout 2 --test-passphrase "$WORK/none.img"
+check_eq "tpm2: and nothing of it is left running" "" "$(pgrep -f "$WORK/bin/unlock-tpm2" || true)"
+fake_helper 'printf "status 2\nok\npassphrase 99\nshort\n"'
+check_exit "tpm2: a garbled answer is a failed token" 2 "gave no valid answer" -- \
+	"$WORK/bin/unlock" open --token-only --test-passphrase "$WORK/none.img"
+fake_helper 'printf "status 2\nok\npassphrase 5\nwrong\n"'
+check_exit "tpm2: a secret that opens no keyslot says the token is damaged" 2 "opens no keyslot" -- \
+	"$WORK/bin/unlock" open --token-only --test-passphrase "$WORK/none.img"
+out=$(printf secret | "$WORK/bin/unlock" open --dump-volume-key --tpm2-device auto "$WORK/none.img" 2>/dev/null)
+check_eq "tpm2: after a failed helper the passphrase still opens the volume" "$want" "$out"
