@@ -25,8 +25,9 @@ SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
 
 # One folder per layer (see README.md): base, crypto, luks, dm, token, open, boot, and cmd's entry
-# points; tpm2/ is the TPM2 token helper, a program of its own over tpm2-tss.
-CORE_SRC := $(filter-out unlock/cmd/main.c unlock/tpm2/%,$(wildcard unlock/*/*.c))
+# points; tpm2/ is the TPM2 token helper, a program of its own over tpm2-tss, and enroll/ the
+# enrollment program beside it.
+CORE_SRC := $(filter-out unlock/cmd/main.c unlock/tpm2/% unlock/enroll/%,$(wildcard unlock/*/*.c))
 UNLOCK_SRC := unlock/cmd/main.c $(CORE_SRC)
 HEADERS := $(wildcard unlock/*/*.h)
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
@@ -41,7 +42,18 @@ TPM2_PKGS := tss2-esys tss2-mu tss2-rc tss2-tctildr json-c libcrypto
 TPM2_SRC := $(wildcard unlock/tpm2/*.c) unlock/token/message.c unlock/token/protocol.c unlock/crypto/secret.c \
 	unlock/base/log.c
 
-all: build/unlock build/unlock-mkinitrd build/unlock-tpm2
+# Enrollment on the installed system: the helper's TPM code and libcryptsetup, which writes the header.
+ENROLL_SRC := $(wildcard unlock/enroll/*.c) $(filter-out unlock/tpm2/main.c,$(wildcard unlock/tpm2/*.c)) \
+	unlock/token/protocol.c unlock/token/message.c unlock/crypto/secret.c unlock/base/log.c \
+	unlock/open/prompt.c unlock/open/keyfile.c
+ENROLL_PKGS := $(TPM2_PKGS) libcryptsetup
+
+all: build/unlock build/unlock-mkinitrd build/unlock-tpm2 build/unlock-enroll
+
+build/unlock-enroll: $(ENROLL_SRC) $(HEADERS) Makefile
+	@mkdir -p build
+	$(CC) $(WARN) $(HARDEN) $(CFLAGS) -Iunlock $(shell pkg-config --cflags $(ENROLL_PKGS)) -o $@ $(ENROLL_SRC) \
+		-pie -Wl,-z,relro,-z,now -Wl,--as-needed $(LDFLAGS) $(shell pkg-config --libs $(ENROLL_PKGS))
 
 build/unlock-tpm2: $(TPM2_SRC) $(HEADERS) Makefile
 	@mkdir -p build
@@ -70,6 +82,10 @@ build/asan/unlock-tpm2: $(TPM2_SRC) $(HEADERS) Makefile
 	@mkdir -p build/asan
 	$(CC) $(WARN) -O1 -g $(SANITIZE) -Iunlock $(shell pkg-config --cflags $(TPM2_PKGS)) -o $@ $(TPM2_SRC) $(shell pkg-config --libs $(TPM2_PKGS))
 
+build/asan/unlock-enroll: $(ENROLL_SRC) $(HEADERS) Makefile
+	@mkdir -p build/asan
+	$(CC) $(WARN) -O1 -g $(SANITIZE) -Iunlock $(shell pkg-config --cflags $(ENROLL_PKGS)) -o $@ $(ENROLL_SRC) $(shell pkg-config --libs $(ENROLL_PKGS))
+
 build/unit/%: tests/unit/%.c $(CORE_SRC) $(HEADERS) Makefile
 	@mkdir -p build/unit
 	$(CC) $(WARN) -O1 -g $(SANITIZE) -Iunlock $(PKG_CFLAGS) -o $@ $< $(CORE_SRC) $(PKG_LIBS) -lcrypto -lcmocka -lpthread
@@ -90,7 +106,7 @@ deps:
 	@tests/deps.sh
 
 check: deps
-	@$(MAKE) --no-print-directory all build/asan/unlock build/asan/unlock-tpm2 build/sector-crypt $(UNIT_TESTS) $(FUZZ_TARGETS)
+	@$(MAKE) --no-print-directory all build/asan/unlock build/asan/unlock-tpm2 build/asan/unlock-enroll build/sector-crypt $(UNIT_TESTS) $(FUZZ_TARGETS)
 	@tests/run-all.sh
 
 demo: deps all build/sector-crypt
@@ -105,12 +121,13 @@ bench: deps all build/sector-crypt
 	@tests/bench/bench.sh
 	@tests/bench/boot-bench.sh
 
-install: build/unlock build/unlock-mkinitrd build/unlock-tpm2
+install: build/unlock build/unlock-mkinitrd build/unlock-tpm2 build/unlock-enroll
 	install -D -m 0755 build/unlock $(DESTDIR)$(SBINDIR)/unlock
 	install -D -m 0755 mkinitrd/unlock-mkinitrd $(DESTDIR)$(SBINDIR)/unlock-mkinitrd
 	install -D -m 0644 hooks/unlock-files.sh $(DESTDIR)$(PREFIX)/lib/unlock/hooks/unlock-files.sh
 	install -D -m 0755 $(DEPS_DIR)/bin/lvm.static $(DESTDIR)$(PREFIX)/lib/unlock/lvm.static
 	install -D -m 0755 build/unlock-tpm2 $(DESTDIR)$(PREFIX)/lib/unlock/unlock-tpm2
+	install -D -m 0755 build/unlock-enroll $(DESTDIR)$(PREFIX)/lib/unlock/unlock-enroll
 	install -D -m 0644 docs/unlock.8 $(DESTDIR)$(MANDIR)/man8/unlock.8
 	install -D -m 0644 docs/unlock-mkinitrd.8 $(DESTDIR)$(MANDIR)/man8/unlock-mkinitrd.8
 	install -D -m 0644 docs/unlock-boot.7 $(DESTDIR)$(MANDIR)/man7/unlock-boot.7

@@ -28,6 +28,12 @@ UNLOCK_GENERIC_MODULES="virtio_blk virtio_scsi virtio_pci virtio_console sd_mod 
 mmc_block sdhci_pci usb_storage uas
 ext4 xfs btrfs vfat"
 
+# The TPM's drivers (an image that can use TPM2 tokens): firmware TPMs (CRB) and discrete ones (TIS).
+# shellcheck disable=SC2034
+UNLOCK_TPM2_MODULES="tpm_crb tpm_tis"
+# The device TCTI libtss2-tctildr opens by name (dlopen): no library closure finds it.
+UNLOCK_TPM2_TCTI=libtss2-tcti-device.so.0
+
 # unlock_sysfs_drivers DEVICE-DIR: the modalias and driver module of a sysfs device and of each
 # parent up to the root of /sys/devices; modprobe resolves aliases and names alike.
 unlock_sysfs_drivers() {
@@ -209,7 +215,39 @@ unlock_keymap_binary() {
 # resolved as the loader resolves them (ldd asks the loader itself). unlock itself is static: this
 # is for the dynamic tools an image may carry (lvm, mdadm).
 unlock_library_closure() {
-	ldd "$1" | awk '/=> \// { print $3 } /^\t\/[^ ]+ \(/ { print $1 }' | sort -u
+	ldd "$1" 2>/dev/null | awk '/=> \// { print $3 } /^\t\/[^ ]+ \(/ { print $1 }' | sort -u
+}
+
+# unlock_tpm2_helper_files HELPER: the TPM2 token helper's libraries, its device TCTI and theirs.
+unlock_tpm2_helper_files() {
+	tcti=$(ldconfig -p 2>/dev/null | awk -v l="$UNLOCK_TPM2_TCTI" '$1 == l && /x86-64|x86_64|64bit/ { print $NF; exit }')
+	[ -n "$tcti" ] || tcti=$(for d in /lib/x86_64-linux-gnu /usr/lib/x86_64-linux-gnu /usr/lib64 /usr/lib; do
+		[ ! -e "$d/$UNLOCK_TPM2_TCTI" ] || { echo "$d/$UNLOCK_TPM2_TCTI"; break; }
+	done)
+	[ -n "$tcti" ] || return 1
+	{ unlock_library_closure "$1"; echo "$tcti"; unlock_library_closure "$tcti"; } | sort -u
+}
+
+# unlock_crypttab_sources CRYPTTAB: the devices its entries name, as this host's paths (UUID=,
+# LABEL=, PARTUUID= and PARTLABEL= resolved by blkid), those present here.
+unlock_crypttab_sources() {
+	awk '!/^[ \t]*(#|$)/ && NF >= 2 { print $2 }' "$1" | while IFS= read -r spec; do
+		case $spec in
+		UUID=* | LABEL=* | PARTUUID=* | PARTLABEL=*) dev=$(blkid -l -o device -t "$spec" 2>/dev/null) || dev="" ;;
+		*) dev=$spec ;;
+		esac
+		[ -z "$dev" ] || [ ! -e "$dev" ] || echo "$dev"
+	done
+}
+
+# unlock_crypttab_wants_tpm2 CRYPTTAB UNLOCK: whether a volume of it can use a TPM2 token: one
+# names tpm2-device=, or its LUKS2 header holds a systemd-tpm2 token (read with unlock inspect).
+unlock_crypttab_wants_tpm2() {
+	awk '!/^[ \t]*(#|$)/ && ("," $4 ",") ~ /,tpm2-device=/ { found = 1 } END { exit !found }' "$1" && return 0
+	for dev in $(unlock_crypttab_sources "$1"); do
+		"$2" inspect --json "$dev" 2>/dev/null | grep -q '"type": *"systemd-tpm2"' && return 0
+	done
+	return 1
 }
 
 # The key field forms whose key is read at boot from another device, as systemd splits them:

@@ -2,8 +2,9 @@
 # The tree shows the design: unlock/ has one folder per layer, a layer includes only the layers
 # below it (base, crypto, luks, dm, token, open, boot, cmd, in that order), no header includes
 # itself round a cycle, and no file is longer than about 600 lines. tpm2/ is the TPM2 helper, a
-# program of its own: it takes only base/, the locked secrets and the token protocol, and no layer
-# of unlock takes anything of it.
+# program of its own: it takes only base/, the locked secrets and the token protocol; enroll/, the
+# enrollment program, takes the helper's TPM code and the passphrase prompt too. No layer of unlock
+# takes anything of either.
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 source "$(dirname "$0")/../lib.sh"
 
@@ -11,7 +12,10 @@ python3 - "$TOP/unlock" >"$WORK/layout" <<'PY'
 import os, re, sys
 root = sys.argv[1]
 order = ["base", "crypto", "luks", "dm", "token", "open", "boot", "cmd"]
-helper_may = ("base/", "crypto/secret.h", "token/message.h", "token/protocol.h", "tpm2/")
+programs = {
+    "tpm2": ("base/", "crypto/secret.h", "token/message.h", "token/protocol.h", "tpm2/"),
+    "enroll": ("base/", "crypto/secret.h", "token/protocol.h", "tpm2/", "open/prompt.h", "open/keyfile.h", "enroll/"),
+}
 files = {}
 for layer in os.listdir(root):
     d = os.path.join(root, layer)
@@ -29,8 +33,8 @@ for name, text in files.items():
     graph[name] = [i for i in incs if i.endswith(".h")]
     for inc in incs:
         target = inc.split("/")[0]
-        if layer == "tpm2":
-            if not inc.startswith(helper_may):
+        if layer in programs:
+            if not inc.startswith(programs[layer]):
                 up.append(f"{name}->{inc}")
             continue
         if layer not in order or target not in order or order.index(target) > order.index(layer):

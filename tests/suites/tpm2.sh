@@ -41,8 +41,8 @@ new_image "$WORK/none.img"
 enroll "$WORK/none.img" --tpm2-pcrs=
 check_eq "tpm2: systemd-cryptenroll with no PCRs: the volume key comes back unattended" "$want" \
 	"$(dump "$WORK/none.img" </dev/null 2>"$WORK/err")"
-grep -q "opened with TPM2 token 0 (keyslot 1)" "$WORK/err" && ok "tpm2: it says which token and keyslot opened it" ||
-	not_ok "tpm2: it says which token and keyslot opened it" "$(cat "$WORK/err")"
+if grep -q "opened with TPM2 token 0 (keyslot 1)" "$WORK/err"; then ok "tpm2: it says which token and keyslot opened it"
+else not_ok "tpm2: it says which token and keyslot opened it" "$(cat "$WORK/err")"; fi
 check_exit "tpm2: without the TPM the token is refused, with its reason" 2 "cannot talk to the TPM2" -- \
 	"$UNLOCK" open --tpm2-device swtpm:host=127.0.0.1,port=1 --token-only --test-passphrase "$WORK/none.img"
 out=$(printf secret | "$UNLOCK" open --tpm2-device swtpm:host=127.0.0.1,port=1 --dump-volume-key "$WORK/none.img" 2>"$WORK/err")
@@ -61,20 +61,20 @@ counter() { echo $(($(tpm2_getcap -T "$TCTI" properties-variable | awk '/TPM2_PT
 before=$(counter)
 echo 1111 | dump "$WORK/pin.img" >/dev/null 2>"$WORK/err"
 after=$(counter)
-grep -q "wrong TPM2 PIN ([0-9]* tries left before the TPM locks out)" "$WORK/err" &&
-	ok "tpm2: a wrong PIN is refused with the tries the TPM has left" ||
-	not_ok "tpm2: a wrong PIN is refused with the tries the TPM has left" "$(cat "$WORK/err")"
+if grep -q "wrong TPM2 PIN ([0-9]* tries left before the TPM locks out)" "$WORK/err"; then
+	ok "tpm2: a wrong PIN is refused with the tries the TPM has left"
+else not_ok "tpm2: a wrong PIN is refused with the tries the TPM has left" "$(cat "$WORK/err")"; fi
 check_eq "tpm2: the wrong PIN counted once in the TPM's lockout counter" "$((before + 1))" "$after"
 printf '1111\n2222\n3333\n4444\n5555\n' | dump "$WORK/pin.img" >/dev/null 2>"$WORK/err"
 asked=$(grep -c "wrong TPM2 PIN" "$WORK/err")
-grep -q "(0 tries left before the TPM locks out)" "$WORK/err" && [ "$asked" -le 3 ] &&
-	ok "tpm2: PIN questions stop when the TPM has no tries left ($asked asked)" ||
-	not_ok "tpm2: PIN questions stop when the TPM has no tries left" "$(cat "$WORK/err")"
+if grep -q "(0 tries left before the TPM locks out)" "$WORK/err" && [ "$asked" -le 3 ]; then
+	ok "tpm2: PIN questions stop when the TPM has no tries left ($asked asked)"
+else not_ok "tpm2: PIN questions stop when the TPM has no tries left" "$(cat "$WORK/err")"; fi
 before=$(counter)
 echo 4711 | dump "$WORK/pin.img" >/dev/null 2>"$WORK/err"
-grep -q "dictionary-attack lockout" "$WORK/err" && ! grep -q "wrong TPM2 PIN" "$WORK/err" && [ "$(counter)" = "$before" ] &&
-	ok "tpm2: in lockout the TPM is not asked, not even with the right PIN" ||
-	not_ok "tpm2: in lockout the TPM is not asked, not even with the right PIN" "$(cat "$WORK/err")"
+if grep -q "dictionary-attack lockout" "$WORK/err" && ! grep -q "wrong TPM2 PIN" "$WORK/err" && [ "$(counter)" = "$before" ]; then
+	ok "tpm2: in lockout the TPM is not asked, not even with the right PIN"
+else not_ok "tpm2: in lockout the TPM is not asked, not even with the right PIN" "$(cat "$WORK/err")"; fi
 tpm_tidy
 
 # A signed PCR policy: PCR 11 as systemd-stub would leave it for a kernel, signed by systemd-measure.
@@ -92,6 +92,59 @@ new_image "$WORK/signed.img"
 enroll "$WORK/signed.img" --tpm2-pcrs= --tpm2-public-key="$WORK/pcr.pub" --tpm2-public-key-pcrs=11
 check_eq "tpm2: a signed PCR policy (systemd-measure, PCR 11) gives the volume key with its signature" "$want" \
 	"$(dump --tpm2-signature "$WORK/sig.json" "$WORK/signed.img" </dev/null 2>/dev/null)"
+# The other direction: tokens enrolled by unlock enroll (through libcryptsetup), field for field as
+# systemd-cryptenroll writes them, and opened by unlock-tpm2.
+keys_of() { cryptsetup luksDump --dump-json-metadata "$1" | python3 -c 'import json,sys; print(" ".join(sorted(json.load(sys.stdin)["tokens"]["0"])))'; }
+ours() { # IMAGE ARGS...: unlock enroll with the passphrase on standard input
+	local img=$1
+	shift
+	new_image "$img"
+	printf 'secret\n' | "$UNLOCK" enroll --tpm2-device "$TCTI" "$@" "$img" >"$WORK/ours.log" 2>&1
+	tpm_tidy
+}
+ours "$WORK/ours-none.img" --tpm2-pcrs ""
+check_eq "enroll: unlock enroll's token with no PCRs opens with unlock-tpm2" "$want" "$(dump "$WORK/ours-none.img" </dev/null 2>/dev/null)"
+check_eq "enroll: its fields are systemd-cryptenroll's" "$(keys_of "$WORK/none.img")" "$(keys_of "$WORK/ours-none.img")"
+if grep -q "^Policy digest: [0-9a-f]\{64\}$" "$WORK/ours.log"; then ok "enroll: it prints the policy digest"
+else not_ok "enroll: it prints the policy digest" "$(cat "$WORK/ours.log")"; fi
+if cryptsetup luksDump "$WORK/ours-none.img" | grep -q "tpm2-primary-alg: ecc"; then
+	ok "enroll: cryptsetup luksDump shows the token through systemd's token plugin"
+else
+	not_ok "enroll: cryptsetup luksDump shows the token through systemd's token plugin" "$(cryptsetup luksDump "$WORK/ours-none.img" | sed -n '/Tokens/,/Digests/p')"
+fi
+ours "$WORK/ours-pcr7.img" --tpm2-pcrs 7
+check_eq "enroll: bound to PCR 7's current value, it opens" "$want" "$(dump "$WORK/ours-pcr7.img" </dev/null 2>/dev/null)"
+check_eq "enroll: bound to PCR 7, its fields are systemd-cryptenroll's" "$(keys_of "$WORK/pcr7.img")" "$(keys_of "$WORK/ours-pcr7.img")"
+pcr7=$(tpm2_pcrread -T "$TCTI" sha256:7 | sed -n 's/.*7 *: 0x\([0-9A-F]*\).*/\1/p')
+ours "$WORK/ours-pcr7-given.img" --tpm2-pcrs "7:sha256=$pcr7"
+check_eq "enroll: bound to a PCR 7 value given as 7:sha256=HEX, it opens while PCR 7 holds it" "$want" \
+	"$(dump "$WORK/ours-pcr7-given.img" </dev/null 2>/dev/null)"
+ours "$WORK/ours-pcr7-next.img" --tpm2-pcrs "7:sha256=$(echo next boot | sha256sum | cut -c1-64)"
+check_exit "enroll: bound to a value PCR 7 does not hold yet, it is refused for now" 2 "PCR values differ" -- dump "$WORK/ours-pcr7-next.img"
+new_image "$WORK/ours-pin.img"
+printf 'secret\n' | NEWPIN=2468 "$UNLOCK" enroll --tpm2-device "$TCTI" --tpm2-pcrs "" --tpm2-with-pin "$WORK/ours-pin.img" >/dev/null 2>&1
+tpm_tidy
+check_eq "enroll: with a PIN (NEWPIN), the PIN opens it" "$want" "$(echo 2468 | dump "$WORK/ours-pin.img" 2>/dev/null)"
+ours "$WORK/ours-signed.img" --tpm2-pcrs "" --tpm2-public-key "$WORK/pcr.pub" --tpm2-public-key-pcrs 11
+check_eq "enroll: a signed PCR policy opens with systemd-measure's signature" "$want" \
+	"$(dump --tpm2-signature "$WORK/sig.json" "$WORK/ours-signed.img" </dev/null 2>/dev/null)"
+check_eq "enroll: the signed policy's fields are systemd-cryptenroll's" "$(keys_of "$WORK/signed.img")" "$(keys_of "$WORK/ours-signed.img")"
+slots() { cryptsetup luksDump --dump-json-metadata "$1" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(json.dumps(d["keyslots"]["0"], sort_keys=True), " ".join(sorted(d["keyslots"])))'; }
+new_image "$WORK/keep.img"
+before=$(slots "$WORK/keep.img")
+printf 'secret\n' | "$UNLOCK" enroll --tpm2-device "$TCTI" --tpm2-pcrs "" "$WORK/keep.img" >/dev/null 2>&1
+tpm_tidy
+check_eq "enroll: keyslot 0 is untouched and one keyslot is added" "${before% *} 0 1" "$(slots "$WORK/keep.img")"
+new_image "$WORK/wrong.img"
+sum=$(sha_of "$WORK/wrong.img")
+check_exit "enroll: a wrong passphrase adds nothing (exit 2)" 2 "no keyslot opens with this passphrase" -- \
+	sh -c "printf 'nope\n' | '$UNLOCK' enroll --tpm2-device '$TCTI' '$WORK/wrong.img'"
+check_eq "enroll: and the header is unchanged" "$sum" "$(sha_of "$WORK/wrong.img")"
+truncate -s 16M "$WORK/luks1.img"
+printf secret | cryptsetup luksFormat -q --type luks1 --pbkdf-force-iterations 1000 "$WORK/luks1.img" - >/dev/null
+check_exit "enroll: LUKS1 has no tokens (exit 4)" 4 "tokens need LUKS2" -- \
+	sh -c "printf 'secret\n' | '$UNLOCK' enroll --tpm2-device '$TCTI' '$WORK/luks1.img'"
+check_exit "enroll: a malformed PCR list is a usage error" 1 "tpm2-pcrs" -- "$UNLOCK" enroll --tpm2-pcrs 7:sha256=xyz "$WORK/keep.img"
 tpm2_pcrextend -T "$TCTI" "7:sha256=$(echo changed | sha256sum | cut -c1-64)"
 tpm2_pcrextend -T "$TCTI" "11:sha256=$(echo changed | sha256sum | cut -c1-64)"
 check_exit "tpm2: after PCR 7 changed, the PCR 7 token is refused and says which PCRs it binds" 2 \
@@ -133,7 +186,6 @@ fake_helper 'kill -SEGV $$'
 check_exit "tpm2: a helper that crashes is a failed token with its reason" 2 "died of signal 11" -- \
 	"$WORK/bin/unlock" open --token-only --test-passphrase "$WORK/none.img"
 fake_helper 'exec sleep 60'
-start=$(date +%s)
 check_exit "tpm2: a helper that hangs is stopped after --token-timeout" 2 "did not answer within 2 s" -- \
 	"$WORK/bin/unlock" open --token-only --token-timeout 2 --test-passphrase "$WORK/none.img"
 check_eq "tpm2: and nothing of it is left running" "" "$(pgrep -f "$WORK/bin/unlock-tpm2" || true)"
@@ -145,3 +197,15 @@ check_exit "tpm2: a secret that opens no keyslot says the token is damaged" 2 "o
 	"$WORK/bin/unlock" open --token-only --test-passphrase "$WORK/none.img"
 out=$(printf secret | "$WORK/bin/unlock" open --dump-volume-key --tpm2-device auto "$WORK/none.img" 2>/dev/null)
 check_eq "tpm2: after a failed helper the passphrase still opens the volume" "$want" "$out"
+
+# Which images carry TPM2 support: the shared hook's answer for a crypttab (host-only images).
+# shellcheck source=../../hooks/unlock-files.sh
+. "$TOP/hooks/unlock-files.sh"
+printf 'root %s none luks\n' "$WORK/none.img" >"$WORK/ct-token"
+new_image "$WORK/plain.img"
+printf 'root %s none luks\n' "$WORK/plain.img" >"$WORK/ct-plain"
+printf 'root %s none luks,tpm2-device=auto\n' "$WORK/plain.img" >"$WORK/ct-option"
+wants() { if unlock_crypttab_wants_tpm2 "$1" "$UNLOCK"; then echo yes; else echo no; fi; }
+check_eq "mkinitrd: a crypttab volume whose header holds a systemd-tpm2 token wants TPM2 support" yes "$(wants "$WORK/ct-token")"
+check_eq "mkinitrd: one naming tpm2-device= wants it too" yes "$(wants "$WORK/ct-option")"
+check_eq "mkinitrd: a volume with neither does not" no "$(wants "$WORK/ct-plain")"

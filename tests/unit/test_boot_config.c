@@ -54,6 +54,24 @@ static void cmdline_luks_volumes(void **state)
 	assert_int_equal(cfg.timeout_sec, 7);
 }
 
+/* TPM2 options, through rd.luks.options= without a UUID (an option's own '=' is no UUID) and crypttab. */
+static void token_options(void **state)
+{
+	(void)state;
+	boot_config_init(&cfg);
+	cmdline_parse(&cfg, "rd.luks.uuid=1111-aa rd.luks.options=token-timeout=3s,tpm2-device=auto,headless=1");
+	assert_int_equal(cfg.volumes[0].token_timeout_sec, 3);
+	assert_string_equal(cfg.volumes[0].tpm2_device, "auto");
+	assert_true(cfg.volumes[0].headless);
+	boot_config_init(&cfg);
+	crypttab_parse(&cfg, "a UUID=1 none tpm2-device=/dev/tpmrm0,tpm2-signature=/etc/sig.json,tpm2-pin=yes,tpm2-pcrs=7\n"
+			     "b UUID=2 none luks\n", "test");
+	assert_string_equal(cfg.volumes[0].tpm2_device, "/dev/tpmrm0");
+	assert_string_equal(cfg.volumes[0].tpm2_signature, "/etc/sig.json");
+	assert_int_equal(cfg.volumes[0].token_timeout_sec, 30);
+	assert_string_equal(cfg.volumes[1].tpm2_device, "");
+}
+
 static void cmdline_switches(void **state)
 {
 	(void)state;
@@ -559,6 +577,7 @@ int main(void)
 		cmocka_unit_test(crypttab_matches_uuid_forms),
 		cmocka_unit_test(passphrase_and_key_file_options),
 		cmocka_unit_test(typed_passphrases_kept),
+		cmocka_unit_test(token_options),
 		cmocka_unit_test(debian_key_scripts_and_volume_types),
 		cmocka_unit_test(debian_passdev_keys),
 		cmocka_unit_test(debian_content_checks),

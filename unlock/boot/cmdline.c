@@ -132,7 +132,9 @@ static void cmdline_luks_option(struct boot_config *cfg, const char *key, char *
 					cmdline_volume_key(&cfg->volumes[i], value);
 		}
 	} else if (strcmp(key, "luks.options") == 0) {
-		if (value[0] != '/' && split_uuid_value(value, &uuid, &rest) && strchr(uuid, '-')) {
+		/* systemd's generator: a UUID only when the part before '=' is hex digits and dashes */
+		size_t hex = strspn(value, "0123456789abcdefABCDEF-");
+		if (hex > 0 && value[hex] == '=' && split_uuid_value(value, &uuid, &rest)) {
 			if ((vol = volume_for_uuid(cfg, uuid)))
 				crypttab_parse_options(vol, rest, "rd.luks.options");
 		} else {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "cmd/commands.h"
 #include "luks/keyslot.h"
 #include "luks/luks.h"
+#include "token/helper.h"
 
 #define UNLOCK_VERSION "0.1"
 
@@ -26,6 +28,9 @@ static void usage(FILE *out)
 		     "              [--token-only]\n"
 		     "              [--test-passphrase | --dump-volume-key | --print-table [--show-key]]\n"
 		     "              DEVICE [NAME]\n"
+		     "  unlock enroll [--tpm2-device auto|PATH|TCTI] [--tpm2-pcrs PCR[:BANK=HEX][+...]]\n"
+		     "                [--tpm2-public-key FILE [--tpm2-public-key-pcrs PCRS]] [--tpm2-with-pin]\n"
+		     "                [--unlock-key-file FILE] DEVICE\n"
 		     "  unlock --version\n"
 		     "Exit codes: 0 success, 1 usage, 2 no keyslot opened, 3 damaged header,\n"
 		     "            4 unsupported feature, 5 device, file or I/O error. See unlock(8).\n");
@@ -212,6 +217,19 @@ static int main_open(int argc, char **argv)
 	return cmd_open(&opts);
 }
 
+/* Enrollment writes the header through libcryptsetup, which this static program never links: it
+ * is unlock-enroll's work, run in this process's place. */
+static int main_enroll(char **argv)
+{
+	char path[PATH_MAX];
+
+	if (!helper_program_find("unlock-enroll", path, sizeof(path)))
+		return log_error_ret(EXIT_UNSUPPORTED, "unlock-enroll is not installed (next to unlock or in /usr/lib/unlock)");
+	argv[0] = path;
+	execv(path, argv);
+	return log_error_ret(EXIT_IO, "cannot run %s: %s", path, strerror(errno));
+}
+
 int main(int argc, char **argv)
 {
 	/* A failing unlock must never leave a core file holding key material. */
@@ -222,6 +240,8 @@ int main(int argc, char **argv)
 		return main_inspect(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "open") == 0)
 		return main_open(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "enroll") == 0)
+		return main_enroll(argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
 		printf("unlock %s\n", UNLOCK_VERSION);
 		return EXIT_OK;

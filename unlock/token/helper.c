@@ -26,27 +26,30 @@ static const struct {
 	{ "systemd-tpm2", "unlock-tpm2" },
 };
 
-const char *token_helper_find(const char *type, char *path, size_t size)
+const char *helper_program_find(const char *program, char *path, size_t size)
 {
 	char self[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	char *slash;
 
-	for (size_t i = 0; i < ARRAY_SIZE(helpers); i++) {
-		if (strcmp(type, helpers[i].type) != 0)
-			continue;
-		if (n > 0) {
-			self[n] = '\0';
-			if ((slash = strrchr(self, '/'))) {
-				*slash = '\0';
-				snprintf(path, size, "%s/%s", self, helpers[i].program);
-				if (access(path, X_OK) == 0)
-					return path;
-			}
+	if (n > 0) {
+		self[n] = '\0';
+		if ((slash = strrchr(self, '/'))) {
+			*slash = '\0';
+			snprintf(path, size, "%s/%s", self, program);
+			if (access(path, X_OK) == 0)
+				return path;
 		}
-		snprintf(path, size, "/usr/lib/unlock/%s", helpers[i].program);
-		return access(path, X_OK) == 0 ? path : NULL;
 	}
+	snprintf(path, size, "/usr/lib/unlock/%s", program);
+	return access(path, X_OK) == 0 ? path : NULL;
+}
+
+const char *token_helper_find(const char *type, char *path, size_t size)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(helpers); i++)
+		if (strcmp(type, helpers[i].type) == 0)
+			return helper_program_find(helpers[i].program, path, size);
 	return NULL;
 }
 

@@ -181,6 +181,7 @@ static EVP_PKEY *pubkey_read(const struct tpm2_token *t)
 struct signed_policy {
 	struct tpm2 *tpm;
 	const struct tpm2_token *t;
+	const struct tpm2_policy_args *args;
 	ESYS_TR session;
 	EVP_PKEY *pk;
 	ESYS_TR key;
@@ -223,9 +224,11 @@ static int signed_policy_verify(struct signed_policy *s, const char *signature_p
 	return 0;
 }
 
-/* PolicyPCR on the signed PCRs, then PolicyAuthorize with the signature of that policy's digest. */
-static int signed_policy_apply(struct signed_policy *s, const char *signature_path)
+/* PolicyPCR on the signed PCRs, then PolicyAuthorize with the signature of that policy's digest
+ * (sealing: with the null ticket, as the policy is only computed). */
+static int signed_policy_apply(struct signed_policy *s)
 {
+	static const TPMT_TK_VERIFIED null_ticket = { .tag = TPM2_ST_VERIFIED, .hierarchy = TPM2_RH_OWNER };
 	TPML_PCR_SELECTION sel;
 	TPM2B_DIGEST *approved = NULL;
 	TPM2B_NAME *name = NULL;
@@ -248,9 +251,10 @@ static int signed_policy_apply(struct signed_policy *s, const char *signature_pa
 		rc = Esys_PolicyGetDigest(s->tpm->esys, s->session, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &approved);
 	if (rc != TSS2_RC_SUCCESS)
 		token_answer_fail(s->fail, TOKEN_FAIL_DEVICE, "the TPM could not start the signed PCR policy: %s", Tss2_RC_Decode(rc));
-	else if ((r = signed_policy_verify(s, signature_path, approved, &ticket)) == 0) {
+	else if (s->args->trial || (r = signed_policy_verify(s, s->args->signature_path, approved, &ticket)) == 0) {
 		rc = Esys_PolicyAuthorize(s->tpm->esys, s->session, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, approved,
-					  &(const TPM2B_NONCE){ 0 }, name, ticket);
+					  &(const TPM2B_NONCE){ 0 }, name, ticket ? ticket : &null_ticket);
+		r = 0;
 		if (rc != TSS2_RC_SUCCESS) {
 			token_answer_fail(s->fail, TOKEN_FAIL_POLICY, "the TPM refused the signed PCR policy: %s", Tss2_RC_Decode(rc));
 			r = -EPERM;
@@ -262,22 +266,22 @@ static int signed_policy_apply(struct signed_policy *s, const char *signature_pa
 	return r;
 }
 
-static int policy_steps(struct tpm2 *tpm, const struct tpm2_token *t, ESYS_TR session, const char *signature_path,
-			struct token_answer *fail)
+static int policy_steps(struct tpm2 *tpm, const struct tpm2_token *t, ESYS_TR session,
+			const struct tpm2_policy_args *args, struct token_answer *fail)
 {
 	TPML_PCR_SELECTION sel;
 	TSS2_RC rc = TSS2_RC_SUCCESS;
 	int r = 0;
 
 	if (t->pubkey_len) {
-		struct signed_policy s = { .tpm = tpm, .t = t, .session = session, .key = ESYS_TR_NONE, .fail = fail };
+		struct signed_policy s = { .tpm = tpm, .t = t, .args = args, .session = session, .key = ESYS_TR_NONE, .fail = fail };
 		/* systemd checks the key even when no PCR is signed, so a damaged one is never ignored */
 		if (!(s.pk = pubkey_read(t))) {
 			token_answer_fail(fail, TOKEN_FAIL_BAD_TOKEN, "the token's tpm2_pubkey is not a PEM public key");
 			return -EINVAL;
 		}
 		if (t->pubkey_pcr_mask)
-			r = signed_policy_apply(&s, signature_path);
+			r = signed_policy_apply(&s);
 		tpm2_handle_flush(tpm, &s.key);
 		EVP_PKEY_free(s.pk);
 		if (r < 0)
@@ -285,7 +289,7 @@ static int policy_steps(struct tpm2 *tpm, const struct tpm2_token *t, ESYS_TR se
 	}
 	if (t->pcr_mask) {
 		pcr_selection(t->pcr_mask, t->pcr_bank, &sel);
-		rc = Esys_PolicyPCR(tpm->esys, session, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, NULL, &sel);
+		rc = Esys_PolicyPCR(tpm->esys, session, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, args->pcr_digest, &sel);
 	}
 	if (rc == TSS2_RC_SUCCESS && t->pin)
 		rc = Esys_PolicyAuthValue(tpm->esys, session, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE);
@@ -327,17 +331,20 @@ static int policy_digest_check(struct tpm2 *tpm, const struct tpm2_token *t, ESY
 }
 
 int tpm2_policy_session(struct tpm2 *tpm, const struct tpm2_token *t, ESYS_TR parent, ESYS_TR hmac,
-			const char *signature_path, ESYS_TR *session, struct token_answer *fail)
+			const struct tpm2_policy_args *args, ESYS_TR *session, struct token_answer *fail)
 {
+	/* As systemd: a trial session only where the PCRs need not hold the values (some TPMs' trial
+	 * mode is broken); otherwise a real one, whose digest is the same. */
+	TPM2_SE type = args->trial && (args->pcr_digest || t->pubkey_pcr_mask) ? TPM2_SE_TRIAL : TPM2_SE_POLICY;
 	TSS2_RC rc = Esys_StartAuthSession(tpm->esys, parent, ESYS_TR_NONE, hmac, ESYS_TR_NONE, ESYS_TR_NONE, NULL,
-					   TPM2_SE_POLICY, &session_symmetric, TPM2_ALG_SHA256, session);
+					   type, &session_symmetric, TPM2_ALG_SHA256, session);
 	int r;
 
 	if (rc != TSS2_RC_SUCCESS) {
 		tpm2_fail_rc(tpm, rc, "the TPM opened no policy session", fail);
 		return -EIO;
 	}
-	r = policy_steps(tpm, t, *session, signature_path, fail);
+	r = policy_steps(tpm, t, *session, args, fail);
 	if (r == 0)
 		r = policy_digest_check(tpm, t, *session, fail);
 	if (r < 0)

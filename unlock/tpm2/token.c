@@ -101,13 +101,20 @@ const char *tpm2_bank_name(uint16_t bank)
 	return "?";
 }
 
+int tpm2_bank_from_name(const char *name, uint16_t *bank)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(banks); i++)
+		if (strcasecmp(name, banks[i].name) == 0)
+			return *bank = banks[i].alg, 0;
+	return -EINVAL;
+}
+
 static int bank_field(struct parse *p, json_object *v)
 {
 	const char *s = json_object_get_string(v);
 
-	for (size_t i = 0; json_object_is_type(v, json_type_string) && i < ARRAY_SIZE(banks); i++)
-		if (strcasecmp(s, banks[i].name) == 0)
-			return p->t->pcr_bank = banks[i].alg, 0;
+	if (json_object_is_type(v, json_type_string) && tpm2_bank_from_name(s, &p->t->pcr_bank) == 0)
+		return 0;
 	return refuse(p, -EOPNOTSUPP, "the token's PCR bank \"%s\" is not one of sha1, sha256, sha384, sha512",
 		      json_object_is_type(v, json_type_string) ? s : "?");
 }

@@ -39,5 +39,7 @@ int tpm2_token_parse(const uint8_t *json, size_t len, struct tpm2_token *t, char
 /* "7+11" for a PCR mask, or "none". */
 void tpm2_pcr_mask_text(uint32_t mask, char *out, size_t size);
 const char *tpm2_bank_name(uint16_t bank);
+/* sha1, sha256, sha384 or sha512 (any case); -EINVAL for others. */
+int tpm2_bank_from_name(const char *name, uint16_t *bank);
 
 #endif

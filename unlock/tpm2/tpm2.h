@@ -27,9 +27,16 @@ void tpm2_disconnect(struct tpm2 *tpm);
 /* The parent of the sealed object: tpm2_srk's persistent key, or the primary key made from the owner seed. */
 int tpm2_parent_load(struct tpm2 *tpm, const struct tpm2_token *t, ESYS_TR *parent, struct token_answer *fail);
 void tpm2_handle_flush(struct tpm2 *tpm, ESYS_TR *handle);
-/* The policy the token's object was sealed with, built in a policy session (salted by parent). */
+struct tpm2_policy_args {
+	const char *signature_path;     /* unsealing: the signed policy's signatures (NULL: default places) */
+	bool trial;                     /* sealing: the policy is computed, not satisfied */
+	const TPM2B_DIGEST *pcr_digest; /* sealing for given PCR values: their digest; NULL: current values */
+};
+
+/* The policy the token's object was sealed with, built in a policy session (salted by parent);
+ * a policy hash in t is compared with the session's before anything is unsealed. */
 int tpm2_policy_session(struct tpm2 *tpm, const struct tpm2_token *t, ESYS_TR parent, ESYS_TR hmac,
-			const char *signature_path, ESYS_TR *session, struct token_answer *fail);
+			const struct tpm2_policy_args *args, ESYS_TR *session, struct token_answer *fail);
 /* The PIN's authValue as systemd derives it (SHA-256, salted PBKDF2 first with tpm2_salt). */
 int tpm2_pin_auth(const struct tpm2_token *t, const uint8_t *pin, size_t len, TPM2B_AUTH *auth);
 /* The keyslot passphrase from the token: base64 of the unsealed secret, in locked memory. */

@@ -356,6 +356,7 @@ int tpm2_unseal(const struct tpm2_token *t, const char *device, const char *sign
 		size_t pin_len, struct secret **passphrase, struct token_answer *fail)
 {
 	struct unseal u = { .parent = ESYS_TR_NONE, .object = ESYS_TR_NONE, .hmac = ESYS_TR_NONE, .policy = ESYS_TR_NONE };
+	struct tpm2_policy_args args = { .signature_path = signature_path };
 	TPM2B_SENSITIVE_DATA *data = NULL;
 	TSS2_RC rc = TPM2_RC_PCR_CHANGED;
 	int r;
@@ -374,7 +375,7 @@ int tpm2_unseal(const struct tpm2_token *t, const char *device, const char *sign
 	r = object_load(&u, t, pin, pin_len, fail);
 	for (int i = 0; r == 0 && tpm2_rc_base(rc) == TPM2_RC_PCR_CHANGED && i < UNSEAL_PCR_CHANGED_RETRIES; i++) {
 		tpm2_handle_flush(&u.tpm, &u.policy);
-		r = tpm2_policy_session(&u.tpm, t, u.parent, u.hmac, signature_path, &u.policy, fail);
+		r = tpm2_policy_session(&u.tpm, t, u.parent, u.hmac, &args, &u.policy, fail);
 		if (r == 0)
 			rc = Esys_Unseal(u.tpm.esys, u.object, u.policy, u.hmac, ESYS_TR_NONE, &data);
 	}

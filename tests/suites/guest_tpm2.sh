@@ -1,0 +1,89 @@
+#!/bin/bash
+# TPM2 tokens at boot: OVMF with a software TPM (swtpm behind QEMU's tpm-tis), the token enrolled
+# by the real systemd-cryptenroll against the same TPM state. A token with no PCRs boots with no
+# console input at all; one bound to PCR 7 values this VM's firmware does not produce falls back
+# to the prompt with its reason, and the typed passphrase boots; a helper that crashes or hangs
+# leaves PID 1 alive and the prompt up.
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+source "$(dirname "$0")/../lib.sh"
+KVER=${UNLOCK_TEST_KVER:-$("$TOP/qemu/kver.sh")}
+MKINITRD=$TOP/build/unlock-mkinitrd
+export TSS2_LOG=all+none
+
+"$TOP/qemu/mkdisk.sh" "$WORK/d" luks2 >/dev/null
+L2=$(cat "$WORK/d/luks.uuid")
+FS=$(cat "$WORK/d/fs.uuid")
+APPEND="rd.luks.uuid=$L2 root=UUID=$FS"
+
+# tpm_stop PID: swtpm saves its state and exits; the boots reuse it. (Nobody may reap the daemon:
+# a zombie counts as stopped.)
+tpm_stop() {
+	kill "$1" 2>/dev/null || return 0
+	for _ in $(seq 100); do
+		case $(ps -o stat= -p "$1" 2>/dev/null) in "" | Z*) return 0 ;; esac
+		sleep 0.1
+	done
+}
+
+# Enrollment: the TPM state served over TCP to systemd-cryptenroll, as on the host.
+state=$WORK/tpm
+mkdir -p "$state"
+for _ in 1 2 3 4 5; do
+	port=$((20000 + RANDOM % 40000))
+	swtpm socket --tpm2 --tpmstate dir="$state" --server type=tcp,port=$port,bindaddr=127.0.0.1 \
+		--ctrl type=tcp,port=$((port + 1)),bindaddr=127.0.0.1 --flags not-need-init,startup-clear \
+		--pid file="$WORK/enroll.pid" --daemon 2>/dev/null && break
+done
+enroll() { # DISK PCRS
+	cp "$WORK/d/disk.img" "$1"
+	PASSWORD="correct horse" systemd-cryptenroll --tpm2-device="swtpm:host=127.0.0.1,port=$port" --tpm2-pcrs="$2" "$1" \
+		>"$WORK/enroll.log" 2>&1 || not_ok "tpm2: systemd-cryptenroll --tpm2-pcrs=$2" "$(cat "$WORK/enroll.log")"
+}
+enroll "$WORK/none.img" ""
+enroll "$WORK/pcr7.img" 7
+tpm_stop "$(cat "$WORK/enroll.pid")"
+
+# Helpers that misbehave, static so the image needs nothing more for them.
+printf 'int main(void) { *(volatile int *)0 = 1; return 0; }\n' | cc -static -o "$WORK/crash" -x c -
+printf '#include <unistd.h>\nint main(void) { for (;;) pause(); }\n' | cc -static -o "$WORK/hang" -x c -
+"$MKINITRD" -o "$WORK/tpm2.img" --kver "$KVER" --generic
+UNLOCK_TPM2_HELPER=$WORK/crash "$MKINITRD" -o "$WORK/crash.img" --kver "$KVER" --generic
+UNLOCK_TPM2_HELPER=$WORK/hang "$MKINITRD" -o "$WORK/hang.img" --kver "$KVER" --generic
+if zstd -dc "$WORK/tpm2.img" | cpio -t 2>/dev/null | grep -qx usr/lib/unlock/unlock-tpm2; then
+	ok "mkinitrd: a generic image carries the TPM2 helper"
+else
+	not_ok "mkinitrd: a generic image carries the TPM2 helper"
+fi
+
+# tpm_boot NAME INITRD DISK APPEND STEP...: one boot with the TPM state behind QEMU's tpm-tis.
+tpm_boot() {
+	local name=$1 initrd=$2 disk=$3 append=$4 steps=()
+	shift 4
+	for s in "$@"; do steps+=(--step "$s"); done
+	swtpm socket --tpm2 --tpmstate dir="$state" --ctrl type=unixio,path="$WORK/$name.swtpm" --terminate \
+		--pid file="$WORK/$name.pid" --daemon
+	if python3 "$TOP/qemu/boot.py" --log "$WORK/$name.log" --timeout 150 "${steps[@]}" -- \
+		"$TOP/qemu/run-vm.sh" "$initrd" "$disk" "$append" -chardev "socket,id=chrtpm,path=$WORK/$name.swtpm" \
+		-tpmdev emulator,id=tpm0,chardev=chrtpm -device tpm-tis,tpmdev=tpm0 2>"$WORK/$name.err"; then
+		ok "boot: $name"
+	else
+		not_ok "boot: $name" "$(cat "$WORK/$name.err")" "$(grep -aE 'unlock|UNLOCK|Passphrase|TPM2|Kernel panic' "$WORK/$name.log" | tail -8)"
+	fi
+	tpm_stop "$(cat "$WORK/$name.pid" 2>/dev/null)"
+}
+seen() { console_text "$WORK/$1.log" | grep -aF -e "$2" >/dev/null; }
+
+tpm_boot tpm2-unattended "$WORK/tpm2.img" "$WORK/none.img" "$APPEND" \
+	"expect:opened with TPM2 token 0" "expect:UNLOCK-MARKER pid=1 root=/dev/dm-0" "expect:UNLOCK-MARKER end"
+if ! seen tpm2-unattended "Passphrase for"; then ok "tpm2: the token with no PCRs boots with no question asked"
+else not_ok "tpm2: the token with no PCRs boots with no question asked" "$(grep -a Passphrase "$WORK/tpm2-unattended.log")"; fi
+
+tpm_boot tpm2-pcr7-mismatch "$WORK/tpm2.img" "$WORK/pcr7.img" "$APPEND" \
+	"expect:PCR values differ from those the token was sealed to (it binds PCRs 7 of bank sha256)" \
+	"expect:Passphrase for luks-$L2" 'send:correct horse\n' "expect:UNLOCK-MARKER end"
+
+tpm_boot tpm2-helper-crash "$WORK/crash.img" "$WORK/none.img" "$APPEND" \
+	"expect:died of signal 11" "expect:Passphrase for luks-$L2" 'send:correct horse\n' "expect:UNLOCK-MARKER end"
+
+tpm_boot tpm2-helper-hang "$WORK/hang.img" "$WORK/none.img" "$APPEND rd.luks.options=token-timeout=3s" \
+	"expect:did not answer within 3 s" "expect:Passphrase for luks-$L2" 'send:correct horse\n' "expect:UNLOCK-MARKER end"

@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "enroll/seal.h"
+
+#include <errno.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <tss2/tss2_mu.h>
+#include <tss2/tss2_rc.h>
+
+#include "base/util.h"
+#include "tpm2/tpm2.h"
+
+#define SEALED_SECRET_LEN 32
+
+static const TPMT_SYM_DEF session_symmetric = {
+	.algorithm = TPM2_ALG_AES,
+	.keyBits.aes = 128,
+	.mode.aes = TPM2_ALG_CFB,
+};
+
+size_t tpm2_bank_size(uint16_t bank)
+{
+	switch (bank) {
+	case TPM2_ALG_SHA1: return 20;
+	case TPM2_ALG_SHA256: return 32;
+	case TPM2_ALG_SHA384: return 48;
+	case TPM2_ALG_SHA512: return 64;
+	}
+	return 0;
+}
+
+/* The PCRs whose values were not given, as they are now. */
+static int pcr_values_complete(struct tpm2 *tpm, const struct seal_request *req, uint8_t values[][64],
+			       struct token_answer *fail)
+{
+	size_t size = tpm2_bank_size(req->bank);
+
+	for (int i = 0; i < TPM2_PCRS; i++) {
+		TPML_PCR_SELECTION sel = { .count = 1 }, *out_sel = NULL;
+		TPML_DIGEST *digests = NULL;
+		TSS2_RC rc;
+		if (!(req->pcr_mask & (1u << i)))
+			continue;
+		memcpy(values[i], req->pcr_values[i], size);
+		if (req->pcr_given & (1u << i))
+			continue;
+		sel.pcrSelections[0] = (TPMS_PCR_SELECTION){ .hash = req->bank, .sizeofSelect = 3 };
+		sel.pcrSelections[0].pcrSelect[i / 8] = (uint8_t)(1u << (i % 8));
+		rc = Esys_PCR_Read(tpm->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &sel, NULL, &out_sel, &digests);
+		if (rc != TSS2_RC_SUCCESS || digests->count != 1 || digests->digests[0].size != size) {
+			token_answer_fail(fail, TOKEN_FAIL_DEVICE, "the TPM did not read PCR %d of bank %s: %s", i,
+					  tpm2_bank_name(req->bank), Tss2_RC_Decode(rc));
+			Esys_Free(out_sel);
+			Esys_Free(digests);
+			return -EIO;
+		}
+		memcpy(values[i], digests->digests[0].buffer, size);
+		Esys_Free(out_sel);
+		Esys_Free(digests);
+	}
+	return 0;
+}
+
+/* PolicyPCR's pcrDigest: SHA-256 (the session's hash) over the values in PCR order. */
+static int pcr_digest(struct tpm2 *tpm, const struct seal_request *req, TPM2B_DIGEST *digest, struct token_answer *fail)
+{
+	uint8_t values[TPM2_PCRS][64];
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned int len = 32;
+	int ok, r = pcr_values_complete(tpm, req, values, fail);
+
+	if (r < 0 || !md) {
+		EVP_MD_CTX_free(md);
+		return r < 0 ? r : -ENOMEM;
+	}
+	ok = EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+	for (int i = 0; ok && i < TPM2_PCRS; i++)
+		if (req->pcr_mask & (1u << i))
+			ok = EVP_DigestUpdate(md, values[i], tpm2_bank_size(req->bank));
+	ok = ok && EVP_DigestFinal_ex(md, digest->buffer, &len);
+	digest->size = 32;
+	EVP_MD_CTX_free(md);
+	return ok ? 0 : -EIO;
+}
+
+static int blob_marshal(const TPM2B_PRIVATE *private, const TPM2B_PUBLIC *public, struct tpm2_token *t)
+{
+	size_t offset = 0;
+
+	if (Tss2_MU_TPM2B_PRIVATE_Marshal(private, t->blob, sizeof(t->blob), &offset) != TSS2_RC_SUCCESS ||
+	    Tss2_MU_TPM2B_PUBLIC_Marshal(public, t->blob, sizeof(t->blob), &offset) != TSS2_RC_SUCCESS)
+		return -ENOSPC;
+	t->blob_len = offset;
+	return 0;
+}
+
+static int passphrase_of(const uint8_t *secret, size_t len, struct secret **out)
+{
+	struct secret *s = secret_new(4 * (len / 3 + 1) + 1);
+	int n;
+
+	if (!s)
+		return -ENOMEM;
+	n = EVP_EncodeBlock(s->data, secret, (int)len);
+	s->len = n > 0 ? (size_t)n : 0;
+	*out = s;
+	return n > 0 ? 0 : -EIO;
+}
+
+struct sealing {
+	struct tpm2 tpm;
+	ESYS_TR primary, hmac, policy;
+};
+
+/* The object: KEYEDHASH, SHA-256 name, fixedTPM|fixedParent, no userWithAuth, the policy digest. */
+static int object_create(struct sealing *s, const struct seal_request *req, const TPM2B_DIGEST *policy,
+			 struct tpm2_token *t, struct secret **passphrase, struct token_answer *fail)
+{
+	static const TPML_PCR_SELECTION creation_pcr = { 0 };
+	TPM2B_PUBLIC template = {
+		.size = sizeof(TPMT_PUBLIC),
+		.publicArea = {
+			.type = TPM2_ALG_KEYEDHASH,
+			.nameAlg = TPM2_ALG_SHA256,
+			.objectAttributes = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT,
+			.parameters.keyedHashDetail.scheme.scheme = TPM2_ALG_NULL,
+			.unique.keyedHash.size = 32,
+			.authPolicy = *policy,
+		},
+	};
+	TPM2B_SENSITIVE_CREATE sensitive = { .size = sizeof(sensitive.sensitive), .sensitive.data.size = SEALED_SECRET_LEN };
+	TPM2B_PRIVATE *private = NULL;
+	TPM2B_PUBLIC *public = NULL;
+	TSS2_RC rc;
+	int r = -EIO;
+
+	if (req->pin && tpm2_pin_auth(t, req->pin->data, req->pin->len, &sensitive.sensitive.userAuth) < 0)
+		return -EIO;
+	if (getrandom(sensitive.sensitive.data.buffer, SEALED_SECRET_LEN, 0) != SEALED_SECRET_LEN) {
+		token_answer_fail(fail, TOKEN_FAIL_HELPER, "no random bytes from the kernel");
+		return -EIO;
+	}
+	rc = Esys_Create(s->tpm.esys, s->primary, s->hmac, ESYS_TR_NONE, ESYS_TR_NONE, &sensitive, &template, NULL,
+			 &creation_pcr, &private, &public, NULL, NULL, NULL);
+	if (rc != TSS2_RC_SUCCESS)
+		tpm2_fail_rc(&s->tpm, rc, "the TPM did not seal the secret", fail);
+	else if ((r = blob_marshal(private, public, t)) == 0)
+		r = passphrase_of(sensitive.sensitive.data.buffer, SEALED_SECRET_LEN, passphrase);
+	explicit_bzero(&sensitive, sizeof(sensitive));
+	Esys_Free(private);
+	Esys_Free(public);
+	return r;
+}
+
+static int pubkey_load(const char *path, struct tpm2_token *t, struct token_answer *fail)
+{
+	FILE *f = fopen(path, "re");
+	size_t n = f ? fread(t->pubkey, 1, sizeof(t->pubkey) - 1, f) : 0;
+
+	if (f)
+		fclose(f);
+	if (n == 0 || n == sizeof(t->pubkey) - 1) {
+		token_answer_fail(fail, TOKEN_FAIL_BAD_TOKEN, "cannot read the public key %s", path);
+		return -EINVAL;
+	}
+	t->pubkey[n] = '\0';
+	t->pubkey_len = n;
+	return 0;
+}
+
+static int policy_compute(struct sealing *s, const struct seal_request *req, struct tpm2_token *t,
+			  TPM2B_DIGEST *policy, struct token_answer *fail)
+{
+	TPM2B_DIGEST digest;
+	struct tpm2_policy_args args = { .trial = true, .pcr_digest = req->pcr_given ? &digest : NULL };
+	TPM2B_DIGEST *got = NULL;
+	TSS2_RC rc;
+	int r;
+
+	if (req->pcr_given && (r = pcr_digest(&s->tpm, req, &digest, fail)) < 0)
+		return r;
+	if ((r = tpm2_policy_session(&s->tpm, t, s->primary, s->hmac, &args, &s->policy, fail)) < 0)
+		return r;
+	rc = Esys_PolicyGetDigest(s->tpm.esys, s->policy, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &got);
+	if (rc != TSS2_RC_SUCCESS) {
+		tpm2_fail_rc(&s->tpm, rc, "the TPM gave no policy digest", fail);
+		return -EIO;
+	}
+	*policy = *got;
+	Esys_Free(got);
+	memcpy(t->policy_hash, policy->buffer, policy->size);
+	t->policy_hash_len = policy->size;
+	return 0;
+}
+
+int tpm2_seal(const struct seal_request *req, struct tpm2_token *t, struct secret **passphrase,
+	      struct token_answer *fail)
+{
+	struct sealing s = { .primary = ESYS_TR_NONE, .hmac = ESYS_TR_NONE, .policy = ESYS_TR_NONE };
+	TPM2B_DIGEST policy;
+	TSS2_RC rc;
+	int r;
+
+	memset(t, 0, sizeof(*t));
+	t->pcr_mask = req->pcr_mask;
+	t->pcr_bank = req->bank;
+	t->primary_alg = TPM2_ALG_ECC;
+	t->pin = req->pin != NULL;
+	t->pubkey_pcr_mask = req->pubkey_pcr_mask;
+	if (req->pubkey_path && (r = pubkey_load(req->pubkey_path, t, fail)) < 0)
+		return r;
+	if ((r = tpm2_connect(&s.tpm, req->device, fail)) < 0)
+		return r;
+	r = tpm2_parent_load(&s.tpm, t, &s.primary, fail);
+	if (r == 0) {
+		rc = Esys_StartAuthSession(s.tpm.esys, s.primary, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+					   NULL, TPM2_SE_HMAC, &session_symmetric, TPM2_ALG_SHA256, &s.hmac);
+		if (rc == TSS2_RC_SUCCESS)
+			rc = Esys_TRSess_SetAttributes(s.tpm.esys, s.hmac,
+						       TPMA_SESSION_DECRYPT | TPMA_SESSION_ENCRYPT | TPMA_SESSION_CONTINUESESSION, 0xff);
+		if (rc != TSS2_RC_SUCCESS) {
+			tpm2_fail_rc(&s.tpm, rc, "the TPM opened no encrypted session", fail);
+			r = -EIO;
+		}
+	}
+	if (r == 0)
+		r = policy_compute(&s, req, t, &policy, fail);
+	if (r == 0)
+		r = object_create(&s, req, &policy, t, passphrase, fail);
+	tpm2_handle_flush(&s.tpm, &s.policy);
+	tpm2_handle_flush(&s.tpm, &s.hmac);
+	tpm2_handle_flush(&s.tpm, &s.primary);
+	tpm2_disconnect(&s.tpm);
+	return r;
+}
