@@ -3,14 +3,32 @@
 # by the real systemd-cryptenroll against the same TPM state. A token with no PCRs boots with no
 # console input at all; one bound to PCR 7 values this VM's firmware does not produce falls back
 # to the prompt with its reason, and the typed passphrase boots; a helper that crashes or hangs
-# leaves PID 1 alive and the prompt up.
+# leaves PID 1 alive and the prompt up. The other direction: unlock enroll binds a token to the
+# PCR 7 value the first boot reported (as an installer enrolls for the next boot); that boot opens
+# with it unattended, and in the booted guest Debian's cryptsetup with systemd's token plugin
+# (libcryptsetup-token-systemd-tpm2, which only knows kernel TPM devices) opens it too.
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 source "$(dirname "$0")/../lib.sh"
 KVER=${UNLOCK_TEST_KVER:-$("$TOP/qemu/kver.sh")}
 MKINITRD=$TOP/build/unlock-mkinitrd
 export TSS2_LOG=all+none
 
-"$TOP/qemu/mkdisk.sh" "$WORK/d" luks2 >/dev/null
+# The guest reports PCR 7 and lets systemd's own token code try the root volume's tokens.
+mkdir -p "$WORK/d/root"
+cat >"$WORK/d/root/guest-test" <<'GUEST'
+#!/bin/busybox sh
+mount -t tmpfs run /run 2>/dev/null
+echo "GUEST-TPM2 pcr7=$(cat /sys/class/tpm/tpm0/pcr-sha256/7)"
+if cryptsetup open --test-passphrase --token-only /dev/vda </dev/null; then r=opened; else r=failed; fi
+echo "GUEST-TPM2 systemd-token=$r"
+GUEST
+chmod 0755 "$WORK/d/root/guest-test"
+# libcryptsetup looks for it under /lib (one tree with /usr/lib on the host, not in the guest)
+plugin=/lib/x86_64-linux-gnu/cryptsetup/libcryptsetup-token-systemd-tpm2.so
+tss=$(for l in libtss2-esys.so.0 libtss2-mu.so.0 libtss2-rc.so.0 libtss2-tctildr.so.0 libtss2-tcti-device.so.0; do
+	ldconfig -p | awk -v l="$l" '$1 == l { print $NF; exit }'
+done | tr '\n' ' ')
+GUEST_TOOLS="$(command -v cryptsetup) $plugin $tss" FS_MB=64 "$TOP/qemu/mkdisk.sh" "$WORK/d" luks2 >/dev/null
 L2=$(cat "$WORK/d/luks.uuid")
 FS=$(cat "$WORK/d/fs.uuid")
 APPEND="rd.luks.uuid=$L2 root=UUID=$FS"
@@ -42,6 +60,11 @@ enroll() { # DISK PCRS
 enroll "$WORK/none.img" ""
 enroll "$WORK/pcr7.img" 7
 tpm_stop "$(cat "$WORK/enroll.pid")"
+tpm_tcp_start() {
+	swtpm socket --tpm2 --tpmstate dir="$state" --server type=tcp,port="$port",bindaddr=127.0.0.1 \
+		--ctrl type=tcp,port=$((port + 1)),bindaddr=127.0.0.1 --flags not-need-init,startup-clear \
+		--pid file="$WORK/enroll.pid" --daemon
+}
 
 # Helpers that misbehave, static so the image needs nothing more for them.
 printf 'int main(void) { *(volatile int *)0 = 1; return 0; }\n' | cc -static -o "$WORK/crash" -x c -
@@ -77,6 +100,31 @@ tpm_boot tpm2-unattended "$WORK/tpm2.img" "$WORK/none.img" "$APPEND" \
 	"expect:opened with TPM2 token 0" "expect:UNLOCK-MARKER pid=1 root=/dev/dm-0" "expect:UNLOCK-MARKER end"
 if ! seen tpm2-unattended "Passphrase for"; then ok "tpm2: the token with no PCRs boots with no question asked"
 else not_ok "tpm2: the token with no PCRs boots with no question asked" "$(grep -a Passphrase "$WORK/tpm2-unattended.log")"; fi
+
+if seen tpm2-unattended "GUEST-TPM2 systemd-token=opened"; then
+	ok "tpm2: systemd's token plugin in the guest opens systemd-cryptenroll's token (the harness works)"
+else
+	not_ok "tpm2: systemd's token plugin in the guest opens systemd-cryptenroll's token (the harness works)" "$(grep -a GUEST-TPM2 "$WORK/tpm2-unattended.log")"
+fi
+
+# An installer's enrollment for the next boot: PCR 7 as the firmware will leave it, not as it is now.
+pcr7=$(console_text "$WORK/tpm2-unattended.log" | sed -n 's/.*GUEST-TPM2 pcr7=\([0-9A-Fa-f]\{64\}\).*/\1/p' | head -n1)
+cp "$WORK/d/disk.img" "$WORK/ours.img"
+tpm_tcp_start
+if printf 'correct horse\n' | "$TOP/build/unlock" enroll --tpm2-device "swtpm:host=127.0.0.1,port=$port" \
+	--tpm2-pcrs "7:sha256=$pcr7" "$WORK/ours.img" >"$WORK/ours.log" 2>&1; then
+	ok "enroll: unlock enroll binds a token to the PCR 7 value the guest reported (${pcr7:0:16}...)"
+else
+	not_ok "enroll: unlock enroll binds a token to the PCR 7 value the guest reported" "pcr7=$pcr7" "$(cat "$WORK/ours.log")"
+fi
+tpm_stop "$(cat "$WORK/enroll.pid")"
+tpm_boot tpm2-enrolled-by-unlock "$WORK/tpm2.img" "$WORK/ours.img" "$APPEND" \
+	"expect:opened with TPM2 token 0" "expect:GUEST-TPM2 systemd-token=" "expect:UNLOCK-MARKER end"
+if seen tpm2-enrolled-by-unlock "GUEST-TPM2 systemd-token=opened"; then
+	ok "tpm2: systemd's own token code opens the token unlock enrolled"
+else
+	not_ok "tpm2: systemd's own token code opens the token unlock enrolled" "$(grep -a -e GUEST-TPM2 -e 'Token\|token' "$WORK/tpm2-enrolled-by-unlock.log" | tail -5)"
+fi
 
 tpm_boot tpm2-pcr7-mismatch "$WORK/tpm2.img" "$WORK/pcr7.img" "$APPEND" \
 	"expect:PCR values differ from those the token was sealed to (it binds PCRs 7 of bank sha256)" \
