@@ -81,6 +81,10 @@ time_builds() {
 }
 time_builds generic "" build_times size
 time_builds host-only -host host_build_times host_size
+# What TPM2 support costs a generic image (the helper, tpm2-tss and the libcrypto it uses).
+build/unlock-mkinitrd -o "$WORK/unlock-notpm2.img" --kver "$KVER" --crypttab "$WORK/crypttab" --generic --no-tpm2
+tpm2_cost="generic unlock image: $(awk -v a="${size[unlock]}" -v b="$(stat -c %s "$WORK/unlock-notpm2.img")" \
+	'BEGIN { printf "%.2f MB with TPM2 support, %.2f MB with --no-tpm2: TPM2 support costs %.2f MB", a / 1e6, b / 1e6, (a - b) / 1e6 }')"
 
 echo "booting each image $BOOTS times (alternating, OVMF, software emulation)..."
 for round in $(seq "$BOOTS"); do
@@ -199,5 +203,7 @@ cost() { # FILE...: compressed kB of the files together
 		printf '  %-44s %6s\n' "modules: storage, bus and keyboard drivers" \
 			"$(cost $(find "$mods/drivers" -name '*.ko*' ! -path '*/drivers/md/*'))"
 		printf '  %-44s %6s\n' "module index, crypttab, key file" "$(cost $(find etc lib/modules -maxdepth 2 -type f))"
+		printf '  %-44s %6s\n' "TPM2: unlock-tpm2, tpm2-tss, libcrypto, libc" "$(cost usr/lib/unlock/unlock-tpm2 $(find lib lib64 -name '*.so*' 2>/dev/null))"
 	}
 )
+echo "$tpm2_cost"
