@@ -24,10 +24,11 @@ else
 	not_ok "static: the program runs without a dynamic loader" "$(head -3 "$WORK/version")"
 fi
 
-# Images: no loader, no shared object, for host-only and generic alike.
+# Images: no loader, no shared object, for host-only and generic alike (TPM2 support, whose helper is
+# dynamic, left out; below, what it brings).
 for kind in host-only generic; do
 	args=()
-	[ "$kind" = generic ] && args=(--generic)
+	[ "$kind" = generic ] && args=(--generic --no-tpm2)
 	if ! "$TOP/build/unlock-mkinitrd" -o "$WORK/$kind.img" --kver "$KVER" "${args[@]}" 2>"$WORK/mk.err"; then
 		not_ok "static: $kind image built" "$(cat "$WORK/mk.err")"
 		continue
@@ -37,6 +38,16 @@ for kind in host-only generic; do
 	check_eq "static: $kind image holds no *.so*" "" "$(grep -E '\.so(\.|$)' "$WORK/$kind.list")"
 	check_eq "static: $kind image has /init" "init" "$(grep -x 'init' "$WORK/$kind.list")"
 done
+
+# TPM2 support: the shared objects of a default generic image are the helper's closure and its TCTI.
+if "$TOP/build/unlock-mkinitrd" -o "$WORK/tpm2.img" --kver "$KVER" --generic 2>"$WORK/mk.err"; then
+	zstd -dc "$WORK/tpm2.img" | cpio -t --quiet 2>/dev/null | grep -E '(^|/)ld-linux|\.so(\.|$)' | sed 's|.*/||' | sort >"$WORK/tpm2.so"
+	{ ldd "$TOP/build/unlock-tpm2" | awk '/=> \// { print $3 } /^\t\/[^ ]+ \(/ { print $1 }'; echo libtss2-tcti-device.so.0; } |
+		sed 's|.*/||' | sort -u >"$WORK/tpm2.want"
+	check_eq "static: a generic image's shared objects are exactly the TPM2 helper's" "$(cat "$WORK/tpm2.want")" "$(cat "$WORK/tpm2.so")"
+else
+	not_ok "static: generic image with TPM2 support built" "$(cat "$WORK/mk.err")"
+fi
 
 # LVM: lvm2's lvm built static from the same source as libdevmapper, no library with it.
 if "$TOP/build/unlock-mkinitrd" -o "$WORK/lvm.img" --kver "$KVER" --tool lvm 2>"$WORK/mk.err"; then
