@@ -56,3 +56,20 @@ console_text() {
 corpus_needs_afalg() {
 	case $1 in *whirlpool* | *-lrw-* | *wp256*) return 0 ;; *) return 1 ;; esac
 }
+
+# swtpm_tcp_start STATE-DIR PID-FILE [PORT]: a software TPM 2.0 on loopback, its state in STATE-DIR
+# (absolute: the daemon leaves the working directory), on PORT or a random free one; sets SWTPM_PORT.
+swtpm_tcp_start() {
+	local port=${3:-}
+	for _ in 1 2 3 4 5; do
+		[ -n "${3:-}" ] || port=$((20000 + RANDOM % 40000))
+		if swtpm socket --tpm2 --tpmstate dir="$1" --server type=tcp,port="$port",bindaddr=127.0.0.1 \
+			--ctrl type=tcp,port=$((port + 1)),bindaddr=127.0.0.1 --flags not-need-init,startup-clear \
+			--pid file="$2" --daemon 2>/dev/null; then
+			SWTPM_PORT=$port # read by the suites
+			export SWTPM_PORT
+			return 0
+		fi
+	done
+	return 1
+}

@@ -46,12 +46,8 @@ tpm_stop() {
 # Enrollment: the TPM state served over TCP to systemd-cryptenroll, as on the host.
 state=$WORK/tpm
 mkdir -p "$state"
-for _ in 1 2 3 4 5; do
-	port=$((20000 + RANDOM % 40000))
-	swtpm socket --tpm2 --tpmstate dir="$state" --server type=tcp,port=$port,bindaddr=127.0.0.1 \
-		--ctrl type=tcp,port=$((port + 1)),bindaddr=127.0.0.1 --flags not-need-init,startup-clear \
-		--pid file="$WORK/enroll.pid" --daemon 2>/dev/null && break
-done
+swtpm_tcp_start "$state" "$WORK/enroll.pid" || not_ok "tpm2: swtpm started"
+port=$SWTPM_PORT
 enroll() { # DISK PCRS
 	cp "$WORK/d/disk.img" "$1"
 	PASSWORD="correct horse" systemd-cryptenroll --tpm2-device="swtpm:host=127.0.0.1,port=$port" --tpm2-pcrs="$2" "$1" \
@@ -60,11 +56,7 @@ enroll() { # DISK PCRS
 enroll "$WORK/none.img" ""
 enroll "$WORK/pcr7.img" 7
 tpm_stop "$(cat "$WORK/enroll.pid")"
-tpm_tcp_start() {
-	swtpm socket --tpm2 --tpmstate dir="$state" --server type=tcp,port="$port",bindaddr=127.0.0.1 \
-		--ctrl type=tcp,port=$((port + 1)),bindaddr=127.0.0.1 --flags not-need-init,startup-clear \
-		--pid file="$WORK/enroll.pid" --daemon
-}
+tpm_tcp_start() { swtpm_tcp_start "$state" "$WORK/enroll.pid" "$port"; }
 
 # Helpers that misbehave, static so the image needs nothing more for them.
 printf 'int main(void) { *(volatile int *)0 = 1; return 0; }\n' | cc -static -o "$WORK/crash" -x c -

@@ -9,14 +9,9 @@ source "$(dirname "$0")/../lib.sh"
 MEASURE=/usr/lib/systemd/systemd-measure
 state=$WORK/tpm
 mkdir -p "$state"
-for _ in 1 2 3 4 5; do
-	port=$((20000 + RANDOM % 40000))
-	swtpm socket --tpm2 --tpmstate dir="$state" --server type=tcp,port=$port,bindaddr=127.0.0.1 \
-		--ctrl type=tcp,port=$((port + 1)),bindaddr=127.0.0.1 --flags not-need-init,startup-clear \
-		--pid file="$WORK/swtpm.pid" --daemon 2>/dev/null && break
-done
+swtpm_tcp_start "$state" "$WORK/swtpm.pid" || not_ok "tpm2: swtpm started"
 trap 'kill "$(cat "$WORK/swtpm.pid" 2>/dev/null)" 2>/dev/null; rm -rf "$WORK"' EXIT
-TCTI=swtpm:host=127.0.0.1,port=$port
+TCTI=swtpm:host=127.0.0.1,port=$SWTPM_PORT
 export TSS2_LOG=all+none
 # systemd-cryptenroll leaves a session loaded; a TPM without a resource manager (swtpm over TCP,
 # unlike /dev/tpmrm0) holds only three.

@@ -94,7 +94,7 @@ int boot_volume_unlock(const struct boot_volume *vol, const struct volume *v, co
 	}
 	/* systemd-cryptsetup's order: the header's tokens before anything is asked. */
 	r = boot_volume_unlock_by_tokens(vol, v, m, key, digest);
-	if (r == 0 || r == -ENOMEM || (r == -LUKS_ERR_WRONG_SECRET && vol->headless))
+	if (r == 0 || r == -ENOMEM)
 		return r;
 	r = volume_unlock_unasked(vol, v, typed, key, digest);
 	if (r != -LUKS_ERR_WRONG_SECRET)

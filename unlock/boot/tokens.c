@@ -75,12 +75,19 @@ int boot_volume_unlock_by_tokens(const struct boot_volume *vol, const struct vol
 	};
 	int r;
 
-	if (volume_usable_tokens(v, vol->key_slot) == 0)
+	if (volume_usable_tokens(v, vol->key_slot) == 0) {
+		for (int i = 0; i < LUKS_TOKENS_MAX; i++)
+			if (v->hdr.tokens[i].active && strcmp(v->hdr.tokens[i].type, "systemd-tpm2") == 0) {
+				log_info("%s: its header has a TPM2 token, and this image has no TPM2 support (built with --no-tpm2?)",
+					 vol->name);
+				break;
+			}
 		return -ENOENT;
+	}
 	tpm2_device_wait(vol, m);
 	ask_consoles_refresh();
 	r = volume_unlock_by_tokens(v, &step, key, digest);
-	if (r == -LUKS_ERR_WRONG_SECRET && !vol->headless)
-		log_warning("%s: no token opened it; asking for the passphrase", vol->name);
+	if (r == -LUKS_ERR_WRONG_SECRET)
+		log_warning("%s: no token opened it%s", vol->name, vol->headless ? " (headless=: nothing is asked)" : "; asking for the passphrase");
 	return r;
 }

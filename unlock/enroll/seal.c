@@ -14,12 +14,6 @@
 
 #define SEALED_SECRET_LEN 32
 
-static const TPMT_SYM_DEF session_symmetric = {
-	.algorithm = TPM2_ALG_AES,
-	.keyBits.aes = 128,
-	.mode.aes = TPM2_ALG_CFB,
-};
-
 size_t tpm2_bank_size(uint16_t bank)
 {
 	switch (bank) {
@@ -200,7 +194,6 @@ int tpm2_seal(const struct seal_request *req, struct tpm2_token *t, struct secre
 {
 	struct sealing s = { .primary = ESYS_TR_NONE, .hmac = ESYS_TR_NONE, .policy = ESYS_TR_NONE };
 	TPM2B_DIGEST policy;
-	TSS2_RC rc;
 	int r;
 
 	memset(t, 0, sizeof(*t));
@@ -214,17 +207,9 @@ int tpm2_seal(const struct seal_request *req, struct tpm2_token *t, struct secre
 	if ((r = tpm2_connect(&s.tpm, req->device, fail)) < 0)
 		return r;
 	r = tpm2_parent_load(&s.tpm, t, &s.primary, fail);
-	if (r == 0) {
-		rc = Esys_StartAuthSession(s.tpm.esys, s.primary, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
-					   NULL, TPM2_SE_HMAC, &session_symmetric, TPM2_ALG_SHA256, &s.hmac);
-		if (rc == TSS2_RC_SUCCESS)
-			rc = Esys_TRSess_SetAttributes(s.tpm.esys, s.hmac,
-						       TPMA_SESSION_DECRYPT | TPMA_SESSION_ENCRYPT | TPMA_SESSION_CONTINUESESSION, 0xff);
-		if (rc != TSS2_RC_SUCCESS) {
-			tpm2_fail_rc(&s.tpm, rc, "the TPM opened no encrypted session", fail);
-			r = -EIO;
-		}
-	}
+	/* the object does not exist yet: the session is salted by the primary key only */
+	if (r == 0)
+		r = tpm2_hmac_session_start(&s.tpm, s.primary, ESYS_TR_NONE, &s.hmac, fail);
 	if (r == 0)
 		r = policy_compute(&s, req, t, &policy, fail);
 	if (r == 0)

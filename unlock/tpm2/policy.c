@@ -15,12 +15,6 @@
 
 #define SIGNATURE_FILE_MAX (1u << 20)
 
-static const TPMT_SYM_DEF session_symmetric = {
-	.algorithm = TPM2_ALG_AES,
-	.keyBits.aes = 128,
-	.mode.aes = TPM2_ALG_CFB,
-};
-
 static void pcr_selection(uint32_t mask, uint16_t bank, TPML_PCR_SELECTION *sel)
 {
 	*sel = (TPML_PCR_SELECTION){ .count = 1 };
@@ -337,7 +331,7 @@ int tpm2_policy_session(struct tpm2 *tpm, const struct tpm2_token *t, ESYS_TR pa
 	 * mode is broken); otherwise a real one, whose digest is the same. */
 	TPM2_SE type = args->trial && (args->pcr_digest || t->pubkey_pcr_mask) ? TPM2_SE_TRIAL : TPM2_SE_POLICY;
 	TSS2_RC rc = Esys_StartAuthSession(tpm->esys, parent, ESYS_TR_NONE, hmac, ESYS_TR_NONE, ESYS_TR_NONE, NULL,
-					   type, &session_symmetric, TPM2_ALG_SHA256, session);
+					   type, &tpm2_session_symmetric, TPM2_ALG_SHA256, session);
 	int r;
 
 	if (rc != TSS2_RC_SUCCESS) {

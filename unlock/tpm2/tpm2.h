@@ -21,12 +21,18 @@ struct tpm2 {
 	char device[TOKEN_DEVICE_MAX]; /* what was opened, for messages */
 };
 
+/* systemd's parameter encryption: AES-128 in CFB mode. */
+extern const TPMT_SYM_DEF tpm2_session_symmetric;
+
 /* "auto" (the first /dev/tpmrmN), a device path, or a TCTI string such as swtpm:host=H,port=P. */
 int tpm2_connect(struct tpm2 *tpm, const char *device, struct token_answer *fail);
 void tpm2_disconnect(struct tpm2 *tpm);
 /* The parent of the sealed object: tpm2_srk's persistent key, or the primary key made from the owner seed. */
 int tpm2_parent_load(struct tpm2 *tpm, const struct tpm2_token *t, ESYS_TR *parent, struct token_answer *fail);
 void tpm2_handle_flush(struct tpm2 *tpm, ESYS_TR *handle);
+/* An HMAC session salted by parent, bound to bind (ESYS_TR_NONE: unbound), encrypting parameters
+ * both ways, as systemd's tpm2_make_encryption_session. */
+int tpm2_hmac_session_start(struct tpm2 *tpm, ESYS_TR parent, ESYS_TR bind, ESYS_TR *session, struct token_answer *fail);
 struct tpm2_policy_args {
 	const char *signature_path;     /* unsealing: the signed policy's signatures (NULL: default places) */
 	bool trial;                     /* sealing: the policy is computed, not satisfied */

@@ -14,7 +14,7 @@
 
 #define UNSEAL_PCR_CHANGED_RETRIES 30
 
-static const TPMT_SYM_DEF session_symmetric = {
+const TPMT_SYM_DEF tpm2_session_symmetric = {
 	.algorithm = TPM2_ALG_AES,
 	.keyBits.aes = 128,
 	.mode.aes = TPM2_ALG_CFB,
@@ -269,11 +269,10 @@ static int blob_split(const struct tpm2_token *t, struct sealed *s, struct token
 	return 0;
 }
 
-/* systemd's sessions: an HMAC session salted by the parent and bound to the object (its PIN keys it). */
-static int hmac_session_start(struct tpm2 *tpm, ESYS_TR parent, ESYS_TR object, ESYS_TR *session, struct token_answer *fail)
+int tpm2_hmac_session_start(struct tpm2 *tpm, ESYS_TR parent, ESYS_TR bind, ESYS_TR *session, struct token_answer *fail)
 {
-	TSS2_RC rc = Esys_StartAuthSession(tpm->esys, parent, object, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, NULL,
-					   TPM2_SE_HMAC, &session_symmetric, TPM2_ALG_SHA256, session);
+	TSS2_RC rc = Esys_StartAuthSession(tpm->esys, parent, bind, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, NULL,
+					   TPM2_SE_HMAC, &tpm2_session_symmetric, TPM2_ALG_SHA256, session);
 
 	if (rc == TSS2_RC_SUCCESS)
 		rc = Esys_TRSess_SetAttributes(tpm->esys, *session,
@@ -337,7 +336,7 @@ static int object_load(struct unseal *u, const struct tpm2_token *t, const uint8
 			return -EIO;
 		}
 	}
-	return hmac_session_start(&u->tpm, u->parent, u->object, &u->hmac, fail);
+	return tpm2_hmac_session_start(&u->tpm, u->parent, u->object, &u->hmac, fail);
 }
 
 static void unseal_done(struct unseal *u)
