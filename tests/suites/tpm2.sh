@@ -170,6 +170,23 @@ check_exit "tpm2: a truncated blob is a damaged token" 2 "not a sealed TPM2 obje
 variant badpcr 't["tpm2-pcrs"]=[24]'
 check_exit "tpm2: a PCR number past 23 is a damaged token" 2 "not a PCR number" -- dump "$WORK/badpcr.img"
 
+# tpm2_srk (systemd 254+): the primary key persisted at 0x81000001 and its handle serialized, as
+# systemd does it, here with tpm2-tools; systemd's template gives the same key as the transient one.
+tpm2_createprimary -T "$TCTI" -C o -G ecc256:aes128cfb -g sha256 -c "$WORK/srk.ctx" \
+	-a 'restricted|decrypt|fixedtpm|fixedparent|sensitivedataorigin|userwithauth' >/dev/null
+tpm2_evictcontrol -T "$TCTI" -C o -c "$WORK/srk.ctx" 0x81000001 >/dev/null
+tpm2_readpublic -T "$TCTI" -c 0x81000001 -t "$WORK/srk.tr" >/dev/null
+tpm_tidy
+tpm2_flushcontext -T "$TCTI" -t >/dev/null 2>&1
+srk=$(base64 -w0 "$WORK/srk.tr")
+variant srk "t[\"tpm2_srk\"]=\"$srk\""
+check_eq "tpm2: a token naming its persistent storage root key (tpm2_srk) opens" "$want" "$(dump "$WORK/srk.img" </dev/null 2>/dev/null)"
+tpm2_evictcontrol -T "$TCTI" -C o -c 0x81000001 >/dev/null
+tpm2_createprimary -T "$TCTI" -C o -G rsa2048:aes128cfb -c "$WORK/other.ctx" >/dev/null
+tpm2_evictcontrol -T "$TCTI" -C o -c "$WORK/other.ctx" 0x81000001 >/dev/null
+tpm2_flushcontext -T "$TCTI" -t >/dev/null 2>&1
+check_exit "tpm2: another key at that handle (a cleared TPM) is named as such" 2 "not the one the token was sealed under" -- dump "$WORK/srk.img"
+
 # Helpers that crash, hang or babble: the same program, next to a helper that misbehaves.
 mkdir -p "$WORK/bin"
 cp "$UNLOCK" "$WORK/bin/unlock"
