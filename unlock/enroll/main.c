@@ -143,19 +143,23 @@ static int secret_from_env_or_prompt(const char *env, const char *prompt, struct
 	if (!(*out = secret_new(strlen(value) + 1)))
 		return -ENOMEM;
 	r = secret_append(*out, value, strlen(value));
+	/* as systemd's getenv_steal_erase: the copy in the environment goes */
+	explicit_bzero((char *)value, strlen(value));
+	unsetenv(env);
 	return r;
 }
 
 static int pin_read(struct secret **pin)
 {
 	_cleanup_secret_ struct secret *again = NULL;
+	bool from_env = getenv("NEWPIN") != NULL;
 	int r = secret_from_env_or_prompt("NEWPIN", "Enter the new TPM2 PIN: ", pin);
 
 	if (r < 0)
 		return r;
 	if ((*pin)->len == 0)
 		return log_error_ret(-EINVAL, "an empty PIN is not a PIN");
-	if (getenv("NEWPIN") || !isatty(STDIN_FILENO))
+	if (from_env || !isatty(STDIN_FILENO))
 		return 0;
 	if ((r = prompt_passphrase("Enter the new TPM2 PIN again: ", &again)) < 0)
 		return r;
