@@ -141,8 +141,13 @@ int volume_unlock_by_tokens(const struct volume *v, const struct token_step *ste
 		if (!token_fits(&v->hdr.tokens[i], step->key_slot) ||
 		    !token_helper_find(v->hdr.tokens[i].type, path, sizeof(path)))
 			continue;
-		if ((r = luks2_token_json(&v->hdr, i, &json)) < 0)
-			return r == -ENOMEM ? r : -LUKS_ERR_WRONG_SECRET;
+		if ((r = luks2_token_json(&v->hdr, i, &json)) == -ENOMEM)
+			return r;
+		if (r < 0) {
+			log_warning("%s: %s token %d cannot be read from the header; skipped", step->name,
+				    token_label(v->hdr.tokens[i].type), i);
+			continue;
+		}
 		t.json = json;
 		tried++;
 		r = token_try_one(&t, key, digest);
