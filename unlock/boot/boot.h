@@ -47,6 +47,8 @@ struct boot_volume {
 	bool swap;                    /* plain swap with a random key (crypttab "swap") */
 	bool plain;                   /* plain dm-crypt, no header (crypttab "plain") */
 	bool tmp;                     /* crypttab "tmp": left to the system after boot */
+	bool initramfs;               /* initramfs, x-initrd.attach: the boot opens it whatever fstab says */
+	bool netdev;                  /* _netdev: needs the network; the system opens it */
 	char hash[32];                /* plain mode: hash= for the passphrase ("plain": none) */
 	char cipher[64];              /* plain mode: cipher= (default aes-cbc-essiv:sha256, as systemd) */
 	uint32_t key_bits;            /* plain mode: size= (default 256) */

@@ -18,7 +18,7 @@
  * loud and quiet concern its init scripts, not the initramfs; tpm2-pcrs= only narrows which of
  * the header's TPM2 tokens systemd tries, and unlock tries them all). */
 static const char *const accepted_options[] = {
-	"luks", "initramfs", "x-initrd.attach", "_netdev", "password-echo", "noearly", "loud", "quiet", "tpm2-pcrs",
+	"luks", "password-echo", "noearly", "loud", "quiet", "tpm2-pcrs",
 };
 
 /* Devices a key file may name that are read as files: random number sources (swap, tmp). */
@@ -309,6 +309,10 @@ static bool crypttab_bool_option(struct boot_volume *vol, const char *name)
 		return vol->tmp = true;
 	if (strcmp(name, "verify") == 0)
 		return vol->verify = true;
+	if (strcmp(name, "initramfs") == 0 || strcmp(name, "x-initrd.attach") == 0)
+		return vol->initramfs = true;
+	if (strcmp(name, "_netdev") == 0)
+		return vol->netdev = true;
 	return false;
 }
 

@@ -151,6 +151,16 @@ static const struct boot_volume *volume_with_default_key(const struct boot_volum
 	return vol;
 }
 
+/* Inside another generator's image something else (its own crypt hook, an earlier run) may have
+ * opened the volume already: it is left as it is. */
+static bool volume_already_open(const struct boot_volume *vol)
+{
+	char path[sizeof(vol->name) + 16];
+
+	snprintf(path, sizeof(path), "/dev/mapper/%s", vol->name);
+	return access(path, F_OK) == 0;
+}
+
 /* One volume: its device waited for, then opened as its options say. */
 static int volume_open_as_configured(const struct boot_volume *vol, struct modules *m, struct passcache *typed, char *dev,
 				     size_t size)
@@ -187,6 +197,10 @@ int volumes_open(const struct boot_config *cfg, struct modules *m, struct passca
 			continue;
 		if (vol->tmp) {
 			log_info("%s: a tmp volume; the system sets it up after boot", vol->name);
+			continue;
+		}
+		if (volume_already_open(vol)) {
+			log_info("%s: already open as /dev/mapper/%s", vol->name, vol->name);
 			continue;
 		}
 		r = volume_open_as_configured(vol, m, typed, dev, sizeof(dev));

@@ -17,6 +17,7 @@
 #include "base/util.h"
 #include "boot/ask.h"
 #include "boot/boot.h"
+#include "boot/config.h"
 #include "boot/devices.h"
 #include "boot/flow.h"
 #include "boot/hotplug.h"
@@ -33,7 +34,6 @@
  * init; the volumes are opened by boot/flow.c. */
 
 #define SYSROOT "/sysroot"
-#define CONFIG_TEXT_MAX (64 * 1024)
 
 static struct hotplug *hotplug;
 /* The passphrases typed this boot: tried on the next volumes, then handed to the real system. */
@@ -68,44 +68,6 @@ static void console_attach(void)
 	dup2(fd, STDERR_FILENO);
 	if (fd > STDERR_FILENO)
 		close(fd);
-}
-
-/* rd.luks.uuid= narrows the set to those volumes; crypttab still gives their names, keys and options. */
-static void boot_config_merge(struct boot_config *cfg, const struct boot_config *tab)
-{
-	if (!cfg->uuids_only) {
-		for (int i = 0; i < tab->n_volumes && cfg->n_volumes < BOOT_VOLUMES_MAX; i++)
-			cfg->volumes[cfg->n_volumes++] = tab->volumes[i];
-		return;
-	}
-	for (int i = 0; i < cfg->n_volumes; i++) {
-		struct boot_volume *from_tab = boot_volume_find((struct boot_config *)tab, cfg->volumes[i].device);
-		char name[sizeof(cfg->volumes[i].name)];
-		if (!from_tab)
-			continue;
-		memcpy(name, cfg->volumes[i].name, sizeof(name));
-		cfg->volumes[i] = *from_tab;
-		if (strncmp(name, "luks-", 5) != 0)
-			memcpy(cfg->volumes[i].name, name, sizeof(name));
-	}
-}
-
-static int boot_config_load(struct boot_config *cfg)
-{
-	static char text[CONFIG_TEXT_MAX];
-	static struct boot_config tab;
-	int r;
-
-	boot_config_init(cfg);
-	boot_config_init(&tab);
-	r = read_text_file("/proc/cmdline", text, sizeof(text));
-	if (r < 0)
-		return log_error_ret(r, "cannot read /proc/cmdline: %s", strerror(-r));
-	cmdline_parse(cfg, text);
-	if (cfg->crypttab_enabled && read_text_file("/etc/crypttab", text, sizeof(text)) == 0)
-		crypttab_parse(&tab, text, "/etc/crypttab");
-	boot_config_merge(cfg, &tab);
-	return 0;
 }
 
 /* A root= that never appears: say what the opened volumes hold. A volume group or RAID array
@@ -260,7 +222,7 @@ int init_main(int argc, char **argv)
 	mount_api_filesystems();
 	console_attach();
 	ask_consoles_open();
-	if (boot_config_load(&cfg) < 0)
+	if (boot_config_load(&cfg, NULL, "/etc/crypttab") < 0)
 		emergency("the boot configuration could not be read");
 	boot_wait_setup(&cfg);
 	if (cfg.debug) {

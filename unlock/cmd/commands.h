@@ -15,6 +15,7 @@ enum {
 	EXIT_DAMAGED = 3,
 	EXIT_UNSUPPORTED = 4,
 	EXIT_IO = 5,
+	EXIT_INSECURE = 6, /* unlock check: a key file others can read */
 };
 
 struct inspect_options {
@@ -63,5 +64,7 @@ static inline int exit_code_from(int r)
 }
 int cmd_inspect(const struct inspect_options *opts);
 int cmd_open(const struct open_options *opts);
+struct check_options;
+int cmd_check(const struct check_options *opts);
 
 #endif

@@ -10,7 +10,9 @@
 
 #include "base/log.h"
 #include "base/util.h"
+#include "boot/attach.h"
 #include "boot/init.h"
+#include "cmd/check.h"
 #include "cmd/commands.h"
 #include "luks/keyslot.h"
 #include "luks/luks.h"
@@ -31,9 +33,12 @@ static void usage(FILE *out)
 		     "  unlock enroll [--tpm2-device auto|PATH|TCTI] [--tpm2-pcrs PCR[:BANK=HEX][+...]]\n"
 		     "                [--tpm2-public-key FILE [--tpm2-public-key-pcrs PCRS]] [--tpm2-with-pin]\n"
 		     "                [--unlock-key-file FILE] DEVICE\n"
+		     "  unlock check [--json] [--crypttab FILE] [--cmdline STRING]\n"
+		     "  unlock boot [--crypttab FILE]\n"
 		     "  unlock --version\n"
 		     "Exit codes: 0 success, 1 usage, 2 no keyslot opened, 3 damaged header,\n"
-		     "            4 unsupported feature, 5 device, file or I/O error. See unlock(8).\n");
+		     "            4 unsupported feature, 5 device, file or I/O error,\n"
+		     "            6 (check) a key file others can read. See unlock(8).\n");
 }
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -217,6 +222,57 @@ static int main_open(int argc, char **argv)
 	return cmd_open(&opts);
 }
 
+static int main_check(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "crypttab", required_argument, NULL, 'c' },
+		{ "cmdline", required_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct check_options opts = { 0 };
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+		switch (c) {
+		case 'j': opts.json = true; break;
+		case 'c': opts.crypttab = optarg; break;
+		case 'k': opts.cmdline = optarg; break;
+		case 'h': usage(stdout); return EXIT_OK;
+		default: return usage_error("invalid option for check");
+		}
+	}
+	if (optind != argc)
+		return usage_error("check takes no DEVICE: it checks a crypttab and a kernel command line");
+	if (opts.cmdline && strlen(opts.cmdline) >= 64 * 1024)
+		return usage_error("--cmdline: longer than any kernel command line");
+	return cmd_check(&opts);
+}
+
+/* Inside another generator's initramfs: the boot's volumes opened, the rest left to it. */
+static int main_boot(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "crypttab", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *crypttab = "/etc/crypttab";
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+		switch (c) {
+		case 'c': crypttab = optarg; break;
+		case 'h': usage(stdout); return EXIT_OK;
+		default: return usage_error("invalid option for boot");
+		}
+	}
+	if (optind != argc)
+		return usage_error("boot takes no arguments besides --crypttab");
+	return exit_code_from(boot_attach_main(crypttab));
+}
+
 /* Enrollment writes the header through libcryptsetup, which this static program never links: it
  * is unlock-enroll's work, run in this process's place. */
 static int main_enroll(char **argv)
@@ -240,6 +296,10 @@ int main(int argc, char **argv)
 		return main_inspect(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "open") == 0)
 		return main_open(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "check") == 0)
+		return main_check(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "boot") == 0)
+		return main_boot(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "enroll") == 0)
 		return main_enroll(argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
