@@ -121,16 +121,37 @@ bench: deps all build/sector-crypt
 	@tests/bench/bench.sh
 	@tests/bench/boot-bench.sh
 
+# Programs and shared logic under PREFIX; the dracut module and the initramfs-tools hook where
+# those generators look for them (they do not look under another prefix). Installed scripts get
+# the installed paths; the paths inside an image stay /usr/sbin/unlock and /usr/lib/unlock.
+LIBDIR ?= $(PREFIX)/lib/unlock
+DOCDIR ?= $(PREFIX)/share/doc/unlock
+DRACUTMODDIR ?= /usr/lib/dracut/modules.d/90unlock
+INITRAMFSTOOLSDIR ?= /usr/share/initramfs-tools
+INSTALL_PATHS = sed -e 's|:-/usr/sbin/unlock}|:-$(SBINDIR)/unlock}|' -e 's|:-/usr/lib/unlock/|:-$(LIBDIR)/|' \
+	-e 's|^\(\t*\)HOOKS=/usr/lib/unlock/hooks$$|\1HOOKS=$(LIBDIR)/hooks|'
+
 install: build/unlock build/unlock-mkinitrd build/unlock-tpm2 build/unlock-enroll
 	install -D -m 0755 build/unlock $(DESTDIR)$(SBINDIR)/unlock
-	install -D -m 0755 mkinitrd/unlock-mkinitrd $(DESTDIR)$(SBINDIR)/unlock-mkinitrd
-	install -D -m 0644 hooks/unlock-files.sh $(DESTDIR)$(PREFIX)/lib/unlock/hooks/unlock-files.sh
-	install -D -m 0755 $(DEPS_DIR)/bin/lvm.static $(DESTDIR)$(PREFIX)/lib/unlock/lvm.static
-	install -D -m 0755 build/unlock-tpm2 $(DESTDIR)$(PREFIX)/lib/unlock/unlock-tpm2
-	install -D -m 0755 build/unlock-enroll $(DESTDIR)$(PREFIX)/lib/unlock/unlock-enroll
+	install -d $(DESTDIR)$(LIBDIR)/hooks $(DESTDIR)$(DRACUTMODDIR) $(DESTDIR)$(INITRAMFSTOOLSDIR)/hooks \
+		$(DESTDIR)$(INITRAMFSTOOLSDIR)/scripts/local-top
+	$(INSTALL_PATHS) mkinitrd/unlock-mkinitrd >$(DESTDIR)$(SBINDIR)/unlock-mkinitrd
+	chmod 0755 $(DESTDIR)$(SBINDIR)/unlock-mkinitrd
+	install -m 0644 hooks/unlock-files.sh $(DESTDIR)$(LIBDIR)/hooks/unlock-files.sh
+	install -m 0755 $(DEPS_DIR)/bin/lvm.static $(DESTDIR)$(LIBDIR)/lvm.static
+	install -m 0755 build/unlock-tpm2 $(DESTDIR)$(LIBDIR)/unlock-tpm2
+	install -m 0755 build/unlock-enroll $(DESTDIR)$(LIBDIR)/unlock-enroll
+	$(INSTALL_PATHS) dracut/90unlock/module-setup.sh >$(DESTDIR)$(DRACUTMODDIR)/module-setup.sh
+	chmod 0755 $(DESTDIR)$(DRACUTMODDIR)/module-setup.sh
+	install -m 0755 dracut/90unlock/unlock-boot.sh $(DESTDIR)$(DRACUTMODDIR)/unlock-boot.sh
+	install -m 0644 dracut/90unlock/unlock.service $(DESTDIR)$(DRACUTMODDIR)/unlock.service
+	$(INSTALL_PATHS) initramfs-tools/hooks/unlock >$(DESTDIR)$(INITRAMFSTOOLSDIR)/hooks/unlock
+	chmod 0755 $(DESTDIR)$(INITRAMFSTOOLSDIR)/hooks/unlock
+	install -m 0755 initramfs-tools/scripts/local-top/unlock $(DESTDIR)$(INITRAMFSTOOLSDIR)/scripts/local-top/unlock
 	install -D -m 0644 docs/unlock.8 $(DESTDIR)$(MANDIR)/man8/unlock.8
 	install -D -m 0644 docs/unlock-mkinitrd.8 $(DESTDIR)$(MANDIR)/man8/unlock-mkinitrd.8
 	install -D -m 0644 docs/unlock-boot.7 $(DESTDIR)$(MANDIR)/man7/unlock-boot.7
+	install -D -m 0644 docs/unlock-check.schema.json $(DESTDIR)$(DOCDIR)/unlock-check.schema.json
 
 clean:
 	rm -rf build

@@ -5,6 +5,8 @@
 # "running" with the crypt units active, no failed units, and exactly one passphrase question.
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 source "$(dirname "$0")/../lib.sh"
+# shellcheck source-path=SCRIPTDIR source=../debian.sh
+source "$TOP/tests/debian.sh"
 KVER=${UNLOCK_TEST_KVER:-$("$TOP/qemu/kver.sh")}
 MKINITRD=$TOP/build/unlock-mkinitrd
 
@@ -12,39 +14,6 @@ if ! "$TOP/qemu/debian-root.sh" "$TOP/build/debian-root"; then
 	not_ok "debian: a Debian 12 root made by debootstrap" "see $TOP/build/debian-root.log"
 	exit 0
 fi
-
-# debian_boot NAME INITRD DISK APPEND [QEMU-ARGS...]: boots, answers the first passphrase question.
-debian_boot() {
-	local name=$1 initrd=$2 disk=$3 append=$4
-	shift 4
-	if python3 "$TOP/qemu/boot.py" --log "$WORK/$name.log" --timeout 400 --step "expect:Passphrase for " \
-		--step 'send:correct horse\n' --step "expect:UNLOCK-DEBIAN end" -- \
-		"$TOP/qemu/run-vm.sh" "$initrd" "$disk" "$append" "$@" 2>"$WORK/$name.err"; then
-		ok "debian: $name: the system booted and reported"
-	else
-		not_ok "debian: $name: the system booted and reported" "$(cat "$WORK/$name.err")" \
-			"$(grep -aE 'unlock|UNLOCK-DEBIAN|Passphrase|passphrase|Kernel panic|Failed|Timed out' "$WORK/$name.log" | tail -12)"
-	fi
-}
-
-# report NAME KEY: the value the system reported for KEY.
-report() {
-	console_text "$WORK/$1.log" | tr -d '\r' | KEY="UNLOCK-DEBIAN $2=" awk '!found && (i = index($0, ENVIRON["KEY"])) { print substr($0, i + length(ENVIRON["KEY"])); found = 1 }'
-}
-
-# debian_checks NAME ROOT-SOURCE UNIT...: what every real boot must show.
-debian_checks() {
-	local name=$1 root=$2 prompts
-	shift 2
-	check_eq "debian: $name: the system is running" "running" "$(report "$name" state)"
-	check_eq "debian: $name: no failed units" "" "$(report "$name" failed)"
-	check_eq "debian: $name: root is mounted from $root" "$root" "$(report "$name" root | cut -d' ' -f1)"
-	for unit in "$@"; do
-		check_eq "debian: $name: $unit is active" "active" "$(report "$name" "unit $unit")"
-	done
-	prompts=$(grep -acE 'Passphrase for |[Pp]lease enter passphrase' "$WORK/$name.log")
-	check_eq "debian: $name: the passphrase was asked for once" "1" "$prompts"
-}
 
 # The root filesystem directly in LUKS2, the crypttab in the image.
 "$TOP/qemu/debian-disk.sh" "$WORK/plain" plain >/dev/null
@@ -58,23 +27,10 @@ debian_boot rd-luks-name "$WORK/nocrypttab.img" "$WORK/plain/disk.img" \
 	"rd.luks.name=$(cat "$WORK/plain/luks.uuid")=root root=/dev/mapper/root"
 debian_checks rd-luks-name /dev/mapper/root systemd-cryptsetup@root.service
 
-# data_disk FILE UUID: a LUKS2 disk with the system's passphrase, holding an ext4 filesystem.
-data_disk() {
-	mkdir -p "$WORK/data-tree"
-	echo "data of $1" >"$WORK/data-tree/marker"
-	rm -f "$WORK/data-fs.img" "$1"
-	mkfs.ext4 -q -F -b 4096 -d "$WORK/data-tree" "$WORK/data-fs.img" 32M
-	head -c 64 /dev/urandom >"$WORK/data.key"
-	truncate -s 48M "$1"
-	cryptsetup luksFormat -q --type luks2 --uuid "$2" --volume-key-file "$WORK/data.key" --pbkdf argon2id \
-		--pbkdf-memory 32768 --pbkdf-force-iterations 4 --pbkdf-parallel 1 "$1" "$WORK/plain/passphrase"
-	"$TOP/qemu/encrypt-into.sh" "$1" "$1" "$WORK/data-fs.img" "$WORK/data.key"
-}
-
 # /srv on a second volume with the same passphrase, not needed for the boot: the image leaves it
 # to the system's systemd-cryptsetup, which takes the passphrase typed at boot from the keyring.
 SRV_UUID=9d5c1a70-3b1e-4f00-8d7e-5c0ffee00001
-data_disk "$WORK/srv.img" "$SRV_UUID"
+data_disk "$WORK/srv.img" "$SRV_UUID" "$WORK/plain/passphrase"
 mkdir -p "$WORK/srv"
 echo "srv UUID=$SRV_UUID none luks" >"$WORK/srv/crypttab.extra"
 echo "/dev/mapper/srv /srv ext4 defaults 0 2" >"$WORK/srv/fstab.extra"
@@ -116,7 +72,7 @@ fi
 # to the swap LV. Devices the system uses only after the switch, each made by the image: the swap
 # LV, a crypttab swap volume with a random key, and /srv on a volume marked initramfs.
 SRV2_UUID=9d5c1a70-3b1e-4f00-8d7e-5c0ffee00002
-data_disk "$WORK/srv2.img" "$SRV2_UUID"
+data_disk "$WORK/srv2.img" "$SRV2_UUID" "$WORK/plain/passphrase"
 truncate -s 64M "$WORK/cswap.img"
 mkdir -p "$WORK/lvm"
 printf '%s\n' "srv UUID=$SRV2_UUID none luks,initramfs" \

@@ -39,6 +39,10 @@ const char *helper_program_find(const char *program, char *path, size_t size)
 			snprintf(path, size, "%s/%s", self, program);
 			if (access(path, X_OK) == 0)
 				return path;
+			/* Installed under another prefix: PREFIX/sbin/unlock, PREFIX/lib/unlock/PROGRAM. */
+			snprintf(path, size, "%s/../lib/unlock/%s", self, program);
+			if (access(path, X_OK) == 0)
+				return path;
 		}
 	}
 	snprintf(path, size, "/usr/lib/unlock/%s", program);

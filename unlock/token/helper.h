@@ -12,7 +12,8 @@
 #include "crypto/secret.h"
 #include "token/protocol.h"
 
-/* A program of unlock's (unlock-tpm2, unlock-enroll): next to this one, else in /usr/lib/unlock. */
+/* A program of unlock's (unlock-tpm2, unlock-enroll): next to this one, in ../lib/unlock beside it (an
+ * installed PREFIX), else in /usr/lib/unlock (where images carry it). */
 const char *helper_program_find(const char *program, char *path, size_t size);
 /* The helper for a token type ("systemd-tpm2"), next to this program or in /usr/lib/unlock; NULL if none. */
 const char *token_helper_find(const char *type, char *path, size_t size);

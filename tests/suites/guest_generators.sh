@@ -1,0 +1,145 @@
+#!/bin/bash
+# dracut and initramfs-tools with unlock inside: images built on this host by the real dracut and
+# mkinitramfs for Debian's kernel, our module and hook installed into private copies of their
+# configuration (this host's /etc seen through a mount namespace, dracut's module tree copied),
+# boot an encrypted root under OVMF with a typed passphrase and with a key file, and the real
+# Debian 12 system through each of them reaches multi-user with one passphrase question in all.
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+source "$(dirname "$0")/../lib.sh"
+# shellcheck source-path=SCRIPTDIR source=../debian.sh
+source "$TOP/tests/debian.sh"
+KVER=${UNLOCK_TEST_KVER:-$("$TOP/qemu/kver.sh")}
+# The hook and the module find unlock, its helper and the shared install logic in the tree.
+export UNLOCK_BIN=$TOP/build/unlock UNLOCK_HOOKS=$TOP/hooks UNLOCK_TPM2_HELPER=$TOP/build/unlock-tpm2
+
+# The private configuration: /etc with our crypttab, the initramfs-tools hook and boot script in
+# its CONFDIR, cryptsetup-initramfs's KEYFILE_PATTERN; dracut's modules with 90unlock among them.
+cp -a /etc "$WORK/etc"
+mkdir -p "$WORK/etc/initramfs-tools/hooks" "$WORK/etc/initramfs-tools/scripts/local-top" "$WORK/keys"
+cp "$TOP/initramfs-tools/hooks/unlock" "$WORK/etc/initramfs-tools/hooks/unlock"
+cp "$TOP/initramfs-tools/scripts/local-top/unlock" "$WORK/etc/initramfs-tools/scripts/local-top/unlock"
+echo "KEYFILE_PATTERN=\"$WORK/keys/*.key\"" >>"$WORK/etc/cryptsetup-initramfs/conf-hook"
+echo "UMASK=0077" >>"$WORK/etc/initramfs-tools/initramfs.conf"
+cp -a /usr/lib/dracut "$WORK/dracut"
+cp -r "$TOP/dracut/90unlock" "$WORK/dracut/modules.d/90unlock"
+
+in_private_etc() { # COMMAND...: run with the private /etc
+	unshare -m sh -c 'mount --bind "$0" /etc && exec "$@"' "$WORK/etc" "$@"
+}
+
+# build GENERATOR IMAGE CRYPTTAB [ARGS...]: an image from mkinitramfs, or from dracut (generic, as a
+# distribution's installer image is) with its systemd or without it ("dracut-shell").
+build() {
+	local gen=$1 img=$2
+	cp "$3" "$WORK/etc/crypttab"
+	shift 3
+	case $gen in
+	initramfs-tools) in_private_etc mkinitramfs -o "$img" "$@" "$KVER" ;;
+	dracut) dracutbasedir=$WORK/dracut in_private_etc dracut -q --no-hostonly --add unlock "$@" --kver "$KVER" -f "$img" ;;
+	dracut-shell)
+		dracutbasedir=$WORK/dracut in_private_etc dracut -q --no-hostonly --add unlock --omit \
+			"crypt systemd systemd-initrd dracut-systemd systemd-udevd systemd-journald systemd-modules-load systemd-sysctl systemd-tmpfiles systemd-ask-password" \
+			"$@" --kver "$KVER" -f "$img" ;;
+	esac >"$img.log" 2>&1 || { not_ok "$gen: $(basename "$img") builds" "$(tail -5 "$img.log")"; return 1; }
+}
+
+image_files() { # IMAGE: the files in it
+	case $1 in *dracut*) lsinitrd "$1" 2>/dev/null | awk '{ print $NF }' ;; *) lsinitramfs "$1" ;; esac
+}
+
+# boot_disk NAME IMAGE APPEND passphrase|key: the busybox root of qemu/mkdisk.sh, opened by unlock.
+boot_disk() {
+	local name=$1 img=$2 append=$3 how=$4 steps=()
+	[ "$how" = key ] || steps=(--step "expect:Passphrase for " --step "send:$(cat "$WORK/disk/passphrase")\n")
+	if python3 "$TOP/qemu/boot.py" --log "$WORK/$name.log" --timeout 400 "${steps[@]}" --step "expect:UNLOCK-MARKER end" -- \
+		"$TOP/qemu/run-vm.sh" "$img" "$WORK/disk/disk.img" "root=/dev/mapper/root $append" 2>"$WORK/$name.err"; then
+		ok "$name: the root opened and its init ran"
+	else
+		not_ok "$name: the root opened and its init ran" "$(cat "$WORK/$name.err")" \
+			"$(grep -aE 'unlock|Passphrase|passphrase|Failed|dracut|cryptsetup' "$WORK/$name.log" | tail -12)"
+		return 0
+	fi
+	if grep -aq "unlock: /dev/vda: opened as /dev/mapper/root" "$WORK/$name.log"; then
+		ok "$name: the console shows that unlock opened it"
+	else
+		not_ok "$name: the console shows that unlock opened it" "$(grep -a 'unlock' "$WORK/$name.log" | head -5)"
+	fi
+	check_eq "$name: passphrase questions" "$([ "$how" = key ] && echo 0 || echo 1)" \
+		"$(grep -acE 'Passphrase for |[Pp]lease enter passphrase' "$WORK/$name.log")"
+}
+
+"$TOP/qemu/mkdisk.sh" "$WORK/disk" luks2 >/dev/null
+UUID=$(cat "$WORK/disk/luks.uuid")
+cp "$WORK/disk/keyfile" "$WORK/keys/root.key"
+chmod 0400 "$WORK/keys/root.key"
+: >"$WORK/crypttab.empty"
+echo "root UUID=$UUID $WORK/keys/root.key luks,key-slot=1,initramfs" >"$WORK/crypttab.key"
+BY_CMDLINE="rd.luks.name=$UUID=root"
+
+# The Debian system, with /srv on a second volume its own systemd-cryptsetup opens after the
+# switch with the passphrase typed at boot (from the kernel keyring), through each image.
+SRV_UUID=9d5c1a70-3b1e-4f00-8d7e-5c0ffee00003
+mkdir -p "$WORK/deb"
+echo "srv UUID=$SRV_UUID none luks" >"$WORK/deb/crypttab.extra"
+echo "/dev/mapper/srv /srv ext4 defaults 0 2" >"$WORK/deb/fstab.extra"
+"$TOP/qemu/debian-disk.sh" "$WORK/deb" plain >/dev/null
+data_disk "$WORK/srv.img" "$SRV_UUID" "$WORK/deb/passphrase"
+boot_debian() { # NAME IMAGE
+	debian_boot "$1" "$2" "$WORK/deb/disk.img" "rd.luks.name=$(cat "$WORK/deb/luks.uuid")=root $(cat "$WORK/deb/cmdline")" \
+		-drive "file=$WORK/srv.img,if=virtio,format=raw"
+	debian_checks "$1" /dev/mapper/root systemd-cryptsetup@root.service systemd-cryptsetup@srv.service
+	check_eq "$1: /srv is mounted from its volume" "/srv=/dev/mapper/srv," "$(report "$1" mounts)"
+}
+
+# initramfs-tools. CRYPTSETUP=y puts unlock in without a crypttab volume (rd.luks.name= only).
+cp "$WORK/etc/cryptsetup-initramfs/conf-hook" "$WORK/conf-hook"
+echo "CRYPTSETUP=y" >>"$WORK/etc/cryptsetup-initramfs/conf-hook"
+if build initramfs-tools "$WORK/it-cmdline.img" "$WORK/crypttab.empty"; then
+	boot_disk "initramfs-tools: passphrase" "$WORK/it-cmdline.img" "$BY_CMDLINE" passphrase
+	boot_debian "initramfs-tools: debian" "$WORK/it-cmdline.img"
+fi
+cp "$WORK/conf-hook" "$WORK/etc/cryptsetup-initramfs/conf-hook"
+if build initramfs-tools "$WORK/it-key.img" "$WORK/crypttab.key"; then
+	files=$(image_files "$WORK/it-key.img")
+	if grep -qx "etc/unlock/crypttab" <<<"$files" && ! grep -qx "cryptroot/crypttab" <<<"$files" &&
+		grep -qx "${WORK#/}/keys/root.key" <<<"$files"; then
+		ok "initramfs-tools: unlock wins: its crypttab and key are in the image, cryptroot's crypttab is not"
+	else
+		not_ok "initramfs-tools: unlock wins: its crypttab and key are in the image, cryptroot's crypttab is not" \
+			"$(grep -E 'crypttab|\.key$' <<<"$files")"
+	fi
+	boot_disk "initramfs-tools: key file" "$WORK/it-key.img" "" key
+fi
+# UNLOCK=n gives the image back to cryptsetup-initramfs.
+echo "UNLOCK=n" >"$WORK/etc/initramfs-tools/conf.d/unlock"
+if build initramfs-tools "$WORK/it-off.img" "$WORK/crypttab.key"; then
+	files=$(image_files "$WORK/it-off.img")
+	if grep -qx "cryptroot/crypttab" <<<"$files" && ! grep -q "unlock" <<<"$files"; then
+		ok "initramfs-tools: UNLOCK=n leaves the image to cryptsetup-initramfs"
+	else
+		not_ok "initramfs-tools: UNLOCK=n leaves the image to cryptsetup-initramfs" "$(grep -E 'crypt|unlock' <<<"$files")"
+	fi
+fi
+rm -f "$WORK/etc/initramfs-tools/conf.d/unlock"
+
+# dracut with systemd: a passphrase and the Debian system through an image without a crypttab; a
+# key file through one that also carries dracut's crypt module, with rd.luks.name= on the command
+# line so that systemd-cryptsetup@root.service is in the image too: it must find root open.
+if build dracut "$WORK/dracut-cmdline.img" "$WORK/crypttab.empty" --omit crypt; then
+	boot_disk "dracut: passphrase" "$WORK/dracut-cmdline.img" "$BY_CMDLINE" passphrase
+	boot_debian "dracut: debian" "$WORK/dracut-cmdline.img"
+fi
+if build dracut "$WORK/dracut-key.img" "$WORK/crypttab.key" --add crypt; then
+	boot_disk "dracut: key file, beside systemd-cryptsetup" "$WORK/dracut-key.img" "$BY_CMDLINE" key
+	if grep -aqE 'Finished .*systemd-cryptsetup@root|Finished .*Cryptography Setup for .*root' "$WORK/dracut: key file, beside systemd-cryptsetup.log" &&
+		! grep -aqE 'Failed to start|FAILED' "$WORK/dracut: key file, beside systemd-cryptsetup.log"; then
+		ok "dracut: systemd-cryptsetup@root.service found root open and did not fail"
+	else
+		not_ok "dracut: systemd-cryptsetup@root.service found root open and did not fail" \
+			"$(grep -aE 'cryptsetup|Cryptography|FAILED' "$WORK/dracut: key file, beside systemd-cryptsetup.log" | head -8)"
+	fi
+fi
+# dracut without systemd: the initqueue hook.
+if build dracut-shell "$WORK/dracut-shell.img" "$WORK/crypttab.empty"; then
+	boot_disk "dracut without systemd: passphrase" "$WORK/dracut-shell.img" "$BY_CMDLINE" passphrase
+fi
