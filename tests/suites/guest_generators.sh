@@ -101,11 +101,11 @@ fi
 cp "$WORK/conf-hook" "$WORK/etc/cryptsetup-initramfs/conf-hook"
 if build initramfs-tools "$WORK/it-key.img" "$WORK/crypttab.key"; then
 	files=$(image_files "$WORK/it-key.img")
-	if grep -qx "etc/unlock/crypttab" <<<"$files" && ! grep -qx "cryptroot/crypttab" <<<"$files" &&
+	if grep -qx "etc/unlock/crypttab" <<<"$files" && ! grep -qE "^cryptroot/(crypttab|keyfiles)" <<<"$files" &&
 		grep -qx "${WORK#/}/keys/root.key" <<<"$files"; then
-		ok "initramfs-tools: unlock wins: its crypttab and key are in the image, cryptroot's crypttab is not"
+		ok "initramfs-tools: unlock wins: its crypttab and key are in the image, cryptroot's crypttab and keys are not"
 	else
-		not_ok "initramfs-tools: unlock wins: its crypttab and key are in the image, cryptroot's crypttab is not" \
+		not_ok "initramfs-tools: unlock wins: its crypttab and key are in the image, cryptroot's crypttab and keys are not" \
 			"$(grep -E 'crypttab|\.key$' <<<"$files")"
 	fi
 	boot_disk "initramfs-tools: key file" "$WORK/it-key.img" "" key
@@ -114,7 +114,7 @@ fi
 echo "UNLOCK=n" >"$WORK/etc/initramfs-tools/conf.d/unlock"
 if build initramfs-tools "$WORK/it-off.img" "$WORK/crypttab.key"; then
 	files=$(image_files "$WORK/it-off.img")
-	if grep -qx "cryptroot/crypttab" <<<"$files" && ! grep -q "unlock" <<<"$files"; then
+	if grep -qx "cryptroot/crypttab" <<<"$files" && ! grep -qE "^(usr/sbin/unlock|etc/unlock)" <<<"$files"; then
 		ok "initramfs-tools: UNLOCK=n leaves the image to cryptsetup-initramfs"
 	else
 		not_ok "initramfs-tools: UNLOCK=n leaves the image to cryptsetup-initramfs" "$(grep -E 'crypt|unlock' <<<"$files")"

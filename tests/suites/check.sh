@@ -1,0 +1,141 @@
+#!/bin/bash
+# unlock check, the installer's interface: crypttabs and command lines, good and broken, against
+# real LUKS volumes made by cryptsetup on loop devices. Each error class gives its documented exit
+# code and its class in the JSON, every JSON report is valid against docs/unlock-check.schema.json,
+# and nothing is written to any device.
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+source "$(dirname "$0")/../lib.sh"
+SCHEMA=$TOP/docs/unlock-check.schema.json
+loops=""
+trap 'for l in $loops; do losetup -d "$l" 2>/dev/null; done; rm -rf "$WORK"' EXIT
+
+loop() { # IMAGE: attach it read-only, print the device
+	local l
+	l=$(losetup -f --show -r "$1") && loops="$loops $l" && echo "$l"
+}
+luks() { # IMAGE TYPE
+	truncate -s 20M "$1"
+	printf 'pw' | cryptsetup luksFormat -q --type "$2" --pbkdf pbkdf2 --pbkdf-force-iterations 1000 "$1" -
+}
+
+luks "$WORK/root.img" luks2
+luks "$WORK/data.img" luks1
+luks "$WORK/tpm.img" luks2
+cat >"$WORK/tpm.json" <<'EOF'
+{"type":"systemd-tpm2","keyslots":["0"],"tpm2-blob":"AA==","tpm2-pcrs":[7],"tpm2-pcr-bank":"sha256","tpm2-primary-alg":"ecc","tpm2-policy-hash":"00"}
+EOF
+cryptsetup token import --disable-external-tokens --json-file "$WORK/tpm.json" "$WORK/tpm.img"
+truncate -s 8M "$WORK/swap.img"
+truncate -s 20M "$WORK/ext4.img"
+mkfs.ext4 -q "$WORK/ext4.img"
+luks "$WORK/damaged.img" luks2
+# The LUKS2 JSON area of both header copies: its checksum no longer matches.
+printf 'garbage' | dd of="$WORK/damaged.img" bs=1 seek=$((4096 + 100)) conv=notrunc status=none
+printf 'garbage' | dd of="$WORK/damaged.img" bs=1 seek=$((16384 + 4096 + 100)) conv=notrunc status=none
+ROOT=$(loop "$WORK/root.img") DATA=$(loop "$WORK/data.img") TPM=$(loop "$WORK/tpm.img")
+EXT4=$(loop "$WORK/ext4.img") DAMAGED=$(loop "$WORK/damaged.img") SWAP=$(loop "$WORK/swap.img")
+ROOT_UUID=$(cryptsetup luksUUID "$WORK/root.img")
+sums_before=$(sha256sum "$WORK"/*.img)
+
+mkdir -p "$WORK/etc"
+head -c 64 /dev/urandom >"$WORK/etc/data.key"
+chmod 0400 "$WORK/etc/data.key"
+
+# run_check NAME CODE CMDLINE CRYPTTAB-LINES...: the crypttab (beside $WORK/etc/fstab) checked with
+# that command line; the exit code checked, the JSON kept as $WORK/NAME.json and validated.
+run_check() {
+	local name=$1 want=$2 cmdline=$3 rc
+	shift 3
+	printf '%s\n' "$@" >"$WORK/etc/crypttab"
+	"$UNLOCK" check --json --crypttab "$WORK/etc/crypttab" --cmdline "$cmdline" >"$WORK/$name.json" 2>"$WORK/$name.err" && rc=0 || rc=$?
+	check_eq "check: $name: exit code" "$want" "$rc"
+	if python3 -c 'import json, sys, jsonschema; jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2])))' \
+		"$WORK/$name.json" "$SCHEMA" 2>"$WORK/$name.schema"; then
+		ok "check: $name: the JSON is valid against the schema"
+	else
+		not_ok "check: $name: the JSON is valid against the schema" "$(tail -3 "$WORK/$name.schema")"
+	fi
+}
+# jq_of NAME EXPRESSION: a value of the report.
+jq_of() { python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$WORK/$1.json" "$2"; }
+classes_of() { jq_of "$1" '" ".join(p["class"] + ":" + p["severity"] for p in r["problems"])'; }
+
+printf '%s\n' "/dev/mapper/root / ext4 defaults 0 1" "/dev/mapper/data /srv ext4 defaults 0 2" \
+	"/dev/mapper/cswap none swap sw 0 0" >"$WORK/etc/fstab"
+
+# A good configuration: the order, the ways, and what is left to the system.
+run_check good 0 "root=/dev/mapper/root resume=/dev/mapper/cswap" \
+	"root UUID=$ROOT_UUID none luks,discard" "tpm $TPM none luks,tpm2-device=auto,initramfs" \
+	"data $DATA $WORK/etc/data.key luks" "cswap $SWAP /dev/urandom swap,cipher=aes-xts-plain64,size=256"
+check_eq "check: good: no problems" "" "$(classes_of good)"
+check_eq "check: good: the boot's volumes in order, data left to the system" "root:1 tpm:2 data:None cswap:3" \
+	"$(jq_of good '" ".join(v["name"] + ":" + str(v["order"]) for v in r["volumes"])')"
+check_eq "check: good: root's device found by UUID, a LUKS2 header" "$ROOT luks2" \
+	"$(jq_of good 'r["volumes"][0]["path"] + " " + r["volumes"][0]["type"]')"
+check_eq "check: good: the TPM2 token, then the passphrase" "tpm2[0] passphrase" \
+	"$(jq_of good '" ".join(m["method"] + (str(m["tokens"]).replace(" ", "") if "tokens" in m else "") for m in r["volumes"][1]["unlock"])')"
+check_eq "check: good: data by its key file, left to the system for /srv" \
+	"key-file $WORK/etc/data.key|mounted on /srv by the system after the boot" \
+	"$(jq_of good 'r["volumes"][2]["unlock"][0]["method"] + " " + r["volumes"][2]["unlock"][0]["path"] + "|" + r["volumes"][2]["left_to_system"]')"
+check_eq "check: good: root and resume reached through volumes" "volume root|volume cswap" \
+	"$(jq_of good 'r["root"]["via"] + "|" + r["resume"]["via"]')"
+"$UNLOCK" check --crypttab "$WORK/etc/crypttab" --cmdline "root=/dev/mapper/root" >"$WORK/good.txt" 2>&1 || true
+if grep -q "^  1. root: UUID=$ROOT_UUID ($ROOT), luks2: passphrase$" "$WORK/good.txt" && grep -q "No problems found" "$WORK/good.txt"; then
+	ok "check: good: the text report names each volume and how it is opened"
+else
+	not_ok "check: good: the text report names each volume and how it is opened" "$(cat "$WORK/good.txt")"
+fi
+# rd.luks.name= on the command line, no crypttab line.
+run_check cmdline 0 "rd.luks.name=$ROOT_UUID=root root=/dev/mapper/root"
+check_eq "check: cmdline: the volume comes from the command line" "root cmdline luks2" \
+	"$(jq_of cmdline 'r["volumes"][0]["name"] + " " + r["volumes"][0]["source"] + " " + r["volumes"][0]["type"]')"
+
+# Each error class: its exit code and its class.
+run_check device-missing 5 "root=/dev/mapper/root" "root UUID=00000000-0000-0000-0000-000000000000 none luks"
+check_eq "check: device-missing: class" "device-missing:error" "$(classes_of device-missing)"
+run_check not-luks 3 "root=/dev/mapper/root" "root $EXT4 none luks"
+check_eq "check: not-luks: class" "not-luks:error" "$(classes_of not-luks)"
+if grep -q '"message":".*holds no LUKS header (it holds ext4)' "$WORK/not-luks.json"; then
+	ok "check: not-luks: the message says what the device holds"
+else
+	not_ok "check: not-luks: the message says what the device holds" "$(grep message "$WORK/not-luks.json")"
+fi
+run_check damaged 3 "root=/dev/mapper/root" "root $DAMAGED none luks"
+check_eq "check: damaged: class" "header-damaged:error" "$(classes_of damaged)"
+run_check key-missing 5 "root=/dev/mapper/root" "root $ROOT $WORK/etc/none.key luks"
+check_eq "check: key-missing: class" "key-file-missing:error" "$(classes_of key-missing)"
+cp "$WORK/etc/data.key" "$WORK/etc/open.key"
+chmod 0644 "$WORK/etc/open.key"
+run_check key-readable 6 "root=/dev/mapper/root" "root $ROOT $WORK/etc/open.key luks"
+check_eq "check: key-readable: class" "key-file-readable:error" "$(classes_of key-readable)"
+run_check option-unknown 4 "root=/dev/mapper/root" "root $ROOT none luks,discrad"
+check_eq "check: option-unknown: class" "option-unknown:error" "$(classes_of option-unknown)"
+run_check unsupported 4 "root=/dev/mapper/root" "root $ROOT none luks,keyscript=/lib/cryptsetup/scripts/decrypt_gnupg"
+check_eq "check: unsupported: class" "unsupported:error" "$(classes_of unsupported)"
+run_check malformed 4 "root=/dev/mapper/root" "root $ROOT none luks" "lonely"
+check_eq "check: malformed: class" "crypttab-malformed:error" "$(classes_of malformed)"
+run_check root-unreachable 5 "root=/dev/mapper/nothere" "root $ROOT none luks"
+check_eq "check: root-unreachable: class" "root-unreachable:error" "$(classes_of root-unreachable)"
+run_check root-left 5 "root=/dev/mapper/data" "data $DATA none luks"
+check_eq "check: root-left: root on a volume left to the system is unreachable" "root-unreachable:error" "$(classes_of root-left)"
+run_check no-root 5 "quiet" "root $ROOT none luks"
+check_eq "check: no-root: class" "root-unreachable:error" "$(classes_of no-root)"
+run_check resume-unreachable 5 "root=/dev/mapper/root resume=UUID=00000000-0000-0000-0000-00000000abcd" "root $ROOT none luks"
+check_eq "check: resume-unreachable: class" "resume-unreachable:error" "$(classes_of resume-unreachable)"
+# A volume marked nofail, or left to the system, only warns.
+run_check nofail 0 "root=/dev/mapper/root" "root $ROOT none luks" "extra /dev/disk/by-uuid/nothing none luks,nofail"
+check_eq "check: nofail: a missing nofail volume is a warning" "device-missing:warning" "$(classes_of nofail)"
+# Several classes: the one to mend first decides the exit code.
+run_check several 5 "root=/dev/mapper/root" "root $ROOT $WORK/etc/open.key luks,discrad" "other $EXT4 none luks" \
+	"gone UUID=00000000-0000-0000-0000-000000000001 none luks"
+check_eq "check: several: every problem is listed" "option-unknown:error key-file-readable:error not-luks:error device-missing:error" \
+	"$(classes_of several)"
+rc=0
+"$UNLOCK" check --crypttab "$WORK/none" --cmdline "root=/dev/mapper/root" >"$WORK/none.txt" 2>&1 || rc=$?
+if [ "$rc" = 5 ] && grep -q "error: $WORK/none: No such file or directory \[crypttab-missing\]" "$WORK/none.txt"; then
+	ok "check: a crypttab that does not exist: exit 5, crypttab-missing"
+else
+	not_ok "check: a crypttab that does not exist: exit 5, crypttab-missing" "exit $rc" "$(cat "$WORK/none.txt")"
+fi
+check_exit "check: takes no device" 1 "takes no DEVICE" -- "$UNLOCK" check /dev/sda
+check_eq "check: no device was written" "$sums_before" "$(sha256sum "$WORK"/*.img)"
