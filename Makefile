@@ -120,6 +120,7 @@ fuzz: deps fuzz-build
 bench: deps all build/sector-crypt
 	@tests/bench/bench.sh
 	@tests/bench/boot-bench.sh
+	@tests/bench/generators-bench.sh
 
 # Programs and shared logic under PREFIX; the dracut module and the initramfs-tools hook where
 # those generators look for them (they do not look under another prefix). Installed scripts get

@@ -5,7 +5,8 @@ packages="build-essential pkg-config clang libclang-rt-14-dev nettle-dev libzstd
 libdevmapper-dev libblkid-dev libkmod-dev libcmocka-dev cryptsetup-bin dmsetup xz-utils python3 util-linux xxd time
 qemu-system-x86 ovmf linux-image-amd64 busybox-static e2fsprogs fdisk cpio zstd kmod kbd console-setup dosfstools mtools
 debootstrap lvm2 mdadm btrfs-progs
-libtss2-dev libcryptsetup-dev swtpm swtpm-tools tpm2-tools openssl"
+libtss2-dev libcryptsetup-dev swtpm swtpm-tools tpm2-tools openssl
+initramfs-tools cryptsetup-initramfs dracut-core debhelper python3-jsonschema"
 missing=""
 for p in $packages; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

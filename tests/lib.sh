@@ -73,3 +73,13 @@ swtpm_tcp_start() {
 	done
 	return 1
 }
+
+# tpm_stop PID: swtpm saves its state and exits; the boots reuse it. (Nobody may reap the daemon:
+# a zombie counts as stopped.)
+tpm_stop() {
+	kill "$1" 2>/dev/null || return 0
+	for _ in $(seq 100); do
+		case $(ps -o stat= -p "$1" 2>/dev/null) in "" | Z*) return 0 ;; esac
+		sleep 0.1
+	done
+}

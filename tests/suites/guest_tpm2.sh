@@ -33,16 +33,6 @@ L2=$(cat "$WORK/d/luks.uuid")
 FS=$(cat "$WORK/d/fs.uuid")
 APPEND="rd.luks.uuid=$L2 root=UUID=$FS"
 
-# tpm_stop PID: swtpm saves its state and exits; the boots reuse it. (Nobody may reap the daemon:
-# a zombie counts as stopped.)
-tpm_stop() {
-	kill "$1" 2>/dev/null || return 0
-	for _ in $(seq 100); do
-		case $(ps -o stat= -p "$1" 2>/dev/null) in "" | Z*) return 0 ;; esac
-		sleep 0.1
-	done
-}
-
 # Enrollment: the TPM state served over TCP to systemd-cryptenroll, as on the host.
 state=$WORK/tpm
 mkdir -p "$state"
