@@ -1,6 +1,6 @@
 # shellcheck shell=sh
-# What an initramfs needs for unlock: shared by unlock-mkinitrd and, later, the dracut and
-# initramfs-tools integrations, so the generators never disagree. Source it; POSIX sh.
+# What an initramfs needs for unlock: shared by unlock-mkinitrd, the dracut module and the
+# initramfs-tools hook, so the generators never disagree. Source it; POSIX sh.
 
 # Modules every image carries: dm-crypt with the crypto it uses, and keyboards (an image without
 # them leaves nobody able to type the passphrase).

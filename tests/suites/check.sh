@@ -139,3 +139,17 @@ else
 fi
 check_exit "check: takes no device" 1 "takes no DEVICE" -- "$UNLOCK" check /dev/sda
 check_eq "check: no device was written" "$sums_before" "$(sha256sum "$WORK"/*.img)"
+
+# Which volumes the boot opens: the same answer as the image builders' (hooks/unlock-files.sh), on
+# the crypttab and fstab guest_debian.sh gives unlock-mkinitrd: early, sw and other; net and later
+# are left to the system.
+mkdir -p "$WORK/which"
+printf '%s\n' "net UUID=1 none luks,_netdev" "later UUID=2 none luks" "early UUID=3 none luks,initramfs" \
+	"sw UUID=4 none luks" "other UUID=5 none luks" >"$WORK/which/crypttab"
+printf '%s\n' "/dev/mapper/later /data ext4 defaults 0 2" "/dev/mapper/early /home ext4 defaults 0 2" \
+	"/dev/mapper/sw none swap sw 0 0" >"$WORK/which/fstab"
+"$UNLOCK" check --json --crypttab "$WORK/which/crypttab" --cmdline "root=/dev/sda1" >"$WORK/which.json" 2>/dev/null || true
+shell_kept=$(bash -c '. "$1/hooks/unlock-files.sh"; unlock_crypttab_for_image "$2"' sh "$TOP" "$WORK/which/crypttab" 2>/dev/null |
+	awk '!/^#/ { printf "%s%s", s, $1; s = " " }')
+check_eq "check: the boot's volumes are the ones the image builders keep" "early sw other|early sw other" \
+	"$(jq_of which '" ".join(v["name"] for v in r["volumes"] if v["at_boot"])')|$shell_kept"

@@ -28,7 +28,8 @@ in_private_etc() { # COMMAND...: run with the private /etc
 }
 
 # build GENERATOR IMAGE CRYPTTAB [ARGS...]: an image from mkinitramfs, or from dracut (generic, as a
-# distribution's installer image is) with its systemd or without it ("dracut-shell").
+# distribution's installer image is) with its systemd or without it ("dracut-shell", which keeps
+# dracut's crypt module: its cryptroot-ask must find the volume open).
 build() {
 	local gen=$1 img=$2
 	cp "$3" "$WORK/etc/crypttab"
@@ -38,7 +39,7 @@ build() {
 	dracut) dracutbasedir=$WORK/dracut in_private_etc dracut -q --no-hostonly --add unlock "$@" --kver "$KVER" -f "$img" ;;
 	dracut-shell)
 		dracutbasedir=$WORK/dracut in_private_etc dracut -q --no-hostonly --add unlock --omit \
-			"crypt systemd systemd-initrd dracut-systemd systemd-udevd systemd-journald systemd-modules-load systemd-sysctl systemd-tmpfiles systemd-ask-password" \
+			"systemd systemd-initrd dracut-systemd systemd-udevd systemd-journald systemd-modules-load systemd-sysctl systemd-tmpfiles systemd-ask-password" \
 			"$@" --kver "$KVER" -f "$img" ;;
 	esac >"$img.log" 2>&1 || { not_ok "$gen: $(basename "$img") builds" "$(tail -5 "$img.log")"; return 1; }
 }
@@ -88,7 +89,32 @@ boot_debian() { # NAME IMAGE
 	debian_boot "$1" "$2" "$WORK/deb/disk.img" "rd.luks.name=$(cat "$WORK/deb/luks.uuid")=root $(cat "$WORK/deb/cmdline")" \
 		-drive "file=$WORK/srv.img,if=virtio,format=raw"
 	debian_checks "$1" /dev/mapper/root systemd-cryptsetup@root.service systemd-cryptsetup@srv.service
-	check_eq "$1: /srv is mounted from its volume" "/srv=/dev/mapper/srv," "$(report "$1" mounts)"
+	check_eq "debian: $1: /srv is mounted from its volume, opened by the system" "/srv=/dev/mapper/srv," "$(report "$1" mounts)"
+}
+
+# TPM2: the disk with a token from the real systemd-cryptenroll (no PCRs) on a software TPM, booted
+# with that TPM behind QEMU's tpm-tis: the image's helper opens it with no question.
+export TSS2_LOG=all+none
+mkdir -p "$WORK/tpm"
+cp "$WORK/disk/disk.img" "$WORK/tpm.img"
+swtpm_tcp_start "$WORK/tpm" "$WORK/enroll.pid" || not_ok "tpm2: swtpm started"
+PASSWORD=$(cat "$WORK/disk/passphrase") systemd-cryptenroll --tpm2-device="swtpm:host=127.0.0.1,port=$SWTPM_PORT" \
+	--tpm2-pcrs= "$WORK/tpm.img" >"$WORK/enroll.log" 2>&1 || not_ok "tpm2: systemd-cryptenroll" "$(cat "$WORK/enroll.log")"
+tpm_stop "$(cat "$WORK/enroll.pid")"
+boot_tpm2() { # NAME IMAGE
+	local name=$1
+	swtpm socket --tpm2 --tpmstate dir="$WORK/tpm" --ctrl type=unixio,path="$WORK/$name.swtpm" --terminate \
+		--pid file="$WORK/$name.pid" --daemon
+	if python3 "$TOP/qemu/boot.py" --log "$WORK/$name.log" --timeout 400 --step "expect:opened with TPM2 token 0" \
+		--step "expect:UNLOCK-MARKER end" -- "$TOP/qemu/run-vm.sh" "$2" "$WORK/tpm.img" "root=/dev/mapper/root $BY_CMDLINE" \
+		-chardev "socket,id=chrtpm,path=$WORK/$name.swtpm" -tpmdev emulator,id=tpm0,chardev=chrtpm \
+		-device tpm-tis,tpmdev=tpm0 2>"$WORK/$name.err" && ! grep -aq "Passphrase for" "$WORK/$name.log"; then
+		ok "$name: the image's TPM2 helper opens systemd-cryptenroll's token, no question asked"
+	else
+		not_ok "$name: the image's TPM2 helper opens systemd-cryptenroll's token, no question asked" "$(cat "$WORK/$name.err")" \
+			"$(grep -aE 'unlock|TPM2|Passphrase' "$WORK/$name.log" | tail -8)"
+	fi
+	tpm_stop "$(cat "$WORK/$name.pid" 2>/dev/null)"
 }
 
 # initramfs-tools. CRYPTSETUP=y puts unlock in without a crypttab volume (rd.luks.name= only).
@@ -96,7 +122,8 @@ cp "$WORK/etc/cryptsetup-initramfs/conf-hook" "$WORK/conf-hook"
 echo "CRYPTSETUP=y" >>"$WORK/etc/cryptsetup-initramfs/conf-hook"
 if build initramfs-tools "$WORK/it-cmdline.img" "$WORK/crypttab.empty"; then
 	boot_disk "initramfs-tools: passphrase" "$WORK/it-cmdline.img" "$BY_CMDLINE" passphrase
-	boot_debian "initramfs-tools: debian" "$WORK/it-cmdline.img"
+	boot_debian initramfs-tools "$WORK/it-cmdline.img"
+	boot_tpm2 "initramfs-tools: tpm2" "$WORK/it-cmdline.img"
 fi
 cp "$WORK/conf-hook" "$WORK/etc/cryptsetup-initramfs/conf-hook"
 if build initramfs-tools "$WORK/it-key.img" "$WORK/crypttab.key"; then
@@ -110,6 +137,21 @@ if build initramfs-tools "$WORK/it-key.img" "$WORK/crypttab.key"; then
 	fi
 	boot_disk "initramfs-tools: key file" "$WORK/it-key.img" "" key
 fi
+# A key file KEYFILE_PATTERN does not match stays out of the image, and its volume is asked for.
+cp "$WORK/conf-hook" "$WORK/etc/cryptsetup-initramfs/conf-hook"
+echo 'KEYFILE_PATTERN="/nowhere/*.key"' >>"$WORK/etc/cryptsetup-initramfs/conf-hook"
+if build initramfs-tools "$WORK/it-nokey.img" "$WORK/crypttab.key"; then
+	files=$(image_files "$WORK/it-nokey.img")
+	if ! grep -q "root.key" <<<"$files" && grep -q "does not match KEYFILE_PATTERN" "$WORK/it-nokey.img.log" &&
+		unmkinitramfs "$WORK/it-nokey.img" "$WORK/it-nokey" 2>/dev/null &&
+		[ "$(awk '!/^#/ { print $3 }' "$WORK"/it-nokey/main/etc/unlock/crypttab)" = none ]; then
+		ok "initramfs-tools: a key file KEYFILE_PATTERN does not match stays out; its volume asks, with a warning"
+	else
+		not_ok "initramfs-tools: a key file KEYFILE_PATTERN does not match stays out; its volume asks, with a warning" \
+			"$(grep -E 'key|crypttab' <<<"$files")" "$(cat "$WORK/it-nokey.img.log")"
+	fi
+fi
+cp "$WORK/conf-hook" "$WORK/etc/cryptsetup-initramfs/conf-hook"
 # UNLOCK=n gives the image back to cryptsetup-initramfs.
 echo "UNLOCK=n" >"$WORK/etc/initramfs-tools/conf.d/unlock"
 if build initramfs-tools "$WORK/it-off.img" "$WORK/crypttab.key"; then
@@ -127,7 +169,8 @@ rm -f "$WORK/etc/initramfs-tools/conf.d/unlock"
 # line so that systemd-cryptsetup@root.service is in the image too: it must find root open.
 if build dracut "$WORK/dracut-cmdline.img" "$WORK/crypttab.empty" --omit crypt; then
 	boot_disk "dracut: passphrase" "$WORK/dracut-cmdline.img" "$BY_CMDLINE" passphrase
-	boot_debian "dracut: debian" "$WORK/dracut-cmdline.img"
+	boot_debian dracut "$WORK/dracut-cmdline.img"
+	boot_tpm2 "dracut: tpm2" "$WORK/dracut-cmdline.img"
 fi
 if build dracut "$WORK/dracut-key.img" "$WORK/crypttab.key" --add crypt; then
 	boot_disk "dracut: key file, beside systemd-cryptsetup" "$WORK/dracut-key.img" "$BY_CMDLINE" key
@@ -139,7 +182,7 @@ if build dracut "$WORK/dracut-key.img" "$WORK/crypttab.key" --add crypt; then
 			"$(grep -aE 'cryptsetup|Cryptography|FAILED' "$WORK/dracut: key file, beside systemd-cryptsetup.log" | head -8)"
 	fi
 fi
-# dracut without systemd: the initqueue hook.
+# dracut without systemd: the initqueue hook, with dracut's crypt module beside it.
 if build dracut-shell "$WORK/dracut-shell.img" "$WORK/crypttab.empty"; then
 	boot_disk "dracut without systemd: passphrase" "$WORK/dracut-shell.img" "$BY_CMDLINE" passphrase
 fi

@@ -79,12 +79,12 @@ static void last_line_sink(const char *line)
  * the fstab beside the crypttab mounts only on a path the boot does not need (not /, /usr, swap or
  * x-initrd.mount), unless it is marked initramfs or x-initrd.attach.
  */
-static void fstab_later_use(const char *fstab, const char *name, char *why, size_t size)
+void check_fstab_later_use(const char *fstab, const char *name, char *why, size_t size)
 {
 	char dev[128], line[1024];
 	const char *p = fstab;
-	bool later = false;
 
+	why[0] = '\0';
 	snprintf(dev, sizeof(dev), "/dev/mapper/%s", name);
 	while (p && *p) {
 		const char *end = strchr(p, '\n');
@@ -94,13 +94,12 @@ static void fstab_later_use(const char *fstab, const char *name, char *why, size
 		p = end ? end + 1 : NULL;
 		if (sscanf(line, " %255s %255s %63s %511s", spec, dir, type, opts) < 3 || spec[0] == '#' || strcmp(spec, dev) != 0)
 			continue;
-		if (!strcmp(dir, "/") || !strcmp(dir, "/usr") || !strcmp(type, "swap") || strstr(opts, "x-initrd.mount"))
+		if (!strcmp(dir, "/") || !strcmp(dir, "/usr") || !strcmp(type, "swap") || strstr(opts, "x-initrd.mount")) {
+			why[0] = '\0';
 			return;
-		later = true;
+		}
 		snprintf(why, size, "mounted on %s by the system after the boot", dir);
 	}
-	if (!later)
-		why[0] = '\0';
 }
 
 static void volume_decide_at_boot(struct check_volume *cv, const char *fstab)
@@ -115,7 +114,7 @@ static void volume_decide_at_boot(struct check_volume *cv, const char *fstab)
 	else if (!vol->initramfs && vol->netdev)
 		snprintf(cv->not_at_boot, sizeof(cv->not_at_boot), "a _netdev volume, opened once the network is up");
 	else if (!vol->initramfs && !cv->from_cmdline && fstab)
-		fstab_later_use(fstab, vol->name, cv->not_at_boot, sizeof(cv->not_at_boot));
+		check_fstab_later_use(fstab, vol->name, cv->not_at_boot, sizeof(cv->not_at_boot));
 	cv->at_boot = !cv->not_at_boot[0];
 }
 

@@ -70,6 +70,8 @@ struct check_options {
 	bool json;
 };
 
+/* Why the real system opens volume name later, from fstab text (empty why: the boot opens it). */
+void check_fstab_later_use(const char *fstab, const char *name, char *why, size_t size);
 enum check_severity check_class_severity(enum check_class c);
 const char *check_class_name(enum check_class c);
 int check_class_exit(enum check_class c);

@@ -148,16 +148,6 @@ static json_object *json_string_or_null(const char *s)
 	return s && s[0] ? json_object_new_string(s) : NULL;
 }
 
-static json_object *json_tokens(uint32_t mask)
-{
-	json_object *arr = json_object_new_array();
-
-	for (int i = 0; i < 32; i++)
-		if (mask & 1u << i)
-			json_object_array_add(arr, json_object_new_int(i));
-	return arr;
-}
-
 static json_object *json_method(const struct check_volume *cv, enum check_method m)
 {
 	const struct boot_volume *vol = cv->vol;
@@ -168,7 +158,7 @@ static json_object *json_method(const struct check_volume *cv, enum check_method
 		json_object_object_add(o, "path", json_object_new_string(vol->key_file));
 		json_object_object_add(o, "device", json_string_or_null(vol->key_raw ? vol->key_file : vol->key_device));
 	} else if (m == METHOD_TPM2 || m == METHOD_PKCS11 || m == METHOD_TOKEN) {
-		json_object_object_add(o, "tokens", json_tokens(cv->token_mask[m - METHOD_TPM2]));
+		json_object_object_add(o, "tokens", json_mask(cv->token_mask[m - METHOD_TPM2]));
 	}
 	return o;
 }

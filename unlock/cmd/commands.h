@@ -63,6 +63,9 @@ static inline int exit_code_from(int r)
 	}
 }
 int cmd_inspect(const struct inspect_options *opts);
+/* A bit mask (keyslots, tokens) as the JSON array of its bit numbers. */
+struct json_object;
+struct json_object *json_mask(uint32_t mask);
 int cmd_open(const struct open_options *opts);
 struct check_options;
 int cmd_check(const struct check_options *opts);

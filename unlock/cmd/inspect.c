@@ -84,7 +84,7 @@ static void inspect_print_text(const struct luks_header *hdr, const char *path)
 		}
 }
 
-static json_object *json_mask(uint32_t mask)
+json_object *json_mask(uint32_t mask)
 {
 	json_object *arr = json_object_new_array();
 	for (int i = 0; i < 32; i++)
