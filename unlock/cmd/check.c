@@ -17,6 +17,7 @@
 #include "base/util.h"
 #include "boot/config.h"
 #include "boot/devices.h"
+#include "boot/wait.h"
 #include "cmd/commands.h"
 #include "token/helper.h"
 
@@ -137,16 +138,26 @@ static void volume_tokens(struct check_volume *cv, const struct luks_header *hdr
 static void volume_check_header(struct check_report *rep, struct check_volume *cv)
 {
 	const struct boot_volume *vol = cv->vol;
-	const char *header = vol->header[0] && !vol->header_device[0] ? vol->header : cv->path;
+	const char *header = vol->header[0] ? vol->header : cv->path;
+	char header_path[BOOT_PATH_MAX];
 	struct blockdev dev = { .fd = -1 };
 	struct luks_header hdr;
 	uint8_t magic[6];
 	int r;
 
 	if (vol->header_device[0]) {
-		problem_add(rep, CHECK_KEY_DEVICE_ABSENT, vol->name, "the detached header %s is on %s; not read here",
-			    vol->header, vol->header_device);
+		problem_add(rep, CHECK_KEY_DEVICE_ABSENT, vol->name,
+			    "the detached header %s is on the filesystem of %s, which the boot reads; not checked here", vol->header,
+			    vol->header_device);
 		return;
+	}
+	if (volume_header_device(vol)) {
+		if (device_find(vol->header, header_path, sizeof(header_path)) < 0) {
+			problem_add(rep, CHECK_KEY_DEVICE_ABSENT, vol->name, "the detached header's device %s is not present now",
+				    vol->header);
+			return;
+		}
+		header = header_path;
 	}
 	if (blockdev_open(&dev, header) < 0) {
 		problem_add(rep, CHECK_DEVICE_MISSING, vol->name, "cannot read the header %s", header);
@@ -182,8 +193,9 @@ static void volume_check_tokens(struct check_report *rep, const struct check_vol
 	if (cv->token_mask[0] && !helper_program_find("unlock-tpm2", path, sizeof(path)))
 		problem_add(rep, CHECK_TOKEN_UNUSABLE, cv->vol->name,
 			    "the header holds a TPM2 token, and unlock-tpm2 is not installed: the passphrase will be asked");
-	else if (cv->token_mask[0] && access("/sys/class/tpmrm", F_OK) == 0 && access("/dev/tpmrm0", F_OK) < 0)
-		problem_add(rep, CHECK_TOKEN_UNUSABLE, cv->vol->name, "the header holds a TPM2 token, and this machine shows no TPM");
+	else if (cv->token_mask[0] && access("/sys/class/tpmrm/tpmrm0", F_OK) < 0)
+		problem_add(rep, CHECK_TOKEN_UNUSABLE, cv->vol->name,
+			    "the header holds a TPM2 token, and this machine shows no TPM (no /dev/tpmrm0): the passphrase will be asked");
 	if (cv->token_mask[1])
 		problem_add(rep, CHECK_TOKEN_UNUSABLE, cv->vol->name,
 			    "the header holds a PKCS#11 token, which unlock does not use yet: the passphrase will be asked");
