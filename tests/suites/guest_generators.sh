@@ -144,7 +144,7 @@ if build initramfs-tools "$WORK/it-nokey.img" "$WORK/crypttab.key"; then
 	files=$(image_files "$WORK/it-nokey.img")
 	if ! grep -q "root.key" <<<"$files" && grep -q "does not match KEYFILE_PATTERN" "$WORK/it-nokey.img.log" &&
 		unmkinitramfs "$WORK/it-nokey.img" "$WORK/it-nokey" 2>/dev/null &&
-		[ "$(awk '!/^#/ { print $3 }' "$WORK"/it-nokey/main/etc/unlock/crypttab)" = none ]; then
+		[ "$(find "$WORK/it-nokey" -path '*/etc/unlock/crypttab' -exec awk '!/^#/ { print $3 }' {} +)" = none ]; then
 		ok "initramfs-tools: a key file KEYFILE_PATTERN does not match stays out; its volume asks, with a warning"
 	else
 		not_ok "initramfs-tools: a key file KEYFILE_PATTERN does not match stays out; its volume asks, with a warning" \
