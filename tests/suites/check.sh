@@ -9,9 +9,10 @@ SCHEMA=$TOP/docs/unlock-check.schema.json
 loops=""
 trap 'for l in $loops; do losetup -d "$l" 2>/dev/null; done; rm -rf "$WORK"' EXIT
 
-loop() { # IMAGE: attach it read-only, print the device
+loop() { # VAR IMAGE: attach it read-only, its device into VAR (here, not in a subshell, so the trap
+	# detaches it)
 	local l
-	l=$(losetup -f --show -r "$1") && loops="$loops $l" && echo "$l"
+	l=$(losetup -f --show -r "$2") && loops="$loops $l" && printf -v "$1" '%s' "$l"
 }
 luks() { # IMAGE TYPE
 	truncate -s 20M "$1"
@@ -32,8 +33,12 @@ luks "$WORK/damaged.img" luks2
 # The LUKS2 JSON area of both header copies: its checksum no longer matches.
 printf 'garbage' | dd of="$WORK/damaged.img" bs=1 seek=$((4096 + 100)) conv=notrunc status=none
 printf 'garbage' | dd of="$WORK/damaged.img" bs=1 seek=$((16384 + 4096 + 100)) conv=notrunc status=none
-ROOT=$(loop "$WORK/root.img") DATA=$(loop "$WORK/data.img") TPM=$(loop "$WORK/tpm.img")
-EXT4=$(loop "$WORK/ext4.img") DAMAGED=$(loop "$WORK/damaged.img") SWAP=$(loop "$WORK/swap.img")
+loop ROOT "$WORK/root.img"
+loop DATA "$WORK/data.img"
+loop TPM "$WORK/tpm.img"
+loop EXT4 "$WORK/ext4.img"
+loop DAMAGED "$WORK/damaged.img"
+loop SWAP "$WORK/swap.img"
 ROOT_UUID=$(cryptsetup luksUUID "$WORK/root.img")
 sums_before=$(sha256sum "$WORK"/*.img)
 
@@ -90,7 +95,7 @@ fi
 truncate -s 8M "$WORK/det.img"
 truncate -s 16M "$WORK/det.hdr"
 printf 'pw' | cryptsetup luksFormat -q --type luks2 --pbkdf pbkdf2 --pbkdf-force-iterations 1000 --header "$WORK/det.hdr" "$WORK/det.img" -
-DET=$(loop "$WORK/det.img")
+loop DET "$WORK/det.img"
 det_before=$(sha256sum "$WORK/det.img" "$WORK/det.hdr")
 run_check detached 0 "root=/dev/mapper/det" "det $DET none luks,header=$WORK/det.hdr"
 check_eq "check: detached: the header is read from its file" "luks2|" "$(jq_of detached 'r["volumes"][0]["type"]')|$(classes_of detached)"
