@@ -349,6 +349,7 @@ static int check_gather(struct check_report *rep, const struct check_options *op
 {
 	static char cmdline[64 * 1024];
 	static struct boot_config cmdline_only;
+	const char *fstab;
 	struct stat st;
 	int r;
 
@@ -369,11 +370,12 @@ static int check_gather(struct check_report *rep, const struct check_options *op
 	log_set_sink(NULL);
 	if (r < 0)
 		return r;
+	fstab = fstab_beside(rep->crypttab);
 	for (int i = 0; i < rep->cfg.n_volumes; i++) {
 		struct check_volume *cv = &rep->volumes[i];
 		cv->vol = &rep->cfg.volumes[i];
 		cv->from_cmdline = i < cmdline_only.n_volumes;
-		volume_check(rep, cv, fstab_beside(rep->crypttab));
+		volume_check(rep, cv, fstab);
 		if (!rep->cfg.luks_enabled) {
 			cv->at_boot = false;
 			snprintf(cv->not_at_boot, sizeof(cv->not_at_boot), "rd.luks=0 on the kernel command line");
