@@ -21,8 +21,10 @@ int boot_attach_main(const char *crypttab_path)
 
 	ask_consoles_open();
 	r = boot_config_load(&cfg, NULL, crypttab_path);
-	if (r < 0)
+	if (r < 0) {
+		ask_consoles_close();
 		return r;
+	}
 	boot_wait_setup(&cfg);
 	if (cfg.debug) {
 		log_set_max_level(LOG_LEVEL_DEBUG);
