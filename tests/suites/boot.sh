@@ -209,11 +209,24 @@ marker wrong-then-right "unlock: debug: the image expects the root filesystem to
 	"the expected root filesystem's driver loads at once"
 marker wrong-then-right "unlock: debug: luks-$L2: holds ext4; loading its driver meanwhile" \
 	"the filesystem inside is recognised before the mapping exists"
+marker wrong-then-right "unlock: debug: 1 typed passphrase\(s\) left in root's keyring as \"cryptsetup\" for the system" \
+	"rd.debug: the typed passphrase is handed on to the system's keyring"
 marker wrong-then-right "unlock: debug: handing over to /sbin/init" "rd.debug: the hand-over"
 if grep -aqE "horse" "$WORK/wrong-then-right.log"; then
 	not_ok "boot: wrong-then-right: no passphrase on the console, even with rd.debug" "$(grep -a horse "$WORK/wrong-then-right.log")"
 else
 	ok "boot: wrong-then-right: no passphrase on the console, even with rd.debug"
+fi
+
+# An init= that the root filesystem lacks: named, and found missing before the typed passphrase is
+# left in the keyring, where an emergency shell would find it.
+boot init-missing "$WORK/plain.img" "$WORK/l2/disk.img" "rd.luks.uuid=$L2 root=UUID=$FS rd.debug init=/sbin/nowhere" \
+	"expect:Passphrase for" 'send:correct horse\n' "expect:init= on the kernel command line names /sbin/nowhere" \
+	"expect:boot failed: the real init was not found on the root filesystem" "expect:no shell in this image"
+if grep -aq "left in root's keyring" "$WORK/init-missing.log"; then
+	not_ok "boot: init-missing: the passphrase is not left in the keyring" "$(grep -a "keyring" "$WORK/init-missing.log")"
+else
+	ok "boot: init-missing: the passphrase is not left in the keyring"
 fi
 
 boot tries-exhausted "$WORK/plain.img" "$WORK/l2/disk.img" "rd.luks.uuid=$L2 root=UUID=$FS rd.luks.options=$L2=tries=2" \

@@ -147,17 +147,19 @@ static void remove_tree(int dirfd, dev_t root_dev)
 	closedir(d);
 }
 
-static int switch_root(const struct boot_config *cfg, char **argv)
+/* The default is looked for as the kernel would; an init= given must be there. */
+static int real_init_find(const struct boot_config *cfg, char *init, size_t size)
+{
+	return sysroot_find_init(SYSROOT, strcmp(cfg->init, "/sbin/init") == 0 ? NULL : cfg->init, init, size);
+}
+
+static int switch_root(char *init, char **argv)
 {
 	static const char *const moves[] = { "/dev", "/proc", "/sys", "/run" };
-	static char init[BOOT_PATH_MAX];
 	char target[BOOT_PATH_MAX + 16];
 	struct stat st;
 	int fd;
 
-	/* The default is looked for as the kernel would; an init= given must be there. */
-	if (sysroot_find_init(SYSROOT, strcmp(cfg->init, "/sbin/init") == 0 ? NULL : cfg->init, init, sizeof(init)) < 0)
-		return -ENOENT;
 	for (size_t i = 0; i < ARRAY_SIZE(moves); i++) {
 		snprintf(target, sizeof(target), SYSROOT "%s", moves[i]);
 		if (mount(moves[i], target, NULL, MS_MOVE, NULL) < 0)
@@ -184,6 +186,8 @@ static void system_hand_over(void)
 	if ((r = passcache_hand_over(&typed)) < 0)
 		log_warning("cannot leave the typed passphrases in the kernel keyring for the system: %s; "
 			    "volumes it opens later ask again", strerror(-r));
+	else if (r > 0)
+		log_debug("%d typed passphrase(s) left in root's keyring as \"%s\" for the system", r, PASSCACHE_KEYRING_NAME);
 	passcache_clear(&typed);
 }
 
@@ -211,6 +215,7 @@ static void emergency(const char *what)
 int init_main(int argc, char **argv)
 {
 	static struct boot_config cfg;
+	static char init[BOOT_PATH_MAX];
 	struct timespec at_main;
 	struct modules *m = NULL;
 	int r;
@@ -255,13 +260,16 @@ int init_main(int argc, char **argv)
 	}
 	if (root_mount(&cfg, m) < 0)
 		emergency("the root filesystem could not be mounted");
+	/* Before the hand-over: an emergency shell must not find the passphrases in the keyring. */
+	if (real_init_find(&cfg, init, sizeof(init)) < 0)
+		emergency("the real init was not found on the root filesystem");
 	modules_close(m);
 	hotplug_stop(hotplug);
 	system_hand_over();
-	log_debug("handing over to %s", cfg.init);
+	log_debug("handing over to %s", init);
 	log_set_sink(NULL);
 	ask_consoles_close();
-	switch_root(&cfg, argv);
+	switch_root(init, argv);
 	emergency("could not hand over to the real init");
 	return 1;
 }

@@ -57,5 +57,5 @@ int passcache_hand_over(const struct passcache *c)
 		return -errno;
 	if (syscall(SYS_keyctl, KEYCTL_SET_TIMEOUT, id, PASSCACHE_KEYRING_TIMEOUT_SEC) < 0)
 		return -errno;
-	return 0;
+	return (int)c->n;
 }

@@ -27,7 +27,8 @@ void passcache_clear(struct passcache *c);
  * Hands the passphrases on to the real system as systemd's ask-password caches them: one "user"
  * key named "cryptsetup" in root's user keyring, the passphrases separated by NUL bytes, expiring
  * after PASSCACHE_KEYRING_TIMEOUT_SEC. The system's systemd-cryptsetup then opens a later volume
- * with the same passphrase without asking, and GDM's keyring unlock finds it there. 0 or -errno.
+ * with the same passphrase without asking, and GDM's keyring unlock finds it there. Returns how many
+ * passphrases it left (0: none to leave), or -errno.
  */
 #define PASSCACHE_KEYRING_NAME "cryptsetup"
 #define PASSCACHE_KEYRING_TIMEOUT_SEC 150 /* systemd's KEYRING_TIMEOUT_USEC */
