@@ -55,7 +55,12 @@ int passcache_hand_over(const struct passcache *c)
 	id = syscall(SYS_add_key, "user", PASSCACHE_KEYRING_NAME, joined->data, joined->len, KEY_SPEC_USER_KEYRING);
 	if (id < 0)
 		return -errno;
-	if (syscall(SYS_keyctl, KEYCTL_SET_TIMEOUT, id, PASSCACHE_KEYRING_TIMEOUT_SEC) < 0)
-		return -errno;
+	if (syscall(SYS_keyctl, KEYCTL_SET_TIMEOUT, id, PASSCACHE_KEYRING_TIMEOUT_SEC) < 0) {
+		/* Never leave the passphrases behind with no expiry: take the key back. */
+		int saved = errno;
+		if (syscall(SYS_keyctl, KEYCTL_INVALIDATE, id) < 0)
+			syscall(SYS_keyctl, KEYCTL_UNLINK, id, KEY_SPEC_USER_KEYRING);
+		return -saved;
+	}
 	return (int)c->n;
 }
