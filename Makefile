@@ -28,88 +28,123 @@ MANDIR ?= $(PREFIX)/share/man
 # points; tpm2/ is the TPM2 token helper, a program of its own over tpm2-tss, and enroll/ the
 # enrollment program beside it.
 CORE_SRC := $(filter-out unlock/cmd/main.c unlock/tpm2/% unlock/enroll/%,$(wildcard unlock/*/*.c))
-UNLOCK_SRC := unlock/cmd/main.c $(CORE_SRC)
-HEADERS := $(wildcard unlock/*/*.h)
+ALL_SRC := $(wildcard unlock/*/*.c)
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
-# The fuzz target of the helper's token reader builds with the helper's libraries, not unlock's.
-FUZZ_TPM2_SRC := unlock/tpm2/token.c
 UNIT_TESTS := $(patsubst tests/unit/%.c,build/unit/%,$(wildcard tests/unit/test_*.c))
-
-.PHONY: all check demo deps fuzz fuzz-build bench install clean
 
 # The token helper links tpm2-tss, which Debian ships only shared (DESIGN.md): dynamic, hardened.
 TPM2_PKGS := tss2-esys tss2-mu tss2-rc tss2-tctildr json-c libcrypto
 TPM2_SRC := $(wildcard unlock/tpm2/*.c) unlock/token/message.c unlock/token/protocol.c unlock/crypto/secret.c \
 	unlock/base/log.c
+# The fuzz target of the helper's token reader builds with the helper's libraries, not unlock's.
+FUZZ_TPM2_SRC := unlock/tpm2/token.c
 
 # Enrollment on the installed system: the helper's TPM code and libcryptsetup, which writes the header.
 ENROLL_SRC := $(wildcard unlock/enroll/*.c) $(filter-out unlock/tpm2/main.c,$(wildcard unlock/tpm2/*.c)) \
 	unlock/token/protocol.c unlock/token/message.c unlock/crypto/secret.c unlock/base/log.c \
 	unlock/open/prompt.c unlock/open/keyfile.c
 ENROLL_PKGS := $(TPM2_PKGS) libcryptsetup
+HELPER_CFLAGS = $(shell pkg-config --cflags $(ENROLL_PKGS) 2>/dev/null)
+
+# Each source is compiled once per flavour into build/obj/FLAVOUR/ (with its header dependencies
+# in a .d file beside it), and every program of that flavour links those objects:
+#   release: the hardened programs (static unlock, the dynamic helpers) and the test tool;
+#   asan:    the sanitizer programs and the unit tests;
+#   fuzz:    the fuzz targets (libFuzzer's coverage, the sanitizers).
+RELEASE_CFLAGS = $(WARN) $(HARDEN) $(SECTIONS) $(CFLAGS) -Iunlock $(STATIC_CFLAGS) $(HELPER_CFLAGS)
+ASAN_CFLAGS = $(WARN) -O1 -g $(SANITIZE) -Iunlock $(PKG_CFLAGS) $(HELPER_CFLAGS)
+FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer-no-link,address,undefined -Iunlock $(PKG_CFLAGS) \
+	$(HELPER_CFLAGS)
+objs = $(patsubst %.c,build/obj/$(1)/%.o,$(2))
+
+build/obj/release/%.o: %.c Makefile | $(DEPS_LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(RELEASE_CFLAGS) -MMD -MP -c -o $@ $<
+
+build/obj/asan/%.o: %.c Makefile
+	@mkdir -p $(@D)
+	$(CC) $(ASAN_CFLAGS) -MMD -MP -c -o $@ $<
+
+build/obj/fuzz/%.o: %.c Makefile
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
+
+-include $(wildcard build/obj/*/unlock/*/*.d build/obj/*/tests/*/*.d)
+
+# The core as an archive per flavour: a program or test takes the objects it uses.
+define core_archive
+build/obj/$(1)/libcore.a: $(call objs,$(1),$(CORE_SRC))
+	@rm -f $$@
+	ar rcs $$@ $$^
+endef
+$(foreach flavour,release asan fuzz,$(eval $(call core_archive,$(flavour))))
+
+.PHONY: all check demo deps fuzz fuzz-build bench install clean
+.SECONDARY:
 
 all: build/unlock build/unlock-mkinitrd build/unlock-tpm2 build/unlock-enroll
 
-build/unlock-enroll: $(ENROLL_SRC) $(HEADERS) Makefile
-	@mkdir -p build
-	$(CC) $(WARN) $(HARDEN) $(CFLAGS) -Iunlock $(shell pkg-config --cflags $(ENROLL_PKGS)) -o $@ $(ENROLL_SRC) \
-		-pie -Wl,-z,relro,-z,now -Wl,--as-needed $(LDFLAGS) $(shell pkg-config --libs $(ENROLL_PKGS))
+HELPER_LDFLAGS := -pie -Wl,-z,relro,-z,now -Wl,--as-needed
 
-build/unlock-tpm2: $(TPM2_SRC) $(HEADERS) Makefile
-	@mkdir -p build
-	$(CC) $(WARN) $(HARDEN) $(CFLAGS) -Iunlock $(shell pkg-config --cflags $(TPM2_PKGS)) -o $@ $(TPM2_SRC) \
-		-pie -Wl,-z,relro,-z,now -Wl,--as-needed $(LDFLAGS) $(shell pkg-config --libs $(TPM2_PKGS))
+build/unlock-enroll: $(call objs,release,$(ENROLL_SRC))
+	$(CC) $(HARDEN) $(CFLAGS) -o $@ $^ $(HELPER_LDFLAGS) $(LDFLAGS) $(shell pkg-config --libs $(ENROLL_PKGS))
+
+build/unlock-tpm2: $(call objs,release,$(TPM2_SRC))
+	$(CC) $(HARDEN) $(CFLAGS) -o $@ $^ $(HELPER_LDFLAGS) $(LDFLAGS) $(shell pkg-config --libs $(TPM2_PKGS))
 
 build/unlock-mkinitrd: mkinitrd/unlock-mkinitrd
 	@mkdir -p build
 	install -m 0755 $< $@
 
-build/unlock: $(UNLOCK_SRC) $(HEADERS) Makefile | $(DEPS_LIBS)
-	@mkdir -p build
-	$(CC) $(WARN) $(HARDEN) $(SECTIONS) $(CFLAGS) -Iunlock $(STATIC_CFLAGS) -o $@ $(UNLOCK_SRC) $(LDHARDEN) $(LDFLAGS) $(STATIC_LIBS) -lpthread
+build/unlock: build/obj/release/unlock/cmd/main.o build/obj/release/libcore.a
+	$(CC) $(HARDEN) $(CFLAGS) -o $@ $^ $(LDHARDEN) $(LDFLAGS) $(STATIC_LIBS) -lpthread
 
 # Fetched and built once (the only step that needs the network); delete build/deps/lib to redo.
 $(DEPS_LIBS) &:
 	@CC="$(CC)" CFLAGS="$(HARDEN) $(SECTIONS) $(CFLAGS)" unlock/deps/build-libs.sh $(DEPS_DIR)
 
-# The same program under AddressSanitizer and UndefinedBehaviorSanitizer, for the test suites.
-build/asan/unlock: $(UNLOCK_SRC) $(HEADERS) Makefile
-	@mkdir -p build/asan
-	$(CC) $(WARN) -O1 -g $(SANITIZE) -Iunlock $(PKG_CFLAGS) -o $@ $(UNLOCK_SRC) $(PKG_LIBS) -lpthread
+# The same programs under AddressSanitizer and UndefinedBehaviorSanitizer, for the test suites
+# (the helpers next to the program that finds them there).
+build/asan/unlock: build/obj/asan/unlock/cmd/main.o build/obj/asan/libcore.a
+	@mkdir -p $(@D)
+	$(CC) $(SANITIZE) -o $@ $^ $(PKG_LIBS) -lpthread
 
-# The helper under the same sanitizers, next to the program that finds it there.
-build/asan/unlock-tpm2: $(TPM2_SRC) $(HEADERS) Makefile
-	@mkdir -p build/asan
-	$(CC) $(WARN) -O1 -g $(SANITIZE) -Iunlock $(shell pkg-config --cflags $(TPM2_PKGS)) -o $@ $(TPM2_SRC) $(shell pkg-config --libs $(TPM2_PKGS))
+build/asan/unlock-tpm2: $(call objs,asan,$(TPM2_SRC))
+	@mkdir -p $(@D)
+	$(CC) $(SANITIZE) -o $@ $^ $(shell pkg-config --libs $(TPM2_PKGS))
 
-build/asan/unlock-enroll: $(ENROLL_SRC) $(HEADERS) Makefile
-	@mkdir -p build/asan
-	$(CC) $(WARN) -O1 -g $(SANITIZE) -Iunlock $(shell pkg-config --cflags $(ENROLL_PKGS)) -o $@ $(ENROLL_SRC) $(shell pkg-config --libs $(ENROLL_PKGS))
+build/asan/unlock-enroll: $(call objs,asan,$(ENROLL_SRC))
+	@mkdir -p $(@D)
+	$(CC) $(SANITIZE) -o $@ $^ $(shell pkg-config --libs $(ENROLL_PKGS))
 
-build/unit/%: tests/unit/%.c $(CORE_SRC) $(HEADERS) Makefile
-	@mkdir -p build/unit
-	$(CC) $(WARN) -O1 -g $(SANITIZE) -Iunlock $(PKG_CFLAGS) -o $@ $< $(CORE_SRC) $(PKG_LIBS) -lcrypto -lcmocka -lpthread
+build/unit/%: build/obj/asan/tests/unit/%.o build/obj/asan/libcore.a
+	@mkdir -p $(@D)
+	$(CC) $(SANITIZE) -o $@ $^ $(PKG_LIBS) -lcrypto -lcmocka -lpthread
 
 # Test helper: encrypts or decrypts sectors with a known key (makes test disks, checks payloads).
-build/sector-crypt: tests/tools/sector-crypt.c $(CORE_SRC) $(HEADERS) Makefile
-	$(CC) $(WARN) -O2 -g -Iunlock $(PKG_CFLAGS) -o $@ $< $(CORE_SRC) $(PKG_LIBS) -lpthread
+build/sector-crypt: build/obj/release/tests/tools/sector-crypt.o build/obj/release/libcore.a
+	$(CC) $(HARDEN) -o $@ $^ -pie $(PKG_LIBS) -lpthread
 
-build/fuzz/tpm2_token: tests/fuzz/fuzz_tpm2_token.c $(FUZZ_TPM2_SRC) $(HEADERS) Makefile
-	@mkdir -p build/fuzz
-	$(CLANG) -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Iunlock $(shell pkg-config --cflags json-c) -o $@ $< $(FUZZ_TPM2_SRC) $(shell pkg-config --libs json-c libcrypto)
+build/fuzz/tpm2_token: build/obj/fuzz/tests/fuzz/fuzz_tpm2_token.o $(call objs,fuzz,$(FUZZ_TPM2_SRC))
+	@mkdir -p $(@D)
+	$(CLANG) -fsanitize=fuzzer,address,undefined -o $@ $^ $(shell pkg-config --libs json-c libcrypto)
 
-build/fuzz/%: tests/fuzz/fuzz_%.c $(CORE_SRC) $(HEADERS) Makefile
-	@mkdir -p build/fuzz
-	$(CLANG) -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Iunlock $(PKG_CFLAGS) -o $@ $< $(CORE_SRC) $(PKG_LIBS) -lpthread
+build/fuzz/%: build/obj/fuzz/tests/fuzz/fuzz_%.o build/obj/fuzz/libcore.a
+	@mkdir -p $(@D)
+	$(CLANG) -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS) -lpthread
 
 deps:
 	@tests/deps.sh
 
+# Built in parallel unless make was given -j itself.
+PARALLEL = $(if $(findstring j,$(filter-out --%,$(MAKEFLAGS))),,-j$(shell nproc))
+
 check: deps
-	@$(MAKE) --no-print-directory all build/asan/unlock build/asan/unlock-tpm2 build/asan/unlock-enroll build/sector-crypt $(UNIT_TESTS) $(FUZZ_TARGETS)
+	@$(MAKE) --no-print-directory $(PARALLEL) all build/asan/unlock build/asan/unlock-tpm2 build/asan/unlock-enroll build/sector-crypt $(UNIT_TESTS) $(FUZZ_TARGETS)
 	@tests/run-all.sh
 
-demo: deps all build/sector-crypt
+demo: deps
+	@$(MAKE) --no-print-directory $(PARALLEL) all build/sector-crypt
 	@tests/demo.sh
 
 fuzz-build: $(FUZZ_TARGETS)
