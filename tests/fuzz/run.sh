@@ -36,6 +36,10 @@ make_seeds() {
 [ -e "$seeds/boot_config/cryptkey" ] ||
 	printf '\001cryptdevice=/dev/sda2:root cryptkey=LABEL=usb:vfat:/k rd.luks.key=/k:UUID=1 cryptkey=/dev/sdb:1:2' \
 		>"$seeds/boot_config/cryptkey"
+# The command line merged with crypttab, as systemd's generator merges them.
+[ -e "$seeds/boot_config/merge" ] ||
+	printf '\002rd.luks.uuid=ab-1 rd.luks.options=ab-1=discard rd.luks.key=/k rd.luks.key=cd-2=/c luks.name=ef-3=x\nr /dev/disk/by-uuid/ab-1 none luks\nluks-cd-2 /dev/vdb none\nz UUID=ef-3 /z\n' \
+		>"$seeds/boot_config/merge"
 # Debian's key scripts and volume types, and the options that decide what is asked.
 [ -e "$seeds/boot_config/debian" ] ||
 	printf '\000a UUID=1 pw luks,keyscript=decrypt_keyctl,noearly,verify\nb UUID=2 x:/k luks,keyscript=passdev\nc UUID=3 none bitlk,try-empty-password=no\n' \

@@ -103,6 +103,18 @@ check_eq "check: detached: the header is read from its file" "luks2|" "$(jq_of d
 run_check cmdline 0 "rd.luks.name=$ROOT_UUID=root root=/dev/mapper/root"
 check_eq "check: cmdline: the volume comes from the command line" "root cmdline luks2" \
 	"$(jq_of cmdline 'r["volumes"][0]["name"] + " " + r["volumes"][0]["source"] + " " + r["volumes"][0]["type"]')"
+check_eq "check: cmdline: the report holds the command line it read, and where from" \
+	"rd.luks.name=$ROOT_UUID=root root=/dev/mapper/root|--cmdline" "$(jq_of cmdline 'r["cmdline"] + "|" + r["cmdline_from"]')"
+# The command line merged with crypttab as systemd's generator merges them: per-UUID options make
+# no volume of their own, they replace the crypttab line's; the name luks-UUID matches rd.luks.uuid=
+# (as UUID= and /dev/disk/by-uuid/ do, in the unit tests: this host has no udev links).
+run_check merge-options 0 "rd.luks.options=$ROOT_UUID=discard root=/dev/mapper/cryptroot" "cryptroot UUID=$ROOT_UUID none luks"
+check_eq "check: merge-options: one volume, crypttab's, with the command line's options" "cryptroot:crypttab:1" \
+	"$(jq_of merge-options '" ".join(v["name"] + ":" + v["source"] + ":" + str(v["order"]) for v in r["volumes"])')"
+run_check merge-by-uuid 0 "rd.luks.uuid=$ROOT_UUID root=/dev/mapper/luks-$ROOT_UUID" \
+	"luks-$ROOT_UUID $ROOT $WORK/etc/data.key luks" "data $DATA none luks"
+check_eq "check: merge-by-uuid: crypttab's line for that UUID with its key file, nothing else" \
+	"luks-$ROOT_UUID:key-file" "$(jq_of merge-by-uuid '" ".join(v["name"] + ":" + v["unlock"][0]["method"] for v in r["volumes"] if v["order"])')"
 
 # Each error class: its exit code and its class.
 run_check device-missing 5 "root=/dev/mapper/root" "root UUID=00000000-0000-0000-0000-000000000000 none luks"

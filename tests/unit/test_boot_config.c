@@ -39,9 +39,8 @@ static void cmdline_root_and_init(void **state)
 static void cmdline_luks_volumes(void **state)
 {
 	(void)state;
-	boot_config_init(&cfg);
-	cmdline_parse(&cfg, "rd.luks.uuid=1111-aa rd.luks.name=2222-bb=cryptroot rd.luks.key=2222-bb=/etc/k "
-			    "rd.luks.options=2222-bb=discard,tries=5 luks.uuid=luks-3333-cc rd.luks.timeout=7");
+	boot_config_from_text(&cfg, "rd.luks.uuid=1111-aa rd.luks.name=2222-bb=cryptroot rd.luks.key=2222-bb=/etc/k "
+			    "rd.luks.options=2222-bb=discard,tries=5 luks.uuid=luks-3333-cc rd.luks.timeout=7", NULL, NULL);
 	assert_true(cfg.uuids_only);
 	assert_int_equal(cfg.n_volumes, 3);
 	assert_string_equal(cfg.volumes[0].device, "UUID=1111-aa");
@@ -58,8 +57,8 @@ static void cmdline_luks_volumes(void **state)
 static void token_options(void **state)
 {
 	(void)state;
-	boot_config_init(&cfg);
-	cmdline_parse(&cfg, "rd.luks.uuid=1111-aa rd.luks.options=token-timeout=3s,tpm2-device=auto,headless=1");
+	boot_config_from_text(&cfg, "rd.luks.uuid=1111-aa rd.luks.options=token-timeout=3s,tpm2-device=auto,headless=1", NULL,
+			      NULL);
 	assert_int_equal(cfg.volumes[0].token_timeout_sec, 3);
 	assert_string_equal(cfg.volumes[0].tpm2_device, "auto");
 	assert_true(cfg.volumes[0].headless);
@@ -85,12 +84,77 @@ static void cmdline_switches(void **state)
 	cmdline_parse(&cfg, "quiet rd.debug");
 	assert_true(cfg.debug);
 	assert_false(cfg.debug_shell);
-	boot_config_init(&cfg);
-	cmdline_parse(&cfg, "rd.luks.key=/etc/all.key rd.luks.uuid=x-1");
-	assert_string_equal(cfg.volumes[0].key_file, "");
-	boot_config_init(&cfg);
-	cmdline_parse(&cfg, "rd.luks.uuid=x-1 rd.luks.key=/etc/all.key");
+}
+
+/* systemd-cryptsetup-generator's rules for the command line and crypttab together. */
+static void cmdline_defaults_whatever_their_place(void **state)
+{
+	(void)state;
+	/* rd.luks.key= and rd.luks.options= without a UUID are defaults, before or after the volumes. */
+	boot_config_from_text(&cfg, "rd.luks.key=/etc/all.key rd.luks.options=discard rd.luks.uuid=aa-1", NULL, NULL);
+	assert_int_equal(cfg.n_volumes, 1);
 	assert_string_equal(cfg.volumes[0].key_file, "/etc/all.key");
+	assert_true(cfg.volumes[0].flags & LUKS_FLAG_ALLOW_DISCARDS);
+	boot_config_from_text(&cfg, "rd.luks.uuid=aa-1 rd.luks.key=/etc/all.key", NULL, NULL);
+	assert_string_equal(cfg.volumes[0].key_file, "/etc/all.key");
+	/* A volume's own key and options win over the defaults, which then do not add to them. */
+	boot_config_from_text(&cfg, "rd.luks.key=/all rd.luks.options=discard rd.luks.uuid=aa-1 rd.luks.key=aa-1=/own "
+			      "rd.luks.options=aa-1=tries=1", NULL, NULL);
+	assert_string_equal(cfg.volumes[0].key_file, "/own");
+	assert_int_equal(cfg.volumes[0].tries, 1);
+	assert_false(cfg.volumes[0].flags & LUKS_FLAG_ALLOW_DISCARDS);
+}
+
+static void cmdline_options_and_keys_make_no_volume(void **state)
+{
+	(void)state;
+	/* Per-UUID options and keys alone open nothing; crypttab's line for that UUID is opened once,
+	 * with the command line's options instead of its own. */
+	boot_config_from_text(&cfg, "rd.luks.options=ab-1=discard rd.luks.key=cd-2=/k", "cryptroot UUID=AB-1 none luks,tries=7\n",
+			      "crypttab");
+	assert_int_equal(cfg.n_volumes, 1);
+	assert_string_equal(cfg.volumes[0].name, "cryptroot");
+	assert_true(cfg.volumes[0].flags & LUKS_FLAG_ALLOW_DISCARDS);
+	assert_int_equal(cfg.volumes[0].tries, 3);
+	assert_false(cfg.volumes[0].from_cmdline);
+	/* Without a crypttab line they open nothing at all. */
+	boot_config_from_text(&cfg, "rd.luks.options=ab-1=discard rd.luks.key=ab-1=/k", NULL, NULL);
+	assert_int_equal(cfg.n_volumes, 0);
+}
+
+static void crypttab_lines_match_uuids_as_systemd(void **state)
+{
+	(void)state;
+	/* UUID=, /dev/disk/by-uuid/ and the name luks-UUID each match rd.luks.uuid=; the crypttab line
+	 * gives the name, the key and the options, and no luks-UUID volume is made besides it. */
+	boot_config_from_text(&cfg, "rd.luks.uuid=ab-1 rd.luks.uuid=cd-2 rd.luks.uuid=ef-3",
+			      "cryptroot /dev/disk/by-uuid/ab-1 /root.key luks\n"
+			      "data UUID=cd-2 none luks,discard\n"
+			      "luks-ef-3 /dev/vdc none luks\n"
+			      "other UUID=99-9 none luks\n",
+			      "crypttab");
+	assert_int_equal(cfg.n_volumes, 3);
+	assert_string_equal(cfg.volumes[0].name, "cryptroot");
+	assert_string_equal(cfg.volumes[0].key_file, "/root.key");
+	assert_string_equal(cfg.volumes[1].name, "data");
+	assert_true(cfg.volumes[1].flags & LUKS_FLAG_ALLOW_DISCARDS);
+	assert_string_equal(cfg.volumes[2].device, "/dev/vdc");
+	/* rd.luks.key=UUID= gives a key to a line that has none; a line's own key stays. */
+	boot_config_from_text(&cfg, "rd.luks.key=ab-1=/cmdline.key rd.luks.key=cd-2=/cmdline.key",
+			      "a UUID=ab-1 none luks\nb UUID=cd-2 /own.key luks\n", "crypttab");
+	assert_string_equal(cfg.volumes[0].key_file, "/cmdline.key");
+	assert_string_equal(cfg.volumes[1].key_file, "/own.key");
+	/* Without rd.luks.uuid= or rd.luks.name=, every line; rd.luks.crypttab=no, none. */
+	boot_config_from_text(&cfg, "quiet", "a UUID=ab-1 none\nb UUID=cd-2 none\n", "crypttab");
+	assert_int_equal(cfg.n_volumes, 2);
+	boot_config_from_text(&cfg, "rd.luks.crypttab=no rd.luks.uuid=ab-1", "a UUID=ab-1 none\n", "crypttab");
+	assert_int_equal(cfg.n_volumes, 1);
+	assert_string_equal(cfg.volumes[0].name, "luks-ab-1");
+	assert_true(cfg.volumes[0].from_cmdline);
+	/* rd.luks.name= renames nothing crypttab names; it opens the UUID as NAME without a line. */
+	boot_config_from_text(&cfg, "rd.luks.name=ab-1=root", "a UUID=cd-2 none\n", "crypttab");
+	assert_int_equal(cfg.n_volumes, 1);
+	assert_string_equal(cfg.volumes[0].name, "root");
 }
 
 static void cmdline_hostile(void **state)
@@ -108,6 +172,7 @@ static void cmdline_hostile(void **state)
 		snprintf(word, sizeof(word), "rd.luks.uuid=%04d", i);
 		cmdline_parse(&cfg, word);
 	}
+	boot_config_finish(&cfg);
 	assert_int_equal(cfg.n_volumes, BOOT_VOLUMES_MAX);
 }
 
@@ -215,8 +280,8 @@ static void keys_on_other_devices(void **state)
 	assert_false(v->key_raw);
 	assert_true(v->headless);
 
-	boot_config_init(&cfg);
-	cmdline_parse(&cfg, "rd.luks.uuid=aa-1 rd.luks.uuid=bb-2 rd.luks.key=bb-2=/b.key:UUID=cc-3 rd.luks.key=/all.key:PARTLABEL=keys");
+	boot_config_from_text(&cfg, "rd.luks.uuid=aa-1 rd.luks.uuid=bb-2 rd.luks.key=bb-2=/b.key:UUID=cc-3 rd.luks.key=/all.key:PARTLABEL=keys",
+			      NULL, NULL);
 	assert_string_equal(cfg.volumes[0].key_file, "/all.key");
 	assert_string_equal(cfg.volumes[0].key_device, "PARTLABEL=keys");
 	assert_string_equal(cfg.volumes[1].key_file, "/b.key");
@@ -347,17 +412,6 @@ static void crypttab_malformed_lines_skipped(void **state)
 	assert_string_equal(cfg.volumes[0].name, "ok");
 	assert_int_equal(cfg.volumes[1].key_slot, -1);
 	assert_int_equal(cfg.volumes[1].tries, 3);
-}
-
-static void crypttab_matches_uuid_forms(void **state)
-{
-	(void)state;
-	boot_config_init(&cfg);
-	crypttab_parse(&cfg, "root UUID=ABCD-1 none\n", "crypttab");
-	assert_non_null(boot_volume_find(&cfg, "abcd-1"));
-	assert_non_null(boot_volume_find(&cfg, "UUID=abcd-1"));
-	assert_non_null(boot_volume_find(&cfg, "luks-abcd-1"));
-	assert_null(boot_volume_find(&cfg, "abcd-2"));
 }
 
 static void passphrase_and_key_file_options(void **state)
@@ -564,6 +618,9 @@ int main(void)
 		cmocka_unit_test(cmdline_root_and_init),
 		cmocka_unit_test(cmdline_luks_volumes),
 		cmocka_unit_test(cmdline_switches),
+		cmocka_unit_test(cmdline_defaults_whatever_their_place),
+		cmocka_unit_test(cmdline_options_and_keys_make_no_volume),
+		cmocka_unit_test(crypttab_lines_match_uuids_as_systemd),
 		cmocka_unit_test(cmdline_hostile),
 		cmocka_unit_test(cmdline_mkinitcpio),
 		cmocka_unit_test(crypttab_fields_and_options),
@@ -574,7 +631,6 @@ int main(void)
 		cmocka_unit_test(crypttab_malformed_lines_skipped),
 		cmocka_unit_test(timeouts_as_systemd),
 		cmocka_unit_test(time_spans),
-		cmocka_unit_test(crypttab_matches_uuid_forms),
 		cmocka_unit_test(passphrase_and_key_file_options),
 		cmocka_unit_test(typed_passphrases_kept),
 		cmocka_unit_test(token_options),

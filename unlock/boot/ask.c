@@ -32,7 +32,18 @@ void ask_use_loader(struct hotplug *h)
 
 void ask_consoles_close(void)
 {
+	pthread_mutex_lock(&consoles_lock);
 	consoles_close(&consoles);
+	pthread_mutex_unlock(&consoles_lock);
+}
+
+/* Consoles closed for a hand-over that then failed are opened again: the reason must be seen. */
+static void ask_consoles_reopen(void)
+{
+	pthread_mutex_lock(&consoles_lock);
+	if (consoles.n == 0)
+		consoles_open(&consoles);
+	pthread_mutex_unlock(&consoles_lock);
 }
 
 void ask_say(const char *text)
@@ -56,8 +67,10 @@ void ask_consoles_refresh(void)
 	static bool refreshed;
 	char cmdline[4096];
 
-	if (refreshed)
+	if (refreshed) {
+		ask_consoles_reopen();
 		return;
+	}
 	if (read_text_file("/proc/cmdline", cmdline, sizeof(cmdline)) == 0 && consoles_named_registered(cmdline))
 		hotplug_release(hotplug);
 	else if (!hotplug_settle(hotplug, HOTPLUG_SETTLE_SEC))

@@ -17,6 +17,7 @@ int boot_attach_main(const char *crypttab_path)
 	static struct boot_config cfg;
 	_cleanup_passcache_ struct passcache typed = { 0 };
 	struct modules *m = NULL;
+	long key;
 	int r;
 
 	ask_consoles_open();
@@ -35,7 +36,7 @@ int boot_attach_main(const char *crypttab_path)
 	modules_open(&m);
 	boot_modules_preload(&cfg, m);
 	r = cfg.luks_enabled ? volumes_open(&cfg, m, &typed) : 0;
-	if (r == 0 && passcache_hand_over(&typed) < 0)
+	if (r == 0 && passcache_hand_over(&typed, &key) < 0)
 		log_warning("cannot leave the typed passphrases in the kernel keyring; volumes the system opens later ask again");
 	modules_close(m);
 	log_set_sink(NULL);

@@ -64,6 +64,20 @@ struct boot_volume {
 	char tpm2_signature[BOOT_PATH_MAX]; /* tpm2-signature=; empty: systemd's default places */
 	int token_timeout_sec;        /* token-timeout=: the TPM's wait and a helper's time (systemd: 30 s) */
 	char unsupported[160];        /* why unlock cannot open it (a key script, a volume type); empty: it can */
+	bool from_cmdline;            /* made by the kernel command line, not by a crypttab line */
+};
+
+#define CMDLINE_OPTIONS_MAX 1024
+
+/* What the kernel command line says of one LUKS UUID, as systemd-cryptsetup-generator keeps it. */
+struct cmdline_luks {
+	char uuid[48];
+	char name[64];                /* rd.luks.name=UUID=NAME; empty: luks-UUID */
+	char key[BOOT_PATH_MAX];      /* rd.luks.key=UUID=KEY; empty: none */
+	char options[CMDLINE_OPTIONS_MAX]; /* rd.luks.options=UUID=OPTIONS, when has_options */
+	bool has_options;
+	bool create;                  /* rd.luks.uuid=, rd.luks.name=: opened even without a crypttab line */
+	bool in_crypttab;             /* a crypttab line took it */
 };
 
 struct boot_config {
@@ -75,21 +89,36 @@ struct boot_config {
 	char resume[BOOT_PATH_MAX];
 	bool luks_enabled;            /* rd.luks=0 turns it off */
 	bool crypttab_enabled;        /* rd.luks.crypttab=0 */
-	bool uuids_only;              /* rd.luks.uuid= given: open only those */
+	bool uuids_only;              /* rd.luks.uuid=, rd.luks.name= or cryptdevice= given: open only those */
 	bool debug_shell;             /* rd.break / rd.shell */
 	bool debug;                   /* rd.debug: every step, with the time since boot */
 	int timeout_sec;              /* rd.timeout / rd.luks.timeout */
 	char crypt_key[BOOT_PATH_MAX]; /* mkinitcpio cryptkey=, applied to every cryptdevice= volume */
+	struct cmdline_luks luks[BOOT_VOLUMES_MAX]; /* rd.luks.* by UUID, until boot_config_finish */
+	int n_luks;
+	char default_key[BOOT_PATH_MAX]; /* rd.luks.key= without a UUID */
+	char default_options[CMDLINE_OPTIONS_MAX]; /* rd.luks.options= without a UUID, when has_default_options */
+	bool has_default_options;
 	struct boot_volume volumes[BOOT_VOLUMES_MAX];
 	int n_volumes;
 };
 
 void boot_config_init(struct boot_config *cfg);
 void boot_volume_init(struct boot_volume *vol);
-/* Parses a kernel command line (the text of /proc/cmdline); unknown words are ignored. */
+/*
+ * The configuration as systemd-cryptsetup-generator makes it, in three steps: cmdline_parse reads
+ * the kernel command line (unknown words are ignored); crypttab_parse adds the crypttab lines it
+ * allows, with their rd.luks.options=UUID= and rd.luks.key=UUID=; boot_config_finish adds the
+ * volumes only the command line names. boot_config_from_text does all three.
+ */
 int cmdline_parse(struct boot_config *cfg, const char *text);
-/* Parses crypttab text; malformed lines are reported with their number and skipped. */
+/* Malformed lines are reported with their number and skipped. */
 int crypttab_parse(struct boot_config *cfg, const char *text, const char *source);
+void boot_config_finish(struct boot_config *cfg);
+void boot_config_from_text(struct boot_config *cfg, const char *cmdline, const char *crypttab, const char *source);
+/* The command line's entry for the UUID a crypttab line names: by UUID=, /dev/disk/by-uuid/ or the
+ * name luks-UUID, as systemd matches them; NULL if none. */
+struct cmdline_luks *cmdline_luks_for_crypttab(struct boot_config *cfg, const char *name, const char *device);
 /* Parses one crypttab/rd.luks.options option list into vol; unknown options are reported once. */
 void crypttab_parse_options(struct boot_volume *vol, const char *options, const char *where);
 /*
@@ -100,7 +129,5 @@ void crypttab_parse_options(struct boot_volume *vol, const char *options, const 
 bool boot_volume_set_key(struct boot_volume *vol, const char *spec);
 /* mkinitcpio's cryptkey=rootfs:PATH, DEVICE:FSTYPE:PATH or DEVICE:OFFSET:SIZE (bytes); false if malformed. */
 bool boot_volume_set_cryptkey(struct boot_volume *vol, const char *spec);
-/* Finds the volume with this device spec (UUID=x matches "x", "UUID=x", "luks-x"); NULL if none. */
-struct boot_volume *boot_volume_find(struct boot_config *cfg, const char *uuid);
 
 #endif

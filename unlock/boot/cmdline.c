@@ -48,35 +48,43 @@ static const char *strip_uuid_prefix(const char *uuid)
 	return uuid;
 }
 
-struct boot_volume *boot_volume_find(struct boot_config *cfg, const char *uuid)
+static struct cmdline_luks *cmdline_luks_find(struct boot_config *cfg, const char *uuid)
 {
-	const char *want = strip_uuid_prefix(uuid);
-
-	for (int i = 0; i < cfg->n_volumes; i++) {
-		const char *dev = cfg->volumes[i].device;
-		if (strncasecmp(dev, "UUID=", 5) == 0 && strcasecmp(dev + 5, want) == 0)
-			return &cfg->volumes[i];
-	}
+	for (int i = 0; i < cfg->n_luks; i++)
+		if (strcasecmp(cfg->luks[i].uuid, uuid) == 0)
+			return &cfg->luks[i];
 	return NULL;
 }
 
-/* The volume for rd.luks.uuid=/name=/key=/options=, created on first mention. */
-static struct boot_volume *volume_for_uuid(struct boot_config *cfg, const char *uuid)
+/* The command line's entry for a UUID, made on its first mention. */
+static struct cmdline_luks *cmdline_luks_entry(struct boot_config *cfg, const char *uuid)
 {
-	struct boot_volume *vol = boot_volume_find(cfg, uuid);
 	const char *plain = strip_uuid_prefix(uuid);
+	struct cmdline_luks *d = cmdline_luks_find(cfg, plain);
 
-	if (vol)
-		return vol;
-	if (cfg->n_volumes >= BOOT_VOLUMES_MAX || !*plain || strlen(plain) > 40) {
+	if (d)
+		return d;
+	if (cfg->n_luks >= BOOT_VOLUMES_MAX || !*plain || strlen(plain) >= sizeof(d->uuid) || strchr(plain, '/')) {
 		log_warning("kernel command line: ignoring volume \"%s\"", uuid);
 		return NULL;
 	}
-	vol = &cfg->volumes[cfg->n_volumes++];
-	boot_volume_init(vol);
-	snprintf(vol->device, sizeof(vol->device), "UUID=%s", plain);
-	snprintf(vol->name, sizeof(vol->name), "luks-%s", plain);
-	return vol;
+	d = &cfg->luks[cfg->n_luks++];
+	memset(d, 0, sizeof(*d));
+	snprintf(d->uuid, sizeof(d->uuid), "%s", plain);
+	return d;
+}
+
+struct cmdline_luks *cmdline_luks_for_crypttab(struct boot_config *cfg, const char *name, const char *device)
+{
+	const char *uuid = NULL;
+
+	if (strncmp(device, "UUID=", 5) == 0)
+		uuid = device + 5;
+	else if (strncmp(device, "/dev/disk/by-uuid/", 18) == 0)
+		uuid = device + 18;
+	else if (strncmp(name, "luks-", 5) == 0)
+		uuid = name + 5;
+	return uuid && *uuid ? cmdline_luks_find(cfg, uuid) : NULL;
 }
 
 static void copy_value(char *dst, size_t size, const char *value, const char *key)
@@ -99,15 +107,28 @@ static bool split_uuid_value(char *text, char **uuid, char **value)
 	return true;
 }
 
-static void cmdline_volume_key(struct boot_volume *vol, const char *value)
+/* systemd: rd.luks.key= names a UUID when letters, digits and dashes come before its first '='. */
+static bool key_names_uuid(const char *value)
 {
-	if (!boot_volume_set_key(vol, value))
-		log_warning("kernel command line: rd.luks.key=%s is not PATH or PATH:DEVICE; ignored", value);
+	size_t n = 0;
+
+	while (isalnum((unsigned char)value[n]) || value[n] == '-')
+		n++;
+	return n > 0 && value[n] == '=';
+}
+
+/* systemd: rd.luks.options= names a UUID when hex digits and dashes come before its first '='
+ * (an option's own '=', as in tries=3, is no UUID). */
+static bool options_name_uuid(const char *value)
+{
+	size_t hex = strspn(value, "0123456789abcdefABCDEF-");
+
+	return hex > 0 && value[hex] == '=' && value[hex + 1] != '\0';
 }
 
 static void cmdline_luks_option(struct boot_config *cfg, const char *key, char *value)
 {
-	struct boot_volume *vol;
+	struct cmdline_luks *d;
 	char *uuid, *rest;
 
 	if (strcmp(key, "luks") == 0) {
@@ -115,34 +136,72 @@ static void cmdline_luks_option(struct boot_config *cfg, const char *key, char *
 	} else if (strcmp(key, "luks.crypttab") == 0) {
 		cfg->crypttab_enabled = strcmp(value, "0") != 0 && strcasecmp(value, "no") != 0;
 	} else if (strcmp(key, "luks.uuid") == 0) {
-		cfg->uuids_only = true;
-		volume_for_uuid(cfg, value);
+		if ((d = cmdline_luks_entry(cfg, value)))
+			d->create = cfg->uuids_only = true;
 	} else if (strcmp(key, "luks.name") == 0 && split_uuid_value(value, &uuid, &rest)) {
-		cfg->uuids_only = true;
-		if ((vol = volume_for_uuid(cfg, uuid)))
-			copy_value(vol->name, sizeof(vol->name), rest, key);
+		if (!*rest || strlen(rest) >= sizeof(d->name) || strchr(rest, '/'))
+			log_warning("kernel command line: rd.luks.name=%s=%s is not a volume name; ignored", uuid, rest);
+		else if ((d = cmdline_luks_entry(cfg, uuid))) {
+			d->create = cfg->uuids_only = true;
+			snprintf(d->name, sizeof(d->name), "%s", rest);
+		}
 	} else if (strcmp(key, "luks.key") == 0) {
-		/* rd.luks.key=PATH[:DEVICE] for all volumes, or UUID=PATH[:DEVICE] for one. */
-		if (value[0] != '/' && strchr(value, '=')) {
-			if (split_uuid_value(value, &uuid, &rest) && (vol = volume_for_uuid(cfg, uuid)))
-				cmdline_volume_key(vol, rest);
+		/* rd.luks.key=PATH[:DEVICE] for the volumes the command line makes, whatever its place;
+		 * UUID=PATH[:DEVICE] for one, which does not make it. */
+		if (key_names_uuid(value) && split_uuid_value(value, &uuid, &rest)) {
+			if ((d = cmdline_luks_entry(cfg, uuid)))
+				copy_value(d->key, sizeof(d->key), rest, "rd.luks.key");
 		} else {
-			for (int i = 0; i < cfg->n_volumes; i++)
-				if (!cfg->volumes[i].key_file[0])
-					cmdline_volume_key(&cfg->volumes[i], value);
+			copy_value(cfg->default_key, sizeof(cfg->default_key), value, "rd.luks.key");
 		}
 	} else if (strcmp(key, "luks.options") == 0) {
-		/* systemd's generator: a UUID only when the part before '=' is hex digits and dashes */
-		size_t hex = strspn(value, "0123456789abcdefABCDEF-");
-		if (hex > 0 && value[hex] == '=' && split_uuid_value(value, &uuid, &rest)) {
-			if ((vol = volume_for_uuid(cfg, uuid)))
-				crypttab_parse_options(vol, rest, "rd.luks.options");
+		if (options_name_uuid(value) && split_uuid_value(value, &uuid, &rest)) {
+			if ((d = cmdline_luks_entry(cfg, uuid))) {
+				copy_value(d->options, sizeof(d->options), rest, "rd.luks.options");
+				d->has_options = true;
+			}
 		} else {
-			for (int i = 0; i < cfg->n_volumes; i++)
-				crypttab_parse_options(&cfg->volumes[i], value, "rd.luks.options");
+			copy_value(cfg->default_options, sizeof(cfg->default_options), value, "rd.luks.options");
+			cfg->has_default_options = true;
 		}
 	} else if (strcmp(key, "luks.timeout") == 0) {
 		cmdline_timeout(cfg, "rd.luks.timeout", value);
+	}
+}
+
+static void cmdline_volume_key(struct boot_volume *vol, const char *value)
+{
+	if (!boot_volume_set_key(vol, value))
+		log_warning("kernel command line: rd.luks.key=%s is not PATH or PATH:DEVICE; ignored", value);
+}
+
+/* The volumes only the command line names (rd.luks.uuid=, rd.luks.name=), after crypttab's: their
+ * own key and options, else rd.luks.key= and rd.luks.options= without a UUID. */
+void boot_config_finish(struct boot_config *cfg)
+{
+	for (int i = 0; i < cfg->n_luks; i++) {
+		const struct cmdline_luks *d = &cfg->luks[i];
+		struct boot_volume vol;
+		if (!d->create || d->in_crypttab)
+			continue;
+		if (cfg->n_volumes >= BOOT_VOLUMES_MAX) {
+			log_warning("kernel command line: more than %d volumes; ignoring %s", BOOT_VOLUMES_MAX, d->uuid);
+			continue;
+		}
+		boot_volume_init(&vol);
+		vol.from_cmdline = true;
+		snprintf(vol.device, sizeof(vol.device), "UUID=%s", d->uuid);
+		if (d->name[0])
+			snprintf(vol.name, sizeof(vol.name), "%s", d->name);
+		else
+			snprintf(vol.name, sizeof(vol.name), "luks-%s", d->uuid);
+		if (d->has_options)
+			crypttab_parse_options(&vol, d->options, "rd.luks.options");
+		else if (cfg->has_default_options)
+			crypttab_parse_options(&vol, cfg->default_options, "rd.luks.options");
+		if (d->key[0] || cfg->default_key[0])
+			cmdline_volume_key(&vol, d->key[0] ? d->key : cfg->default_key);
+		cfg->volumes[cfg->n_volumes++] = vol;
 	}
 }
 
@@ -166,6 +225,7 @@ static void cmdline_cryptdevice(struct boot_config *cfg, char *value)
 	}
 	vol = &cfg->volumes[cfg->n_volumes++];
 	boot_volume_init(vol);
+	vol->from_cmdline = true;
 	copy_value(vol->device, sizeof(vol->device), value, "cryptdevice");
 	copy_value(vol->name, sizeof(vol->name), name, "cryptdevice");
 	if (options && strstr(options, "allow-discards"))

@@ -155,10 +155,14 @@ int consoles_read_secret(const struct consoles *c, const char *prompt, size_t ma
 				continue;
 			s->len = (size_t)n;
 			if (s->data[s->len - 1] != '\n') {
-				consoles_write(c, "\nPassphrase too long.\n");
+				/* Ctrl-D after some characters, or more than max: the rest of the line is
+				 * dropped and the answer costs a try, as a wrong one does. */
+				consoles_write(c, (size_t)n == s->capacity ? "\nPassphrase too long.\n"
+									   : "\nThe passphrase was not ended with Enter.\n");
 				explicit_bzero(s->data, s->capacity);
 				s->len = 0;
-				r = -EINVAL;
+				tcflush(c->fd[i], TCIFLUSH);
+				r = -EAGAIN;
 				break;
 			}
 			s->len--;

@@ -26,7 +26,8 @@ void consoles_close(struct consoles *c);
 void consoles_write(const struct consoles *c, const char *text);
 /*
  * Shows prompt on every console without echo; the first line entered on any of them wins.
- * -ETIMEDOUT when none was entered within timeout_sec (0: no limit).
+ * -ETIMEDOUT when none was entered within timeout_sec (0: no limit); -EAGAIN when the answer was
+ * unusable (longer than max, or ended with Ctrl-D instead of Enter): it costs a try.
  */
 int consoles_read_secret(const struct consoles *c, const char *prompt, size_t max, int timeout_sec, struct secret **out);
 

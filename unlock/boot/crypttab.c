@@ -385,6 +385,7 @@ static int crypttab_parse_line(struct boot_config *cfg, char *line, const char *
 	int n = 0;
 	bool has_key;
 	struct boot_volume vol;
+	struct cmdline_luks *d;
 
 	for (char *f = strtok_r(line, " \t", &save); f && n < 5; f = strtok_r(NULL, " \t", &save))
 		fields[n++] = f;
@@ -393,11 +394,24 @@ static int crypttab_parse_line(struct boot_config *cfg, char *line, const char *
 	if (n < 2 || n > 4 || strlen(fields[0]) >= sizeof(vol.name) || strchr(fields[0], '/') ||
 	    strlen(fields[1]) >= sizeof(vol.device))
 		return log_error_ret(-EINVAL, "%s: malformed line (want: NAME DEVICE [KEYFILE [OPTIONS]]), skipped", where);
+	/* systemd: with rd.luks.uuid= or rd.luks.name=, only the lines they name; rd.luks.options=UUID=
+	 * replaces the line's options; rd.luks.key=UUID= gives a key to a line that has none. */
+	d = cmdline_luks_for_crypttab(cfg, fields[0], fields[1]);
+	if (cfg->uuids_only && !d) {
+		log_info("%s: %s is not opened: the kernel command line names the volumes to open", where, fields[0]);
+		return 0;
+	}
 	boot_volume_init(&vol);
 	snprintf(vol.name, sizeof(vol.name), "%s", fields[0]);
 	snprintf(vol.device, sizeof(vol.device), "%s", fields[1]);
-	if (n == 4)
+	if (d && d->has_options)
+		crypttab_parse_options(&vol, d->options, "rd.luks.options");
+	else if (n == 4)
 		crypttab_parse_options(&vol, fields[3], where);
+	if ((n < 3 || strcmp(fields[2], "none") == 0 || strcmp(fields[2], "-") == 0) && d && d->key[0]) {
+		fields[2] = d->key;
+		n = n < 3 ? 3 : n;
+	}
 	/* With a key script the key field is the script's argument: passdev's names a key on a device. */
 	has_key = n >= 3 && strcmp(fields[2], "none") != 0 && strcmp(fields[2], "-") != 0 && !vol.key_is_name &&
 		  !vol.unsupported[0];
@@ -410,6 +424,8 @@ static int crypttab_parse_line(struct boot_config *cfg, char *line, const char *
 	if (cfg->n_volumes >= BOOT_VOLUMES_MAX)
 		return log_error_ret(-ENOSPC, "%s: more than %d volumes, skipped", where, BOOT_VOLUMES_MAX);
 	cfg->volumes[cfg->n_volumes++] = vol;
+	if (d)
+		d->in_crypttab = true;
 	return 0;
 }
 

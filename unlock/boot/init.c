@@ -4,11 +4,15 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdnoreturn.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -35,9 +39,20 @@
 
 #define SYSROOT "/sysroot"
 
+/* What the person at the console can check, for each way the boot fails. */
+#define HINT_CONFIG "check crypttab and the kernel command line"
+#define HINT_VOLUMES "check the passphrase, key file, crypttab and rd.luks options on the kernel command line"
+#define HINT_ROOT "check root=, rootfstype= and rootflags= on the kernel command line"
+#define HINT_INIT "check init= on the kernel command line and that the root filesystem is the system's"
+#define HINT_EXEC "check that the root filesystem holds an init for this machine and is not mounted noexec (rootflags=)"
+
 static struct hotplug *hotplug;
 /* The passphrases typed this boot: tried on the next volumes, then handed to the real system. */
 static struct passcache typed;
+/* The keyring key they were left in: taken back on every path that does not start the real init. */
+static long typed_key = -1;
+/* Our own argv, to try the boot again after the emergency shell. */
+static char **init_argv;
 
 static void mount_api_filesystems(void)
 {
@@ -153,7 +168,7 @@ static int real_init_find(const struct boot_config *cfg, char *init, size_t size
 	return sysroot_find_init(SYSROOT, strcmp(cfg->init, "/sbin/init") == 0 ? NULL : cfg->init, init, size);
 }
 
-static int switch_root(char *init, char **argv)
+static int switch_root(void)
 {
 	static const char *const moves[] = { "/dev", "/proc", "/sys", "/run" };
 	char target[BOOT_PATH_MAX + 16];
@@ -172,9 +187,32 @@ static int switch_root(char *init, char **argv)
 		remove_tree(fd, st.st_dev);
 	if (mount(".", "/", NULL, MS_MOVE, NULL) < 0 || chroot(".") < 0 || chdir("/") < 0)
 		return log_error_ret(-errno, "cannot switch to the root filesystem: %s", strerror(errno));
+	return 0;
+}
+
+/* Returns only when the kernel refused to run it (a wrong architecture, a missing interpreter, a
+ * noexec root): -errno. The consoles close on the way, as the real init opens its own. */
+static int real_init_exec(char *init, char **argv)
+{
+	int r;
+
+	log_set_sink(NULL);
+	ask_consoles_close();
 	argv[0] = init;
 	execv(init, argv);
-	return log_error_ret(-errno, "cannot start %s: %s", init, strerror(errno));
+	r = -errno;
+	log_set_sink(ask_log_to_consoles);
+	ask_consoles_refresh();
+	return r;
+}
+
+/* The loader stopped, and no module keeps a pointer to it. */
+static void loader_stop(void)
+{
+	ask_use_loader(NULL);
+	boot_wait_loader(NULL);
+	hotplug_stop(hotplug);
+	hotplug = NULL;
 }
 
 /* What the real system's udev, systemd-cryptsetup and GDM take over from the boot. */
@@ -183,7 +221,7 @@ static void system_hand_over(void)
 	int r;
 
 	udevdb_hand_over();
-	if ((r = passcache_hand_over(&typed)) < 0)
+	if ((r = passcache_hand_over(&typed, &typed_key)) < 0)
 		log_warning("cannot leave the typed passphrases in the kernel keyring for the system: %s; "
 			    "volumes it opens later ask again", strerror(-r));
 	else if (r > 0)
@@ -191,25 +229,96 @@ static void system_hand_over(void)
 	passcache_clear(&typed);
 }
 
-static void emergency(const char *what)
+/* The shell runs as our child, in a session of its own with the console as its controlling
+ * terminal (job control, Ctrl-C); PID 1 reaps it and every orphan meanwhile. 0 once it exited. */
+static int shell_run(void)
 {
-	char msg[512];
+	pid_t shell = fork(), pid;
 
-	passcache_clear(&typed);
-	ask_consoles_refresh();
-	snprintf(msg, sizeof(msg),
-		 "\nunlock: boot failed: %s.\n"
-		 "unlock: check the passphrase, key file, crypttab and root= on the kernel command line.\n",
-		 what);
-	ask_say(msg);
-	if (access("/bin/sh", X_OK) == 0) {
-		ask_say("unlock: starting an emergency shell on /dev/console; reboot with Ctrl-Alt-Del.\n");
-		execl("/bin/sh", "sh", (char *)NULL);
+	if (shell < 0)
+		return -errno;
+	if (shell == 0) {
+		int fd;
+		setsid();
+		fd = open("/dev/console", O_RDWR | O_NOCTTY);
+		if (fd >= 0) {
+			ioctl(fd, TIOCSCTTY, 1);
+			dup2(fd, STDIN_FILENO);
+			dup2(fd, STDOUT_FILENO);
+			dup2(fd, STDERR_FILENO);
+			if (fd > STDERR_FILENO)
+				close(fd);
+		}
+		execl("/bin/sh", "sh", "-i", (char *)NULL);
+		_exit(127);
 	}
-	ask_say("unlock: no shell in this image; press Ctrl-Alt-Del to reboot.\n");
+	while ((pid = waitpid(-1, NULL, 0)) != shell)
+		if (pid < 0 && errno != EINTR)
+			return -errno;
+	return 0;
+}
+
+/* Nothing left to do but reap the children that end up with PID 1 until someone reboots. */
+static noreturn void wait_for_reboot(void)
+{
 	reboot(RB_ENABLE_CAD);
 	for (;;)
-		pause();
+		if (waitpid(-1, NULL, 0) < 0)
+			sleep(60);
+}
+
+/* Whatever failed, the reason is on every console and no secret is left behind: not in memory, not
+ * in the keyring. With a shell, the person gets one; when it exits, the boot starts again from the
+ * image's /init (volumes already open stay open), or, past the switch, they are told to reboot. */
+static noreturn __attribute__((format(printf, 2, 3))) void emergency(const char *hint, const char *fmt, ...)
+{
+	char what[384], msg[640];
+	va_list ap;
+
+	passcache_clear(&typed);
+	passcache_take_back(typed_key);
+	typed_key = -1;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	ask_consoles_refresh();
+	log_set_sink(ask_log_to_consoles);
+	snprintf(msg, sizeof(msg),
+		 "\nunlock: boot failed: %s.\n"
+		 "unlock: %s.\n",
+		 what, hint);
+	ask_say(msg);
+	if (access("/bin/sh", X_OK) < 0) {
+		ask_say("unlock: no shell in this image; press Ctrl-Alt-Del to reboot.\n");
+		wait_for_reboot();
+	}
+	ask_say("unlock: starting an emergency shell on /dev/console; exit it to try the boot again.\n");
+	if (shell_run() < 0)
+		ask_say("unlock: the emergency shell could not be started.\n");
+	if (access("/init", X_OK) == 0) {
+		ask_say("unlock: the emergency shell exited; trying the boot again.\n");
+		log_set_sink(NULL);
+		ask_consoles_close();
+		execv("/init", init_argv);
+		log_set_sink(ask_log_to_consoles);
+		ask_consoles_refresh();
+	}
+	ask_say("unlock: the boot cannot be tried again from here; press Ctrl-Alt-Del to reboot.\n");
+	wait_for_reboot();
+}
+
+/* rd.break, rd.shell: a shell before anything is opened; the boot goes on when it exits. */
+static void break_shell(void)
+{
+	ask_consoles_refresh();
+	ask_say("\nunlock: boot stopped: rd.break/rd.shell was given.\n");
+	if (access("/bin/sh", X_OK) < 0) {
+		ask_say("unlock: no shell in this image; press Ctrl-Alt-Del to reboot.\n");
+		wait_for_reboot();
+	}
+	ask_say("unlock: starting a shell on /dev/console; exit it to continue the boot.\n");
+	if (shell_run() < 0)
+		ask_say("unlock: the shell could not be started; continuing the boot.\n");
 }
 
 int init_main(int argc, char **argv)
@@ -221,6 +330,7 @@ int init_main(int argc, char **argv)
 	int r;
 
 	(void)argc;
+	init_argv = argv;
 	/* When main began, for rd.debug: the time from the kernel's "Run /init" to here is the
 	 * program's own start (no dynamic loader: it is static). */
 	clock_gettime(CLOCK_BOOTTIME, &at_main);
@@ -228,7 +338,7 @@ int init_main(int argc, char **argv)
 	console_attach();
 	ask_consoles_open();
 	if (boot_config_load(&cfg, NULL, "/etc/crypttab") < 0)
-		emergency("the boot configuration could not be read");
+		emergency(HINT_CONFIG, "the boot configuration could not be read");
 	boot_wait_setup(&cfg);
 	if (cfg.debug) {
 		log_set_max_level(LOG_LEVEL_DEBUG);
@@ -244,10 +354,10 @@ int init_main(int argc, char **argv)
 	modules_open_nowait(&m);
 	boot_modules_preload(&cfg, m);
 	if (cfg.debug_shell)
-		emergency("rd.break/rd.shell was given");
+		break_shell();
 	r = cfg.luks_enabled ? volumes_open(&cfg, m, &typed) : 0;
 	if (r < 0)
-		emergency("an encrypted volume could not be opened");
+		emergency(HINT_VOLUMES, "an encrypted volume could not be opened");
 	/* Resume only after its (encrypted) device is open, and before root is touched. */
 	if (cfg.resume[0]) {
 		char dev[BOOT_PATH_MAX];
@@ -259,17 +369,16 @@ int init_main(int argc, char **argv)
 		}
 	}
 	if (root_mount(&cfg, m) < 0)
-		emergency("the root filesystem could not be mounted");
+		emergency(HINT_ROOT, "the root filesystem could not be mounted");
 	/* Before the hand-over: an emergency shell must not find the passphrases in the keyring. */
 	if (real_init_find(&cfg, init, sizeof(init)) < 0)
-		emergency("the real init was not found on the root filesystem");
+		emergency(HINT_INIT, "the real init was not found on the root filesystem");
 	modules_close(m);
-	hotplug_stop(hotplug);
+	loader_stop();
 	system_hand_over();
 	log_debug("handing over to %s", init);
-	log_set_sink(NULL);
-	ask_consoles_close();
-	switch_root(init, argv);
-	emergency("could not hand over to the real init");
-	return 1;
+	if (switch_root() < 0)
+		emergency(HINT_EXEC, "could not switch to the root filesystem");
+	r = real_init_exec(init, argv);
+	emergency(HINT_EXEC, "the kernel could not start the real init %s: %s", init, strerror(-r));
 }

@@ -35,13 +35,22 @@ void passcache_clear(struct passcache *c)
 	c->n = 0;
 }
 
-int passcache_hand_over(const struct passcache *c)
+void passcache_take_back(long key)
+{
+	if (key < 0)
+		return;
+	if (syscall(SYS_keyctl, KEYCTL_INVALIDATE, key) < 0)
+		syscall(SYS_keyctl, KEYCTL_UNLINK, key, KEY_SPEC_USER_KEYRING);
+}
+
+int passcache_hand_over(const struct passcache *c, long *key)
 {
 	_cleanup_secret_ struct secret *joined = NULL;
 	static const char separator = '\0';
 	size_t total = 0;
 	long id;
 
+	*key = -1;
 	if (c->n == 0)
 		return 0;
 	for (size_t i = 0; i < c->n; i++)
@@ -58,9 +67,9 @@ int passcache_hand_over(const struct passcache *c)
 	if (syscall(SYS_keyctl, KEYCTL_SET_TIMEOUT, id, PASSCACHE_KEYRING_TIMEOUT_SEC) < 0) {
 		/* Never leave the passphrases behind with no expiry: take the key back. */
 		int saved = errno;
-		if (syscall(SYS_keyctl, KEYCTL_INVALIDATE, id) < 0)
-			syscall(SYS_keyctl, KEYCTL_UNLINK, id, KEY_SPEC_USER_KEYRING);
+		passcache_take_back(id);
 		return -saved;
 	}
+	*key = id;
 	return (int)c->n;
 }

@@ -28,11 +28,13 @@ void passcache_clear(struct passcache *c);
  * key named "cryptsetup" in root's user keyring, the passphrases separated by NUL bytes, expiring
  * after PASSCACHE_KEYRING_TIMEOUT_SEC. The system's systemd-cryptsetup then opens a later volume
  * with the same passphrase without asking, and GDM's keyring unlock finds it there. Returns how many
- * passphrases it left (0: none to leave), or -errno.
+ * passphrases it left (0: none to leave), or -errno; *key is the key left (-1: none).
  */
 #define PASSCACHE_KEYRING_NAME "cryptsetup"
 #define PASSCACHE_KEYRING_TIMEOUT_SEC 150 /* systemd's KEYRING_TIMEOUT_USEC */
-int passcache_hand_over(const struct passcache *c);
+int passcache_hand_over(const struct passcache *c, long *key);
+/* The key passcache_hand_over left, taken back when no real system will use it (-1: nothing). */
+void passcache_take_back(long key);
 
 static inline void passcache_clearp(struct passcache *c) { passcache_clear(c); }
 #define _cleanup_passcache_ __attribute__((cleanup(passcache_clearp)))

@@ -46,7 +46,7 @@ static struct check_report *parsing;
 
 static void parse_sink(const char *line)
 {
-	const char *text = line;
+	const char *text = NULL;
 	char message[CHECK_MESSAGE_MAX];
 	size_t n;
 
@@ -55,6 +55,8 @@ static void parse_sink(const char *line)
 			text = strchr(p + 2, ' ') + 1;
 			break;
 		}
+	if (!text)
+		return; /* what they only tell (a line the command line leaves out) */
 	snprintf(message, sizeof(message), "%s", text);
 	n = strlen(message);
 	if (n && message[n - 1] == '\n')
@@ -329,11 +331,6 @@ static void target_check(struct check_report *rep, const char *spec, const char 
 	}
 }
 
-static void drop_sink(const char *line)
-{
-	(void)line;
-}
-
 /* The fstab beside the crypttab (a system's etc/fstab), if there is one. */
 static const char *fstab_beside(const char *crypttab)
 {
@@ -348,7 +345,6 @@ static const char *fstab_beside(const char *crypttab)
 static int check_gather(struct check_report *rep, const struct check_options *opts)
 {
 	static char cmdline[64 * 1024];
-	static struct boot_config cmdline_only;
 	const char *fstab;
 	struct stat st;
 	int r;
@@ -364,17 +360,16 @@ static int check_gather(struct check_report *rep, const struct check_options *op
 	parsing = rep;
 	log_set_sink(parse_sink);
 	r = boot_config_load(&rep->cfg, cmdline, rep->crypttab);
-	log_set_sink(drop_sink);
-	boot_config_init(&cmdline_only);
-	cmdline_parse(&cmdline_only, cmdline);
 	log_set_sink(NULL);
+	cmdline[strcspn(cmdline, "\n")] = '\0';
+	rep->cmdline = cmdline;
 	if (r < 0)
 		return r;
 	fstab = fstab_beside(rep->crypttab);
 	for (int i = 0; i < rep->cfg.n_volumes; i++) {
 		struct check_volume *cv = &rep->volumes[i];
 		cv->vol = &rep->cfg.volumes[i];
-		cv->from_cmdline = i < cmdline_only.n_volumes;
+		cv->from_cmdline = cv->vol->from_cmdline;
 		volume_check(rep, cv, fstab);
 		if (!rep->cfg.luks_enabled) {
 			cv->at_boot = false;

@@ -56,6 +56,7 @@ struct check_volume {
 struct check_report {
 	const char *crypttab;
 	const char *cmdline_source;   /* "/proc/cmdline" or "--cmdline" */
+	const char *cmdline;          /* the kernel command line read */
 	struct boot_config cfg;
 	struct check_volume volumes[BOOT_VOLUMES_MAX];
 	char root_via[BOOT_PATH_MAX + 96];         /* how root is reached: a volume's name, or a device found here */

@@ -196,14 +196,18 @@ static json_object *json_target(const char *spec, const char *via)
 	return o;
 }
 
+/* Version 2: "cmdline" is the command line read; "cmdline_from" says where it came from. */
+#define CHECK_REPORT_VERSION 2
+
 void check_report_print_json(const struct check_report *rep)
 {
 	json_object *root = json_object_new_object(), *vols = json_object_new_array(), *probs = json_object_new_array();
 	int order = 0;
 
-	json_object_object_add(root, "version", json_object_new_int(1));
+	json_object_object_add(root, "version", json_object_new_int(CHECK_REPORT_VERSION));
 	json_object_object_add(root, "crypttab", json_object_new_string(rep->crypttab));
-	json_object_object_add(root, "cmdline", json_object_new_string(rep->cmdline_source));
+	json_object_object_add(root, "cmdline", json_object_new_string(rep->cmdline ? rep->cmdline : ""));
+	json_object_object_add(root, "cmdline_from", json_object_new_string(rep->cmdline_source));
 	for (int i = 0; i < rep->cfg.n_volumes; i++)
 		json_object_array_add(vols, json_volume(&rep->volumes[i], rep->volumes[i].at_boot ? ++order : 0));
 	json_object_object_add(root, "volumes", vols);

@@ -5,7 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/resource.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "base/log.h"
@@ -288,8 +288,9 @@ static int main_enroll(char **argv)
 
 int main(int argc, char **argv)
 {
-	/* A failing unlock must never leave a core file holding key material. */
-	setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 });
+	/* A failing unlock must never leave a core file holding key material. Not RLIMIT_CORE: the
+	 * real init and the helpers would inherit it; execve makes every program dumpable again. */
+	prctl(PR_SET_DUMPABLE, 0);
 	if (getpid() == 1)
 		return init_main(argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "inspect") == 0)
