@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 CC ?= cc
 CLANG ?= clang
-PKGS := nettle json-c libargon2 devmapper blkid libkmod
+PKGS := nettle json-c libargon2 devmapper blkid libkmod libzstd
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

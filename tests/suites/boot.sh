@@ -188,7 +188,7 @@ boot keymap-none "$WORK/plain.img" "$WORK/de-disk.img" "console=tty0 console=tty
 
 # rd.break stops before anything is opened; this image has no shell, so it says how to reboot.
 boot rd-break "$WORK/plain.img" "$WORK/l2/disk.img" "rd.luks.uuid=$L2 root=UUID=$FS rd.break" \
-	"expect:boot failed: rd.break/rd.shell was given" "expect:no shell in this image; press Ctrl-Alt-Del"
+	"expect:boot stopped: rd.break/rd.shell was given" "expect:no shell in this image; press Ctrl-Alt-Del"
 if console_text "$WORK/rd-break.log" | grep -a "Passphrase for" >/dev/null; then
 	not_ok "boot: rd-break: no passphrase is asked for" "$(grep -a unlock "$WORK/rd-break.log")"
 else
@@ -212,6 +212,14 @@ marker wrong-then-right "unlock: debug: luks-$L2: holds ext4; loading its driver
 marker wrong-then-right "unlock: debug: 1 typed passphrase\(s\) left in root's keyring as \"cryptsetup\" for the system" \
 	"rd.debug: the typed passphrase is handed on to the system's keyring"
 marker wrong-then-right "unlock: debug: handing over to /sbin/init" "rd.debug: the hand-over"
+marker wrong-then-right "UNLOCK-MARKER inherited core=unlimited " "the real init inherits the kernel's core limit, not a lowered one"
+marker wrong-then-right "UNLOCK-MARKER inherited .* keys=.*cryptsetup:" "the real init finds the typed passphrase in root's keyring"
+if console_text "$WORK/wrong-then-right.log" | grep -a "UNLOCK-MARKER inherited" | grep -aq "mapper/control"; then
+	not_ok "boot: wrong-then-right: the real init inherits no device-mapper control descriptor" \
+		"$(grep -a "UNLOCK-MARKER inherited" "$WORK/wrong-then-right.log")"
+else
+	ok "boot: wrong-then-right: the real init inherits no device-mapper control descriptor"
+fi
 if grep -aqE "horse" "$WORK/wrong-then-right.log"; then
 	not_ok "boot: wrong-then-right: no passphrase on the console, even with rd.debug" "$(grep -a horse "$WORK/wrong-then-right.log")"
 else
@@ -228,6 +236,83 @@ if grep -aq "left in root's keyring" "$WORK/init-missing.log"; then
 else
 	ok "boot: init-missing: the passphrase is not left in the keyring"
 fi
+
+# A real init the kernel cannot start (another machine's): the reason on the console, the typed
+# passphrase taken back out of the keyring, and an emergency shell that is PID 1's child, in a
+# session of its own with the console as its terminal; when it exits, the person is told what next.
+# SHELL_PROBE: what the person types there (its output differs from the typed text).
+SHELL_PROBE='send:awk '"'"'{ print "SHELL-KEY " $9 }'"'"' /proc/keys; awk '"'"'{ print "SHELL-STAT pid=" $1 " sid=" $6 " tty=" $7 }'"'"' /proc/$$/stat; echo PROBE-$((1+1))-END\n'
+shell_checks() { # NAME: the probe ran in a shell of its own, and found no passphrase in the keyring
+	local stat
+	stat=$(console_text "$WORK/$1.log" | grep -aoE "SHELL-STAT pid=[0-9]+ sid=[0-9]+ tty=[0-9]+" | tail -1)
+	if [[ $stat =~ pid=([0-9]+)\ sid=([0-9]+)\ tty=([0-9]+) ]] && [ "${BASH_REMATCH[1]}" != 1 ] &&
+		[ "${BASH_REMATCH[1]}" = "${BASH_REMATCH[2]}" ] && [ "${BASH_REMATCH[3]}" != 0 ]; then
+		ok "boot: $1: the shell is PID 1's child, a session leader with the console as its terminal"
+	else
+		not_ok "boot: $1: the shell is PID 1's child, a session leader with the console as its terminal" "${stat:-no SHELL-STAT line}"
+	fi
+	if ! console_text "$WORK/$1.log" | grep -aq "PROBE-2-END"; then
+		not_ok "boot: $1: no passphrase in root's keyring" "the probe did not run"
+	elif console_text "$WORK/$1.log" | grep -aq "SHELL-KEY cryptsetup"; then
+		not_ok "boot: $1: no passphrase in root's keyring" "$(grep -a "SHELL-KEY" "$WORK/$1.log")"
+	else
+		ok "boot: $1: no passphrase in root's keyring"
+	fi
+}
+boot init-wrong-arch "$WORK/plain.img" "$WORK/l2/disk.img" "rd.luks.uuid=$L2 root=UUID=$FS init=/sbin/init.aarch64" \
+	"expect:Passphrase for" 'send:correct horse\n' \
+	"expect:boot failed: the kernel could not start the real init /sbin/init.aarch64: Exec format error" \
+	"expect:holds an init for this machine" "expect:starting an emergency shell" "$SHELL_PROBE" "expect:PROBE-2-END" \
+	'send:exit\n' "expect:the boot cannot be tried again from here; press Ctrl-Alt-Del"
+shell_checks init-wrong-arch
+
+# The same under AddressSanitizer: unlock's sanitizer build as PID 1, with its libraries (a busybox
+# /init mounts /proc and /dev for the sanitizer's runtime, then execs it as PID 1). Before the fix,
+# the emergency path after a failed hand-over used the freed device loader.
+mkdir -p "$WORK/asan/usr/sbin" "$WORK/asan/bin"
+(cd "$WORK/asan" && zstd -dc "$WORK/plain.img" | cpio -id --quiet)
+cp "$TOP/build/asan/unlock" "$WORK/asan/usr/sbin/unlock.asan"
+cp /bin/busybox "$WORK/asan/bin/busybox"
+for lib in $(ldd "$TOP/build/asan/unlock" | awk '/=> \// { print $3 } /^\t\/[^ ]+ \(/ { print $1 }'); do
+	mkdir -p "$WORK/asan$(dirname "$lib")" && cp -L "$lib" "$WORK/asan$lib"
+done
+rm -f "$WORK/asan/init"
+cat >"$WORK/asan/init" <<'EOF'
+#!/bin/busybox sh
+/bin/busybox mount -t proc proc /proc
+/bin/busybox mount -t devtmpfs devtmpfs /dev
+export ASAN_OPTIONS=detect_leaks=0:halt_on_error=1
+exec /usr/sbin/unlock.asan "$@"
+EOF
+chmod 0755 "$WORK/asan/init"
+(cd "$WORK/asan" && find . | LC_ALL=C sort | cpio -o -H newc --quiet | zstd -q -3 >"$WORK/asan.img")
+boot init-wrong-arch-asan "$WORK/asan.img" "$WORK/l2/disk.img" "rd.luks.uuid=$L2 root=UUID=$FS init=/sbin/init.aarch64" \
+	"expect:Passphrase for" 'send:correct horse\n' \
+	"expect:boot failed: the kernel could not start the real init /sbin/init.aarch64: Exec format error" \
+	"expect:starting an emergency shell" "$SHELL_PROBE" "expect:PROBE-2-END" \
+	'send:exit\n' "expect:the boot cannot be tried again from here; press Ctrl-Alt-Del"
+if grep -aq "AddressSanitizer\|runtime error" "$WORK/init-wrong-arch-asan.log"; then
+	not_ok "boot: init-wrong-arch-asan: no sanitizer report" \
+		"$(grep -a -A5 "AddressSanitizer\|runtime error" "$WORK/init-wrong-arch-asan.log" | head -12)"
+else
+	ok "boot: init-wrong-arch-asan: no sanitizer report"
+fi
+shell_checks init-wrong-arch-asan
+
+# In an image with a shell: a stray Ctrl-D at the question costs one try, the emergency shell comes
+# when the tries ran out, and exiting it tries the boot again.
+mkdir -p "$WORK/shell/bin"
+(cd "$WORK/shell" && zstd -dc "$WORK/plain.img" | cpio -id --quiet)
+cp /bin/busybox "$WORK/shell/bin/busybox"
+for tool in sh awk cat; do ln -sf busybox "$WORK/shell/bin/$tool"; done
+(cd "$WORK/shell" && find . | LC_ALL=C sort | cpio -o -H newc --quiet | zstd -q -3 >"$WORK/shell.img")
+boot shell-retry "$WORK/shell.img" "$WORK/l2/disk.img" "rd.luks.uuid=$L2 root=UUID=$FS rd.luks.options=tries=2" \
+	"expect:Passphrase for" 'send:stray\x04' "expect:The passphrase was not ended with Enter" \
+	"expect:Passphrase for" 'send:wrong\n' "expect:attempt 2 of 2" \
+	"expect:boot failed: an encrypted volume could not be opened" "expect:exit it to try the boot again" \
+	"$SHELL_PROBE" "expect:PROBE-2-END" 'send:exit\n' "expect:trying the boot again" \
+	"expect:Passphrase for" 'send:correct horse\n' "expect:UNLOCK-MARKER end"
+shell_checks shell-retry
 
 boot tries-exhausted "$WORK/plain.img" "$WORK/l2/disk.img" "rd.luks.uuid=$L2 root=UUID=$FS rd.luks.options=$L2=tries=2" \
 	"expect:Passphrase for" 'send:nope\n' "expect:attempt 1 of 2" "expect:Passphrase for" 'send:nope again\n' \

@@ -42,7 +42,7 @@ loop SWAP "$WORK/swap.img"
 ROOT_UUID=$(cryptsetup luksUUID "$WORK/root.img")
 sums_before=$(sha256sum "$WORK"/*.img)
 
-mkdir -p "$WORK/etc"
+mkdir -p "$WORK/etc" "$WORK/boot"
 head -c 64 /dev/urandom >"$WORK/etc/data.key"
 chmod 0400 "$WORK/etc/data.key"
 
@@ -52,7 +52,8 @@ run_check() {
 	local name=$1 want=$2 cmdline=$3 rc
 	shift 3
 	printf '%s\n' "$@" >"$WORK/etc/crypttab"
-	"$UNLOCK" check --json --crypttab "$WORK/etc/crypttab" --cmdline "$cmdline" >"$WORK/$name.json" 2>"$WORK/$name.err" && rc=0 || rc=$?
+	"$UNLOCK" check --json --crypttab "$WORK/etc/crypttab" --cmdline "$cmdline" --boot "$WORK/boot" >"$WORK/$name.json" \
+		2>"$WORK/$name.err" && rc=0 || rc=$?
 	check_eq "check: $name: exit code" "$want" "$rc"
 	if python3 -c 'import json, sys, jsonschema; jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2])))' \
 		"$WORK/$name.json" "$SCHEMA" 2>"$WORK/$name.schema"; then
@@ -115,6 +116,29 @@ run_check merge-by-uuid 0 "rd.luks.uuid=$ROOT_UUID root=/dev/mapper/luks-$ROOT_U
 	"luks-$ROOT_UUID $ROOT $WORK/etc/data.key luks" "data $DATA none luks"
 check_eq "check: merge-by-uuid: crypttab's line for that UUID with its key file, nothing else" \
 	"luks-$ROOT_UUID:key-file" "$(jq_of merge-by-uuid '" ".join(v["name"] + ":" + v["unlock"][0]["method"] for v in r["volumes"] if v["order"])')"
+
+# Images in /boot that hold a key and can be read by other users: found inside zstd images, also
+# behind an uncompressed early archive (Debian's layout); an image only root reads is fine.
+mkdir -p "$WORK/early/kernel"
+mkdir -p "$WORK/img/$WORK/etc" && cp "$WORK/etc/data.key" "$WORK/img/$WORK/etc/data.key"
+echo microcode >"$WORK/early/kernel/ucode.bin"
+(cd "$WORK/early" && find . | cpio -o -H newc --quiet) >"$WORK/boot/initrd.img-6.1.0-test"
+(cd "$WORK/img" && find . | cpio -o -H newc --quiet | zstd -q) >>"$WORK/boot/initrd.img-6.1.0-test"
+chmod 0644 "$WORK/boot/initrd.img-6.1.0-test"
+run_check image-readable 6 "root=/dev/mapper/root" "root $ROOT $WORK/etc/data.key luks"
+check_eq "check: image-readable: class" "image-readable:error" "$(classes_of image-readable)"
+if grep -q "initrd.img-6.1.0-test holds the key $WORK/etc/data.key .*mode 0644" "$WORK/image-readable.json"; then
+	ok "check: image-readable: the message names the image, the key and its mode"
+else
+	not_ok "check: image-readable: the message names the image, the key and its mode" "$(grep message "$WORK/image-readable.json")"
+fi
+chmod 0600 "$WORK/boot/initrd.img-6.1.0-test"
+run_check image-private 0 "root=/dev/mapper/root" "root $ROOT $WORK/etc/data.key luks"
+(cd "$WORK/img" && find . | cpio -o -H newc --quiet | gzip -n) >"$WORK/boot/initramfs-6.1.0-test.img"
+chmod 0644 "$WORK/boot/initramfs-6.1.0-test.img"
+run_check image-gzip 0 "root=/dev/mapper/root" "root $ROOT $WORK/etc/data.key luks"
+check_eq "check: image-gzip: a readable image it cannot look into is a warning" "image-unchecked:warning" "$(classes_of image-gzip)"
+rm -f "$WORK"/boot/*
 
 # Each error class: its exit code and its class.
 run_check device-missing 5 "root=/dev/mapper/root" "root UUID=00000000-0000-0000-0000-000000000000 none luks"

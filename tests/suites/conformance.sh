@@ -149,9 +149,12 @@ keyslots() {
 	check_eq "keyfile-offset at the end of the key file is the empty passphrase" "$(hex_of "$vk")" "$key"
 	cryptsetup luksKillSlot -q "$img" 11
 
-	cryptsetup config "$img" --key-slot 7 --priority prefer
+	# Two keyslots with one passphrase: the later one, preferred, is the one that opens.
+	printf 'pw-multi' | cryptsetup luksAddKey -q "${FAST_PBKDF2[@]}" --key-slot 13 "$img" <(printf 'second')
+	cryptsetup config "$img" --key-slot 13 --priority prefer
 	printf 'second' | "$UNLOCK" open --test-passphrase "$img" 2>"$WORK/err" >/dev/null
-	check_eq "preferred keyslot is tried first" "1" "$(grep -c 'keyslot 7 opened' "$WORK/err")"
+	check_eq "preferred keyslot is tried first" "keyslot 13 opened" "$(grep -o 'keyslot [0-9]* opened' "$WORK/err")"
+	cryptsetup luksKillSlot -q "$img" 13 </dev/null 2>/dev/null
 	cryptsetup config "$img" --key-slot 7 --priority ignore
 	check_exit "ignored keyslot is skipped" 2 -- bash -c "printf second | '$UNLOCK' open --test-passphrase '$img'"
 	check_exit "ignored keyslot opens when named" 0 -- bash -c "printf second | '$UNLOCK' open --test-passphrase --key-slot 7 '$img'"

@@ -74,6 +74,34 @@ img=$(variant nocipher)
 check_exit "keyslot in a cipher not available here: unsupported, not a wrong passphrase" 4 "not available" -- \
 	bash -c "printf pw | '$UNLOCK' open --test-passphrase '$img'"
 
+
+# cryptsetup 2.6-2.8's rules (lib/luks2), against images its own luksFormat and reencrypt made.
+# A primary whose header size was changed (its checksum now fails): the secondary is looked for at
+# every offset cryptsetup knows, not only where the damaged primary says.
+img=$(variant hdrsize-valid); poke "$img" '\x00\x00\x00\x00\x00\x00\x80\x00' 8
+check_exit "primary claiming another valid header size: the secondary is found where it is" 0 "primary header is damaged" -- \
+	bash -c "printf pw | '$UNLOCK' open --test-passphrase '$img'"
+img=$(variant stripes)
+"$REWRITE" "$img" '(j["keyslots"]["0"]["af"].__setitem__("stripes", 2000), j)[1]'
+check_exit "AF stripes other than 4000 in the JSON: 4000 are used, as cryptsetup does" 0 -- \
+	bash -c "printf pw | '$UNLOCK' open --test-passphrase '$img'"
+img=$(variant area-512)
+"$REWRITE" "$img" '(j["keyslots"]["0"]["area"].__setitem__("size", str(int(j["keyslots"]["0"]["area"]["size"]) - 512)), j)[1]'
+check_exit "a keyslot area aligned to 512 bytes only opens" 0 -- bash -c "printf pw | '$UNLOCK' open --test-passphrase '$img'"
+img=$(variant odd-token)
+"$REWRITE" "$img" '(j.__setitem__("tokens", {"0": {"type": "\u0001" + "x" * 300, "keyslots": ["0"]}, "1": {"type": "", "keyslots": []}}), j)[1]'
+check_exit "odd token types never make a volume unopenable with its passphrase" 0 -- \
+	bash -c "printf pw | '$UNLOCK' open --test-passphrase '$img'"
+img=$(variant digest-1)
+"$REWRITE" "$img" '(j["digests"]["0"].__setitem__("digest", "AA=="), j)[1]'
+check_exit "a one-byte digest is refused, not 1 in 256 wrong keys verified" 3 "digest is 1 bytes" -- "$UNLOCK" inspect "$img"
+img=$(variant salt-16)
+"$REWRITE" "$img" '(j["digests"]["0"].__setitem__("salt", "c2FsdHNhbHRzYWx0c2FsdA=="), j)[1]'
+check_exit "a digest salt of 16 bytes is refused" 3 "salt is 16 bytes" -- "$UNLOCK" inspect "$img"
+img=$(variant reencrypt)
+printf pw | cryptsetup reencrypt --init-only -q --pbkdf pbkdf2 --pbkdf-force-iterations 1000 "$img" -
+check_exit "online reencryption in progress (cryptsetup reencrypt --init-only): said so" 4 "online reencryption is in progress" -- \
+	bash -c "printf pw | '$UNLOCK' open --test-passphrase '$img'"
 # LUKS1.
 img=$WORK/l1-iter.img; cp "$base1" "$img"; poke "$img" '\x00\x00\x00\x00' 164
 check_exit "LUKS1 digest with zero iterations" 3 "zero iterations" -- "$UNLOCK" inspect "$img"

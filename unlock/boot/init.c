@@ -65,8 +65,15 @@ static void mount_api_filesystems(void)
 		{ "devtmpfs", "/dev", MS_NOSUID },
 		{ "tmpfs", "/run", MS_NOSUID | MS_NODEV },
 	};
+	struct stat root, st;
+
+	if (stat("/", &root) < 0)
+		root.st_dev = 0;
 	for (size_t i = 0; i < ARRAY_SIZE(mounts); i++) {
 		mkdir(mounts[i].target, 0755);
+		/* Already there: a boot tried again after the emergency shell, or a wrapper's mount. */
+		if (stat(mounts[i].target, &st) == 0 && st.st_dev != root.st_dev)
+			continue;
 		if (mount(mounts[i].type, mounts[i].target, mounts[i].type, mounts[i].flags, NULL) < 0 && errno != EBUSY)
 			log_error("cannot mount %s: %s", mounts[i].target, strerror(errno));
 	}
@@ -255,6 +262,11 @@ static int shell_run(void)
 	while ((pid = waitpid(-1, NULL, 0)) != shell)
 		if (pid < 0 && errno != EINTR)
 			return -errno;
+	/* The shell led the console's session: its exit hung the terminal up, and every descriptor
+	 * PID 1 holds on it with it. */
+	ask_consoles_close();
+	console_attach();
+	ask_consoles_refresh();
 	return 0;
 }
 

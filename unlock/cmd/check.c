@@ -18,6 +18,7 @@
 #include "boot/config.h"
 #include "boot/devices.h"
 #include "boot/wait.h"
+#include "cmd/check_images.h"
 #include "cmd/commands.h"
 #include "token/helper.h"
 
@@ -342,6 +343,48 @@ static const char *fstab_beside(const char *crypttab)
 	return read_text_file(path, text, sizeof(text)) == 0 ? text : NULL;
 }
 
+/* An image readable by others than root that holds a key gives the key away: cryptsetup-initramfs
+ * builds with UMASK=0077 for this, and unlock-mkinitrd makes such images 0600. */
+static void image_check(struct check_report *rep, const char *path, const struct image_keys *keys)
+{
+	const char *compression;
+	char found[512];
+	struct stat st;
+	int r;
+
+	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode) || !(st.st_mode & (S_IRGRP | S_IROTH)))
+		return;
+	r = image_holds_key(path, keys, found, sizeof(found), &compression);
+	if (r == 1)
+		problem_add(rep, CHECK_IMAGE_READABLE, NULL,
+			    "%s holds the key %s and can be read by users other than root (mode %04o): chmod 0600 it; "
+			    "initramfs-tools builds such images with UMASK=0077, unlock-mkinitrd and dracut make them 0600",
+			    path, found, (unsigned)(st.st_mode & 07777));
+	else if (r == -EOPNOTSUPP && keys->n > 0)
+		problem_add(rep, CHECK_IMAGE_UNCHECKED, NULL,
+			    "%s is compressed with %s, which unlock check cannot look into, and can be read by users other "
+			    "than root (mode %04o): if it holds a key file, chmod 0600 it", path, compression,
+			    (unsigned)(st.st_mode & 07777));
+}
+
+static void images_check(struct check_report *rep, const char *boot_dir)
+{
+	struct image_keys keys = { .n = 0 };
+	glob_t g;
+
+	for (int i = 0; i < rep->cfg.n_volumes && keys.n + 2 <= IMAGE_KEYS_MAX; i++) {
+		const struct boot_volume *vol = &rep->cfg.volumes[i];
+		if (vol->key_file[0] && !vol->key_raw && !vol->key_is_name && volume_key_in_image(vol))
+			keys.paths[keys.n++] = vol->key_file;
+		if (vol->header[0] && !volume_header_device(vol))
+			keys.paths[keys.n++] = vol->header;
+	}
+	images_glob(boot_dir, &g);
+	for (size_t i = 0; i < g.gl_pathc; i++)
+		image_check(rep, g.gl_pathv[i], &keys);
+	globfree(&g);
+}
+
 static int check_gather(struct check_report *rep, const struct check_options *opts)
 {
 	static char cmdline[64 * 1024];
@@ -380,6 +423,7 @@ static int check_gather(struct check_report *rep, const struct check_options *op
 		problem_add(rep, CHECK_ROOT_UNREACHABLE, NULL, "no root= on the kernel command line");
 	target_check(rep, rep->cfg.root, "root", CHECK_ROOT_UNREACHABLE, rep->root_via, sizeof(rep->root_via));
 	target_check(rep, rep->cfg.resume, "resume", CHECK_RESUME_UNREACHABLE, rep->resume_via, sizeof(rep->resume_via));
+	images_check(rep, opts->boot_dir ? opts->boot_dir : "/boot");
 	return 0;
 }
 

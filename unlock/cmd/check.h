@@ -29,6 +29,8 @@ enum check_class {
 	CHECK_CRYPTTAB_MALFORMED,
 	CHECK_KEY_DEVICE_ABSENT,
 	CHECK_TOKEN_UNUSABLE,
+	CHECK_IMAGE_READABLE,
+	CHECK_IMAGE_UNCHECKED,
 	CHECK_CLASSES,
 };
 
@@ -68,6 +70,7 @@ struct check_report {
 struct check_options {
 	const char *crypttab;
 	const char *cmdline; /* NULL: /proc/cmdline */
+	const char *boot_dir; /* where the initramfs images are; NULL: /boot */
 	bool json;
 };
 

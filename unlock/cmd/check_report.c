@@ -25,6 +25,8 @@ static const struct {
 	[CHECK_CRYPTTAB_MALFORMED] = { "crypttab-malformed", CHECK_ERROR, EXIT_UNSUPPORTED },
 	[CHECK_KEY_DEVICE_ABSENT] = { "key-device-absent", CHECK_WARNING, EXIT_OK },
 	[CHECK_TOKEN_UNUSABLE] = { "token-unusable", CHECK_WARNING, EXIT_OK },
+	[CHECK_IMAGE_READABLE] = { "image-readable", CHECK_ERROR, EXIT_INSECURE },
+	[CHECK_IMAGE_UNCHECKED] = { "image-unchecked", CHECK_WARNING, EXIT_OK },
 };
 
 /* The order in which an installer should mend things: what is missing, then what is broken,

@@ -33,7 +33,7 @@ static void usage(FILE *out)
 		     "  unlock enroll [--tpm2-device auto|PATH|TCTI] [--tpm2-pcrs PCR[:BANK=HEX][+...]]\n"
 		     "                [--tpm2-public-key FILE [--tpm2-public-key-pcrs PCRS]] [--tpm2-with-pin]\n"
 		     "                [--unlock-key-file FILE] DEVICE\n"
-		     "  unlock check [--json] [--crypttab FILE] [--cmdline STRING]\n"
+		     "  unlock check [--json] [--crypttab FILE] [--cmdline STRING] [--boot DIR]\n"
 		     "  unlock boot [--crypttab FILE]\n"
 		     "  unlock --version\n"
 		     "Exit codes: 0 success, 1 usage, 2 no keyslot opened, 3 damaged header,\n"
@@ -228,6 +228,7 @@ static int main_check(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "crypttab", required_argument, NULL, 'c' },
 		{ "cmdline", required_argument, NULL, 'k' },
+		{ "boot", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -239,6 +240,7 @@ static int main_check(int argc, char **argv)
 		case 'j': opts.json = true; break;
 		case 'c': opts.crypttab = optarg; break;
 		case 'k': opts.cmdline = optarg; break;
+		case 'b': opts.boot_dir = optarg; break;
 		case 'h': usage(stdout); return EXIT_OK;
 		default: return usage_error("invalid option for check");
 		}

@@ -182,22 +182,19 @@ static bool luks2_primary_overwritten(const struct blockdev *dev)
 int luks2_header_read(struct luks_header *hdr, const struct blockdev *dev)
 {
 	struct luks_header primary = { 0 }, secondary = { 0 };
-	uint8_t bin_buf[LUKS2_BIN_SIZE];
-	struct luks2_bin bin;
 	uint64_t secondary_offset = 0;
 	int r_primary, r_secondary;
 
 	if (dev->size < LUKS2_BIN_SIZE)
 		return log_error_ret(-LUKS_ERR_DAMAGED, "%s: not a LUKS header (too small: %llu bytes)", dev->path,
 				     (unsigned long long)dev->size);
-	r_primary = blockdev_read(dev, 0, bin_buf, sizeof(bin_buf));
-	if (r_primary < 0)
-		return r_primary;
-	if (luks2_bin_parse(&bin, bin_buf, sizeof(bin_buf), 0) == 0)
-		secondary_offset = bin.hdr_size;
 	r_primary = luks2_copy_read(&primary, dev, 0);
 	if (r_primary < 0 && r_primary != -LUKS_ERR_DAMAGED)
 		return r_primary;
+	/* Where the secondary copy is, only a verified primary says; without one, every offset
+	 * cryptsetup knows is tried, as it does. */
+	if (r_primary == 0)
+		secondary_offset = primary.hdr_size;
 	r_secondary = luks2_secondary_read(&secondary, dev, secondary_offset);
 	if (r_secondary < 0 && r_secondary != -LUKS_ERR_DAMAGED) {
 		luks_header_done(&primary);

@@ -7,11 +7,15 @@
 
 #include "base/log.h"
 #include "base/util.h"
+#include "crypto/hash.h"
 #include "luks/base64.h"
 #include "luks/luks2.h"
 
 #define JSON_DEPTH_MAX 12
 #define KEYSLOTS_SIZE_MAX (128ull << 20)
+#define LUKS2_AF_STRIPES 4000u
+#define LUKS2_DIGEST_SALT_LEN 32
+#define LUKS2_DIGEST_MIN_LEN 20
 
 #define json_error(...) log_error_ret(-LUKS_ERR_DAMAGED, "LUKS2 metadata: " __VA_ARGS__)
 
@@ -156,16 +160,29 @@ static int luks2_kdf_parse(struct luks_kdf *kdf, json_object *obj, const char *w
 	return 0;
 }
 
+/* Every keyslot's area has a place (its bounds count for the overlap checks, as in cryptsetup);
+ * only a "luks2" keyslot's is a "raw" area holding key material. */
+static int luks2_area_bounds_parse(struct luks_keyslot *ks, json_object *area, const char *where)
+{
+	json_object *type = area ? json_member(area, "type", json_type_string) : NULL;
+	int r;
+
+	if (!area)
+		return json_error("%s: missing \"area\" object", where);
+	if (!type)
+		return json_error("%s: the area's \"type\" must be a string", where);
+	if ((r = json_u64_string(area, "offset", where, &ks->area_offset)) < 0 ||
+	    (r = json_u64_string(area, "size", where, &ks->area_size)) < 0)
+		return r;
+	return 0;
+}
+
 static int luks2_area_parse(struct luks_keyslot *ks, json_object *area, const char *where)
 {
 	uint32_t key_size;
 	int r;
 
-	if (!area)
-		return json_error("%s: missing \"area\" object", where);
 	if ((r = json_expect_type(area, where, "area", "raw")) < 0 ||
-	    (r = json_u64_string(area, "offset", where, &ks->area_offset)) < 0 ||
-	    (r = json_u64_string(area, "size", where, &ks->area_size)) < 0 ||
 	    (r = json_text(area, "encryption", where, ks->area_cipher, sizeof(ks->area_cipher))) < 0 ||
 	    (r = json_uint(area, "key_size", where, 1, LUKS_KEY_MAX, &key_size)) < 0)
 		return r;
@@ -181,7 +198,11 @@ static int luks2_af_parse(struct luks_keyslot *ks, json_object *af, const char *
 		return json_error("%s: missing \"af\" object", where);
 	if ((r = json_expect_type(af, where, "AF", "luks1")) < 0 || (r = json_text(af, "hash", where, ks->af_hash, sizeof(ks->af_hash))) < 0)
 		return r;
-	return json_uint(af, "stripes", where, 1, 65536, &ks->stripes);
+	/* cryptsetup requires the field and then always splits into 4000 stripes, whatever it says. */
+	if (!json_member(af, "stripes", json_type_int))
+		return json_error("%s: \"stripes\" must be an integer", where);
+	ks->stripes = LUKS2_AF_STRIPES;
+	return 0;
 }
 
 static int luks2_keyslot_parse(struct luks_keyslot *ks, json_object *obj, const char *where)
@@ -194,7 +215,7 @@ static int luks2_keyslot_parse(struct luks_keyslot *ks, json_object *obj, const 
 		return json_error("%s is not an object", where);
 	if ((r = json_text(obj, "type", where, type, sizeof(type))) < 0 ||
 	    (r = json_uint(obj, "key_size", where, 0, LUKS_KEY_MAX, &key_size)) < 0 ||
-	    (r = luks2_area_parse(ks, json_member(obj, "area", json_type_object), where)) < 0)
+	    (r = luks2_area_bounds_parse(ks, json_member(obj, "area", json_type_object), where)) < 0)
 		return r;
 	ks->key_size = key_size;
 	if (strcmp(type, "luks2") != 0) {
@@ -202,6 +223,8 @@ static int luks2_keyslot_parse(struct luks_keyslot *ks, json_object *obj, const 
 		log_debug("%s has type \"%s\"; not used for unlocking", where, type);
 		return 0;
 	}
+	if ((r = luks2_area_parse(ks, json_member(obj, "area", json_type_object), where)) < 0)
+		return r;
 	if (json_object_object_get_ex(obj, "priority", NULL) &&
 	    (r = json_uint(obj, "priority", where, 0, 2, &priority)) < 0)
 		return r;
@@ -229,8 +252,6 @@ static int luks2_check_areas(const struct luks_header *hdr, uint32_t present)
 		if (a->area_offset < start || a->area_size > end - start || a->area_offset > end - a->area_size)
 			return json_error("keyslot %d area (offset %llu, size %llu) lies outside the keyslots area", i,
 					  (unsigned long long)a->area_offset, (unsigned long long)a->area_size);
-		if (a->area_offset % 4096 || a->area_size % 4096)
-			return json_error("keyslot %d area is not 4 KiB aligned", i);
 		for (int j = 0; j < i; j++) {
 			const struct luks_keyslot *b = &hdr->keyslots[j];
 			if ((present & 1u << j) && a->area_offset < b->area_offset + b->area_size &&
@@ -262,6 +283,7 @@ static int luks2_keyslots_parse(struct luks_header *hdr, json_object *keyslots, 
 
 static int luks2_digest_parse(struct luks_digest *d, json_object *obj, const char *where, uint32_t segments)
 {
+	const struct hash_alg *md;
 	uint32_t segment_mask;
 	int r;
 
@@ -277,6 +299,15 @@ static int luks2_digest_parse(struct luks_digest *d, json_object *obj, const cha
 		return r;
 	if (segment_mask & ~segments)
 		return json_error("%s names a segment that does not exist", where);
+	/* cryptsetup's rules: a 32-byte salt; a digest of 20 bytes (LUKS1's size) or the hash's own
+	 * size. A shorter one would let wrong keys through (one in 256 for a single byte). */
+	if (d->salt_len != LUKS2_DIGEST_SALT_LEN)
+		return json_error("%s: the salt is %zu bytes, not %d", where, d->salt_len, LUKS2_DIGEST_SALT_LEN);
+	if (!(md = hash_by_name(d->hash)))
+		return log_error_ret(-LUKS_ERR_UNSUPPORTED, "LUKS2 metadata: %s: hash \"%s\" is not available", where, d->hash);
+	if (d->digest_len != LUKS2_DIGEST_MIN_LEN && d->digest_len != hash_size(md))
+		return json_error("%s: the digest is %zu bytes, neither %d nor the size of %s", where, d->digest_len,
+				  LUKS2_DIGEST_MIN_LEN, d->hash);
 	d->covers_segment0 = segment_mask & 1u;
 	d->active = true;
 	return 0;
@@ -377,6 +408,23 @@ static int luks2_segments_parse(struct luks_header *hdr, json_object *segments, 
 	return 0;
 }
 
+/* A token's type is any string to cryptsetup: one this program cannot name (empty, long, not text)
+ * is kept as an unknown type, never a reason to refuse the header its passphrase opens. */
+static int luks2_token_type(struct luks_token *t, json_object *token, const char *where)
+{
+	json_object *v = json_member(token, "type", json_type_string);
+	const char *type;
+
+	if (!v)
+		return json_error("%s: \"type\" must be a string", where);
+	type = json_object_get_string(v);
+	if (*type && strlen(type) < sizeof(t->type) && is_printable_text(type))
+		snprintf(t->type, sizeof(t->type), "%s", type);
+	else
+		log_debug("%s: a type this program cannot name; the token is not used", where);
+	return 0;
+}
+
 static int luks2_tokens_parse(struct luks_header *hdr, json_object *tokens, uint32_t keyslots)
 {
 	json_object_object_foreach(tokens, key, val)
@@ -391,7 +439,7 @@ static int luks2_tokens_parse(struct luks_header *hdr, json_object *tokens, uint
 		if (!json_object_is_type(val, json_type_object))
 			return json_error("%s is not an object", where);
 		t = &hdr->tokens[id];
-		if ((r = json_text(val, "type", where, t->type, sizeof(t->type))) < 0 ||
+		if ((r = luks2_token_type(t, val, where)) < 0 ||
 		    (r = json_id_mask(val, "keyslots", where, LUKS_KEYSLOTS_MAX, &t->keyslots)) < 0)
 			return r;
 		if (t->keyslots & ~keyslots)
@@ -474,9 +522,14 @@ static int luks2_config_parse(struct luks_header *hdr, json_object *config)
 	if (hdr->keyslots_size % 4096 || hdr->keyslots_size > KEYSLOTS_SIZE_MAX)
 		return json_error("config: keyslots_size %llu is not 4 KiB aligned or exceeds 128 MiB",
 				  (unsigned long long)hdr->keyslots_size);
-	if ((r = luks2_config_flags(hdr, config)) < 0)
+	if ((r = luks2_config_flags(hdr, config)) < 0 || (r = luks2_config_requirements(hdr, config)) < 0)
 		return r;
-	return luks2_config_requirements(hdr, config);
+	if (strstr(hdr->requirements, "online-reencrypt"))
+		return log_error_ret(-LUKS_ERR_UNSUPPORTED,
+				     "LUKS2 metadata: online reencryption is in progress (requirement %s); unlock does not "
+				     "open a volume in that state: finish it with 'cryptsetup reencrypt --resume-only' "
+				     "from a system with cryptsetup 2.2 or later", hdr->requirements);
+	return 0;
 }
 
 /* The JSON text ends at the first NUL; everything after it must be NUL too. */
