@@ -46,7 +46,8 @@ FS=$(cat "$WORK/l2/fs.uuid")
 
 # The guest is not this host: the boot images are generic; the host-only default is tested below.
 "$MKINITRD" -o "$WORK/plain.img" --kver "$KVER" --generic
-"$MKINITRD" -o "$WORK/plain2.img" --kver "$KVER" --generic
+(umask 022 && "$MKINITRD" -o "$WORK/plain2.img" --kver "$KVER" --generic)
+check_eq "mkinitrd: an image without keys follows the umask" 644 "$(stat -c %a "$WORK/plain2.img")"
 check_eq "mkinitrd: the same inputs give a byte-identical image" "$(sha_of "$WORK/plain.img")" "$(sha_of "$WORK/plain2.img")"
 if zstd -dc "$WORK/plain.img" | cpio -t 2>/dev/null | grep -qx init; then ok "mkinitrd: unlock is /init"; else not_ok "mkinitrd: unlock is /init"; fi
 check_eq "mkinitrd: a generic image expects an ext4 root" "ext4" \
@@ -342,8 +343,9 @@ printf '# test crypttab\nroot UUID=%s /etc/keys/root.key luks,discard,keyfile-er
 mkdir -p /etc/unlock-test-keys
 cp "$WORK/l2/keyfile" /etc/unlock-test-keys/root.key
 sed -i 's|/etc/keys/root.key|/etc/unlock-test-keys/root.key|' "$WORK/crypttab"
-"$MKINITRD" -o "$WORK/keyfile.img" --kver "$KVER" --generic --crypttab "$WORK/crypttab" --key-file /etc/unlock-test-keys/root.key
+(umask 022 && "$MKINITRD" -o "$WORK/keyfile.img" --kver "$KVER" --generic --crypttab "$WORK/crypttab" --key-file /etc/unlock-test-keys/root.key)
 rm -rf /etc/unlock-test-keys
+check_eq "mkinitrd: an image holding a key file is root's alone (0600) under umask 022" 600 "$(stat -c %a "$WORK/keyfile.img")"
 if zstd -dc "$WORK/keyfile.img" | (cd "$WORK" && mkdir -p x && cd x && cpio -id --quiet 2>/dev/null) && \
 	[ "$(stat -c %a "$WORK/x/etc/unlock-test-keys/root.key")" = 400 ]; then
 	ok "mkinitrd: key file in the image with mode 0400"
@@ -401,6 +403,15 @@ boot key-is-a-fifo "$WORK/fifo.img" "$WORK/l2/disk.img" "root=/dev/mapper/root" 
 	"expect:root: /keys/root.key on the key device LABEL=FIFOSTICK is not a regular file" \
 	"expect:Passphrase for root" 'send:correct horse\n' "expect:UNLOCK-MARKER end" -- \
 	-drive "file=$WORK/fifostick.img,if=virtio,format=raw"
+
+# One device named twice in crypttab: mapped once, the second line refused with the holder's name
+# before anything is asked (the passphrase typed for the first would otherwise open it again).
+printf 'root UUID=%s none luks\nagain /dev/vda none luks,nofail\n' "$L2" >"$WORK/crypttab-twice"
+"$MKINITRD" -o "$WORK/twice.img" --kver "$KVER" --generic --crypttab "$WORK/crypttab-twice"
+boot mapped-once "$WORK/twice.img" "$WORK/l2/disk.img" "root=/dev/mapper/root" \
+	"expect:Passphrase for root" 'send:correct horse\n' \
+	"expect:again: /dev/vda is already mapped as /dev/mapper/root; it is not mapped a second time" "expect:UNLOCK-MARKER end"
+marker mapped-once "UNLOCK-MARKER pid=1 root=[^ ]* dm=root:CRYPT-LUKS2-[0-9a-f]*-root uptime" "one mapping of the device, no second view"
 
 # mkinitcpio's cryptkey=DEVICE:OFFSET:SIZE: the key is 64 bytes at offset 4096 of a raw device.
 cp --sparse=always "$WORK/l2/disk.img" "$WORK/rawkey-disk.img"

@@ -173,7 +173,10 @@ if build dracut "$WORK/dracut-cmdline.img" "$WORK/crypttab.empty" --omit crypt; 
 	boot_debian dracut "$WORK/dracut-cmdline.img"
 	boot_tpm2 "dracut: tpm2" "$WORK/dracut-cmdline.img"
 fi
-if build dracut "$WORK/dracut-key.img" "$WORK/crypttab.key" --add crypt; then
+if (umask 022 && build dracut "$WORK/dracut-key.img" "$WORK/crypttab.key" --add crypt); then
+	# dracut builds every image under umask 077, whatever the caller's: the key stays root's.
+	check_eq "dracut: an image holding a key file is root's alone (0600) under umask 022" 600 \
+		"$(stat -c %a "$WORK/dracut-key.img")"
 	boot_disk "dracut: key file, beside systemd-cryptsetup" "$WORK/dracut-key.img" "$BY_CMDLINE" key
 	if grep -aqE 'Finished .*systemd-cryptsetup@root|Finished .*Cryptography Setup for .*root' "$WORK/dracut: key file, beside systemd-cryptsetup.log" &&
 		! grep -aqE 'Failed to start|FAILED' "$WORK/dracut: key file, beside systemd-cryptsetup.log"; then

@@ -279,12 +279,28 @@ static noreturn void wait_for_reboot(void)
 			sleep(60);
 }
 
+/* A shell on the console, returning once it exited; without one, the wait for a reboot. */
+static void shell_offer(const char *what, const char *on_exit)
+{
+	char msg[160];
+
+	if (access("/bin/sh", X_OK) < 0) {
+		ask_say("unlock: no shell in this image; press Ctrl-Alt-Del to reboot.\n");
+		wait_for_reboot();
+	}
+	snprintf(msg, sizeof(msg), "unlock: starting %s on /dev/console; exit it to %s.\n", what, on_exit);
+	ask_say(msg);
+	if (shell_run() < 0)
+		ask_say("unlock: the shell could not be started.\n");
+}
+
 /* Whatever failed, the reason is on every console and no secret is left behind: not in memory, not
  * in the keyring. With a shell, the person gets one; when it exits, the boot starts again from the
  * image's /init (volumes already open stay open), or, past the switch, they are told to reboot. */
 static noreturn __attribute__((format(printf, 2, 3))) void emergency(const char *hint, const char *fmt, ...)
 {
 	char what[384], msg[640];
+	bool can_retry;
 	va_list ap;
 
 	passcache_clear(&typed);
@@ -300,14 +316,9 @@ static noreturn __attribute__((format(printf, 2, 3))) void emergency(const char 
 		 "unlock: %s.\n",
 		 what, hint);
 	ask_say(msg);
-	if (access("/bin/sh", X_OK) < 0) {
-		ask_say("unlock: no shell in this image; press Ctrl-Alt-Del to reboot.\n");
-		wait_for_reboot();
-	}
-	ask_say("unlock: starting an emergency shell on /dev/console; exit it to try the boot again.\n");
-	if (shell_run() < 0)
-		ask_say("unlock: the emergency shell could not be started.\n");
-	if (access("/init", X_OK) == 0) {
+	can_retry = access("/init", X_OK) == 0;
+	shell_offer("an emergency shell", can_retry ? "try the boot again" : "end it");
+	if (can_retry) {
 		ask_say("unlock: the emergency shell exited; trying the boot again.\n");
 		log_set_sink(NULL);
 		ask_consoles_close();
@@ -324,13 +335,7 @@ static void break_shell(void)
 {
 	ask_consoles_refresh();
 	ask_say("\nunlock: boot stopped: rd.break/rd.shell was given.\n");
-	if (access("/bin/sh", X_OK) < 0) {
-		ask_say("unlock: no shell in this image; press Ctrl-Alt-Del to reboot.\n");
-		wait_for_reboot();
-	}
-	ask_say("unlock: starting a shell on /dev/console; exit it to continue the boot.\n");
-	if (shell_run() < 0)
-		ask_say("unlock: the shell could not be started; continuing the boot.\n");
+	shell_offer("a shell", "continue the boot");
 }
 
 int init_main(int argc, char **argv)
