@@ -51,8 +51,9 @@ static struct hotplug *hotplug;
 static struct passcache typed;
 /* The keyring key they were left in: taken back on every path that does not start the real init. */
 static long typed_key = -1;
-/* Our own argv, to try the boot again after the emergency shell. */
+/* Our own argv, to try the boot again after the emergency shell; not once the switch has begun. */
 static char **init_argv;
+static bool switch_begun;
 
 static void mount_api_filesystems(void)
 {
@@ -182,6 +183,7 @@ static int switch_root(void)
 	struct stat st;
 	int fd;
 
+	switch_begun = true;
 	for (size_t i = 0; i < ARRAY_SIZE(moves); i++) {
 		snprintf(target, sizeof(target), SYSROOT "%s", moves[i]);
 		if (mount(moves[i], target, NULL, MS_MOVE, NULL) < 0)
@@ -316,7 +318,7 @@ static noreturn __attribute__((format(printf, 2, 3))) void emergency(const char 
 		 "unlock: %s.\n",
 		 what, hint);
 	ask_say(msg);
-	can_retry = access("/init", X_OK) == 0;
+	can_retry = !switch_begun && access("/init", X_OK) == 0;
 	shell_offer("an emergency shell", can_retry ? "try the boot again" : "end it");
 	if (can_retry) {
 		ask_say("unlock: the emergency shell exited; trying the boot again.\n");
