@@ -64,6 +64,9 @@ run_check() {
 }
 # jq_of NAME EXPRESSION: a value of the report.
 jq_of() { python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$WORK/$1.json" "$2"; }
+message_has() { # NAME PATTERN DESCRIPTION: a problem's message in the report matches PATTERN
+	if grep -q "$2" "$WORK/$1.json"; then ok "check: $1: $3"; else not_ok "check: $1: $3" "$(grep message "$WORK/$1.json")"; fi
+}
 classes_of() { jq_of "$1" '" ".join(p["class"] + ":" + p["severity"] for p in r["problems"])'; }
 
 printf '%s\n' "/dev/mapper/root / ext4 defaults 0 1" "/dev/mapper/data /srv ext4 defaults 0 2" \
@@ -127,11 +130,8 @@ echo microcode >"$WORK/early/kernel/ucode.bin"
 chmod 0644 "$WORK/boot/initrd.img-6.1.0-test"
 run_check image-readable 6 "root=/dev/mapper/root" "root $ROOT $WORK/etc/data.key luks"
 check_eq "check: image-readable: class" "image-readable:error" "$(classes_of image-readable)"
-if grep -q "initrd.img-6.1.0-test holds the key $WORK/etc/data.key .*mode 0644" "$WORK/image-readable.json"; then
-	ok "check: image-readable: the message names the image, the key and its mode"
-else
-	not_ok "check: image-readable: the message names the image, the key and its mode" "$(grep message "$WORK/image-readable.json")"
-fi
+message_has image-readable "initrd.img-6.1.0-test holds the key $WORK/etc/data.key .*mode 0644" \
+	"the message names the image, the key and its mode"
 chmod 0600 "$WORK/boot/initrd.img-6.1.0-test"
 run_check image-private 0 "root=/dev/mapper/root" "root $ROOT $WORK/etc/data.key luks"
 (cd "$WORK/img" && find . | cpio -o -H newc --quiet | gzip -n) >"$WORK/boot/initramfs-6.1.0-test.img"
@@ -145,11 +145,7 @@ run_check device-missing 5 "root=/dev/mapper/root" "root UUID=00000000-0000-0000
 check_eq "check: device-missing: class" "device-missing:error" "$(classes_of device-missing)"
 run_check not-luks 3 "root=/dev/mapper/root" "root $EXT4 none luks"
 check_eq "check: not-luks: class" "not-luks:error" "$(classes_of not-luks)"
-if grep -q '"message":".*holds no LUKS header (it holds ext4)' "$WORK/not-luks.json"; then
-	ok "check: not-luks: the message says what the device holds"
-else
-	not_ok "check: not-luks: the message says what the device holds" "$(grep message "$WORK/not-luks.json")"
-fi
+message_has not-luks '"message":".*holds no LUKS header (it holds ext4)' "the message says what the device holds"
 run_check damaged 3 "root=/dev/mapper/root" "root $DAMAGED none luks"
 check_eq "check: damaged: class" "header-damaged:error" "$(classes_of damaged)"
 run_check key-missing 5 "root=/dev/mapper/root" "root $ROOT $WORK/etc/none.key luks"
