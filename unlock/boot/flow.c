@@ -165,7 +165,6 @@ static bool volume_already_open(const struct boot_volume *vol)
 static int volume_open_as_configured(const struct boot_volume *vol, struct modules *m, struct passcache *typed, char *dev,
 				     size_t size)
 {
-	char holder[128];
 	int r;
 
 	if (vol->unsupported[0])
@@ -178,9 +177,8 @@ static int volume_open_as_configured(const struct boot_volume *vol, struct modul
 	if (r < 0)
 		return r;
 	/* Before anything is asked: a device already mapped is never mapped again. */
-	if (dm_holder_of(dev, holder, sizeof(holder)) == 1)
-		return log_error_ret(-EBUSY, "%s: %s is already mapped as /dev/mapper/%s; it is not mapped a second time "
-				     "(is it named twice, in crypttab and on the kernel command line?)", vol->name, dev, holder);
+	if ((r = dm_refuse_held(vol->name, dev)) < 0)
+		return r;
 	if (vol->precheck[0] && (r = content_precheck(vol->name, dev, vol->precheck)) < 0)
 		return r;
 	if (vol->swap)

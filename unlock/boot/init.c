@@ -200,19 +200,15 @@ static int switch_root(void)
 }
 
 /* Returns only when the kernel refused to run it (a wrong architecture, a missing interpreter, a
- * noexec root): -errno. The consoles close on the way, as the real init opens its own. */
+ * noexec root): -errno, for emergency(), which opens the consoles again. The consoles close on the
+ * way, as the real init opens its own. */
 static int real_init_exec(char *init, char **argv)
 {
-	int r;
-
 	log_set_sink(NULL);
 	ask_consoles_close();
 	argv[0] = init;
 	execv(init, argv);
-	r = -errno;
-	log_set_sink(ask_log_to_consoles);
-	ask_consoles_refresh();
-	return r;
+	return -errno;
 }
 
 /* The loader stopped, and no module keeps a pointer to it. */

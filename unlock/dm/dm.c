@@ -82,7 +82,7 @@ static int dm_activate_with(const char *name, const char *uuid, struct dm_table_
 	return r;
 }
 
-int dm_holder_of(const char *dev, char *name, size_t size)
+static int dm_holder_of(const char *dev, char *name, size_t size)
 {
 	char holders[96];
 	struct stat st;
@@ -111,15 +111,14 @@ int dm_holder_of(const char *dev, char *name, size_t size)
 	return r;
 }
 
-/* Mapping a device a second time is refused, whatever the configuration said. */
-static int dm_refuse_held(const char *name, const char *dev)
+int dm_refuse_held(const char *name, const char *dev)
 {
-	char holder[128];
+	char holder[256]; /* a dm name, or the dm-N of a sysfs entry */
 
 	if (dm_holder_of(dev, holder, sizeof(holder)) != 1)
 		return 0;
-	return log_error_ret(-EBUSY, "%s: %s is already mapped as /dev/mapper/%s; it is not mapped a second time", name, dev,
-			     holder);
+	return log_error_ret(-EBUSY, "%s: %s is already mapped as /dev/mapper/%s; it is not mapped a second time "
+			     "(is it named twice, in crypttab and on the kernel command line?)", name, dev, holder);
 }
 
 int dm_plain_activate(const char *name, const char *device, uint64_t sectors, const char *cipher,

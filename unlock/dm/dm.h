@@ -17,11 +17,12 @@ int dm_plain_activate(const char *name, const char *device, uint64_t sectors, co
 		      const struct secret *key, uint64_t offset, uint64_t skip, uint32_t flags, bool read_only);
 
 /*
- * The device-mapper device that already holds dev (a crypt mapping of it, or any other), by its
- * name: 1 and the name when there is one, 0 when none, -errno when dev cannot be looked at. One
- * device mapped twice is two plaintext views of it: duplicate PVs and filesystems, corruption.
+ * -EBUSY, naming the holder, when a device-mapper device already holds dev (a crypt mapping of
+ * it, or any other); 0 otherwise. One device mapped twice is two plaintext views of it: duplicate
+ * PVs and filesystems, corruption. The activations check it themselves; the boot asks it first,
+ * before a passphrase is asked for nothing.
  */
-int dm_holder_of(const char *dev, char *name, size_t size);
+int dm_refuse_held(const char *name, const char *dev);
 
 /* Removes /dev/mapper/<name> again (an opened volume that failed its crypttab check). */
 int dm_remove(const char *name);
