@@ -9,7 +9,7 @@ PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 # built once from Debian's source packages (unlock/deps/build-libs.sh) into build/deps.
 DEPS_DIR := build/deps
 DEPS_LIBS := $(DEPS_DIR)/lib/libdevmapper.a $(DEPS_DIR)/lib/libkmod.a $(DEPS_DIR)/bin/lvm.static
-STATIC_PKGS := nettle json-c libargon2 blkid libzstd
+STATIC_PKGS := nettle json-c libargon2 blkid libzstd liblzma
 STATIC_CFLAGS = -I$(DEPS_DIR)/include $(shell pkg-config --cflags $(STATIC_PKGS) 2>/dev/null)
 STATIC_LIBS = $(filter %.a,$(DEPS_LIBS)) $(shell pkg-config --static --libs $(STATIC_PKGS) 2>/dev/null)
 
@@ -96,8 +96,8 @@ build/unlock-mkinitrd: mkinitrd/unlock-mkinitrd
 	@mkdir -p build
 	install -m 0755 $< $@
 
-build/unlock: build/obj/release/unlock/cmd/main.o build/obj/release/libcore.a
-	$(CC) $(HARDEN) $(CFLAGS) -o $@ $^ $(LDHARDEN) $(LDFLAGS) $(STATIC_LIBS) -lpthread
+build/unlock: build/obj/release/unlock/cmd/main.o build/obj/release/libcore.a $(filter %.a,$(DEPS_LIBS))
+	$(CC) $(HARDEN) $(CFLAGS) -o $@ $(filter-out $(DEPS_DIR)/%,$^) $(LDHARDEN) $(LDFLAGS) $(STATIC_LIBS) -lpthread
 
 # Fetched and built once (the only step that needs the network); delete build/deps/lib to redo.
 $(DEPS_LIBS) &:

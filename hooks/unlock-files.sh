@@ -489,6 +489,19 @@ unlock_fat_nls() {
 	echo "nls_cp${codepage:-437} nls_${charset:-iso8859-1}"
 }
 
+# unlock_modules_unpack < PATHS: each module file named on standard input that its distribution
+# compressed (NAME.ko.xz, .ko.zst, .ko.gz) replaced by NAME.ko, where the tool to unpack it is here;
+# the module's bytes, signature included, are the kernel's as they were before compression.
+unlock_modules_unpack() {
+	while IFS= read -r f; do
+		case $f in
+		*.ko.xz) ! command -v xz >/dev/null 2>&1 || xz -dqf "$f" ;;
+		*.ko.zst) ! command -v zstd >/dev/null 2>&1 || zstd -dqf --rm "$f" ;;
+		*.ko.gz) ! command -v gzip >/dev/null 2>&1 || gzip -dqf "$f" ;;
+		esac
+	done
+}
+
 # unlock_module_files KVER MODULE...: the .ko files of the modules and their dependencies;
 # modules built into the kernel or missing from it are skipped.
 unlock_module_files() {

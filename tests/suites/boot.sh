@@ -338,6 +338,43 @@ boot root-missing "$WORK/plain.img" "$WORK/l2/disk.img" "rd.luks.uuid=$L2 root=U
 	"expect:/dev/mapper/luks-$L2 holds ext4 with UUID=$FS; if that is the root filesystem, boot with root=UUID=$FS" \
 	"expect:boot failed: the root filesystem could not be mounted"
 
+# repack IMAGE OUT COMMAND [AFTER]: IMAGE unpacked, COMMAND run inside the tree, the module index
+# rebuilt, AFTER run, packed again as OUT.
+repack() {
+	rm -rf "$WORK/repack"
+	mkdir -p "$WORK/repack"
+	(cd "$WORK/repack" && zstd -dc "$1" | cpio -id --quiet 2>/dev/null && sh -ec "$3" &&
+		depmod -b . "$KVER" 2>/dev/null && sh -ec "${4:-:}" &&
+		find . | cpio --quiet -o -H newc -R 0:0 | zstd -q -T0 >"$2")
+}
+
+# Modules a distribution ships compressed (Debian 13 with xz, Ubuntu and Fedora with zstd) load
+# at boot: this kernel cannot decompress them itself, so unlock's libkmod does.
+repack "$WORK/plain.img" "$WORK/xzmods.img" "xz lib/modules/$KVER/kernel/drivers/block/virtio_blk.ko &&
+	zstd -q --rm lib/modules/$KVER/kernel/drivers/md/dm-crypt.ko"
+boot compressed-modules "$WORK/xzmods.img" "$WORK/l2/disk.img" "rd.luks.uuid=$L2 root=UUID=$FS" \
+	"expect:Passphrase for" 'send:correct horse\n' "expect:UNLOCK-MARKER end"
+if grep -aq "could not be loaded" "$WORK/compressed-modules.log"; then
+	not_ok "boot: compressed-modules: every module loaded" "$(grep -a "could not be loaded" "$WORK/compressed-modules.log")"
+else
+	ok "boot: compressed-modules: every module loaded"
+fi
+
+# A module the kernel refuses is named with the reason; the disk it drives never appears, and the
+# console blames the driver, not the passphrase.
+repack "$WORK/plain.img" "$WORK/badmod.img" : "head -c 4096 /dev/urandom >lib/modules/$KVER/kernel/drivers/block/virtio_blk.ko"
+boot module-refused "$WORK/badmod.img" "$WORK/l2/disk.img" \
+	"rd.luks.uuid=$L2 root=UUID=$FS rd.luks.options=$L2=x-systemd.device-timeout=3s" \
+	"expect:kernel module virtio_blk could not be loaded: the kernel cannot read the module file" \
+	"expect:luks-$L2: device UUID=$L2 did not appear within 3 s" \
+	"expect:1 kernel module(s) could not be loaded (named above)" \
+	"expect:check that the disk is attached and that the image has its drivers"
+if console_text "$WORK/module-refused.log" | grep -aq "check the passphrase"; then
+	not_ok "boot: module-refused: the passphrase is not blamed" "$(grep -a "check the passphrase" "$WORK/module-refused.log")"
+else
+	ok "boot: module-refused: the passphrase is not blamed"
+fi
+
 mkdir -p "$WORK/etc/keys"
 cp "$WORK/l2/keyfile" "$WORK/etc/keys/root.key"
 printf '# test crypttab\nroot UUID=%s /etc/keys/root.key luks,discard,keyfile-erase\ndata UUID=00000000-0000-4000-8000-000000000000 none luks,nofail,x-systemd.device-timeout=2s\n' "$L2" >"$WORK/crypttab"

@@ -69,8 +69,11 @@ static int header_locate(const struct boot_volume *vol, struct modules *m, char 
 		return 0;
 	}
 	r = device_wait(h, volume_wait_timeout(vol), dev, sizeof(dev));
-	if (r == -ETIMEDOUT)
+	if (r == -ETIMEDOUT) {
 		log_error("%s: the header device %s did not appear within %d s", vol->name, h, volume_wait_timeout(vol));
+		modules_explain_missing_device();
+		r = VOLUMES_DEVICE_MISSING;
+	}
 	if (r < 0 || !vol->header_device[0]) {
 		snprintf(path, size, "%s", dev);
 		return r;
@@ -173,6 +176,8 @@ static int volume_open_as_configured(const struct boot_volume *vol, struct modul
 	if (r == -ETIMEDOUT) {
 		log_error("%s: device %s did not appear within %d s", vol->name, vol->device, volume_wait_timeout(vol));
 		stack_explain_missing(vol->device);
+		modules_explain_missing_device();
+		r = VOLUMES_DEVICE_MISSING;
 	}
 	if (r < 0)
 		return r;

@@ -42,6 +42,7 @@
 /* What the person at the console can check, for each way the boot fails. */
 #define HINT_CONFIG "check crypttab and the kernel command line"
 #define HINT_VOLUMES "check the passphrase, key file, crypttab and rd.luks options on the kernel command line"
+#define HINT_DEVICE "check that the disk is attached and that the image has its drivers (unlock-mkinitrd --module)"
 #define HINT_ROOT "check root=, rootfstype= and rootflags= on the kernel command line"
 #define HINT_INIT "check init= on the kernel command line and that the root filesystem is the system's"
 #define HINT_EXEC "check that the root filesystem holds an init for this machine and is not mounted noexec (rootflags=)"
@@ -130,6 +131,7 @@ static int root_mount(const struct boot_config *cfg, struct modules *m)
 		log_error("root device %s did not appear within %d s", cfg->root, cfg->timeout_sec);
 		stack_explain_missing(cfg->root);
 		root_missing_explain(cfg);
+		modules_explain_missing_device();
 		return r;
 	}
 	if (cfg->rootfstype[0])
@@ -371,6 +373,8 @@ int init_main(int argc, char **argv)
 	if (cfg.debug_shell)
 		break_shell();
 	r = cfg.luks_enabled ? volumes_open(&cfg, m, &typed) : 0;
+	if (r == VOLUMES_DEVICE_MISSING)
+		emergency(HINT_DEVICE, "a device an encrypted volume needs did not appear");
 	if (r < 0)
 		emergency(HINT_VOLUMES, "an encrypted volume could not be opened");
 	/* Resume only after its (encrypted) device is open, and before root is touched. */

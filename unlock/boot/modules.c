@@ -57,6 +57,88 @@ void modules_close(struct modules *m)
 	free(m);
 }
 
+/* The modules refused so far (by any thread), each named on the console once. */
+#define MODULES_REFUSED_MAX 32
+static pthread_mutex_t refused_lock = PTHREAD_MUTEX_INITIALIZER;
+static int refused_count;
+static char refused_names[MODULES_REFUSED_MAX][64];
+
+/* True the first time a module is refused. */
+static bool refusal_is_new(const char *name)
+{
+	bool is_new = true;
+
+	pthread_mutex_lock(&refused_lock);
+	for (int i = 0; i < refused_count && i < MODULES_REFUSED_MAX; i++)
+		if (strcmp(refused_names[i], name) == 0)
+			is_new = false;
+	if (is_new) {
+		if (refused_count < MODULES_REFUSED_MAX)
+			snprintf(refused_names[refused_count], sizeof(refused_names[0]), "%s", name);
+		refused_count++;
+	}
+	pthread_mutex_unlock(&refused_lock);
+	return is_new;
+}
+
+/* Why the kernel refused a module, in words for the console; NULL where a refusal is part of normal
+ * operation (the driver found none of its devices, or the module is loaded already). */
+static const char *module_refusal_reason(int err)
+{
+	switch (err) {
+	case EEXIST:
+	case ENODEV:
+	case ENXIO:
+		return NULL;
+	case ENOEXEC:
+		return "the kernel cannot read the module file (made for another kernel, or compressed in a way "
+		       "neither the kernel nor unlock reads)";
+	case EKEYREJECTED:
+	case ENOKEY:
+	case EBADMSG:
+		return "its signature was refused (Secure Boot or module.sig_enforce)";
+	case EPERM:
+		return "the kernel does not allow loading modules (lockdown or modules_disabled)";
+	case ENOENT:
+		return "its file or one it depends on is missing from the image";
+	default:
+		return strerror(err);
+	}
+}
+
+static void module_load_failed(struct kmod_module *mod, const char *name_or_alias, int err)
+{
+	const char *reason = module_refusal_reason(err);
+
+	if (!reason) {
+		log_debug("module %s: %s", kmod_module_get_name(mod), strerror(err));
+		return;
+	}
+	if (!refusal_is_new(kmod_module_get_name(mod)))
+		return;
+	log_warning("kernel module %s could not be loaded: %s", kmod_module_get_name(mod), reason);
+	log_debug("module %s was loaded for %s: %s", kmod_module_get_name(mod), name_or_alias, strerror(err));
+}
+
+int modules_refused_count(void)
+{
+	int n;
+
+	pthread_mutex_lock(&refused_lock);
+	n = refused_count;
+	pthread_mutex_unlock(&refused_lock);
+	return n;
+}
+
+void modules_explain_missing_device(void)
+{
+	int n = modules_refused_count();
+
+	if (n > 0)
+		log_error("%d kernel module(s) could not be loaded (named above): the device's driver may be among them",
+			  n);
+}
+
 int modules_load(struct modules *m, const char *name_or_alias)
 {
 	struct kmod_list *list = NULL, *l;
@@ -77,7 +159,7 @@ int modules_load(struct modules *m, const char *name_or_alias)
 		if (r == 0 && kmod_module_get_initstate(mod) == KMOD_MODULE_COMING)
 			r = kmod_module_insert_module(mod, 0, NULL);
 		if (r < 0 && r != -EEXIST)
-			log_debug("module %s: %s", kmod_module_get_name(mod), strerror(-r));
+			module_load_failed(mod, name_or_alias, -r);
 		else
 			loaded++;
 		if (r == 0 && before != KMOD_MODULE_LIVE && before != KMOD_MODULE_BUILTIN)

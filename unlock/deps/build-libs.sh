@@ -4,7 +4,8 @@
 # needs and nothing more, and the compiler flags in CC and CFLAGS (the program's hardening):
 #   DIR/lib/libdevmapper.a  lvm2's libdm: no selinux, no udev sync, no readline, no NLS
 #   DIR/bin/lvm.static      lvm2's lvm from the same build, static (for images that need LVM)
-#   DIR/lib/libkmod.a       kmod's libkmod: zstd-compressed modules only (no xz, zlib or openssl)
+#   DIR/lib/libkmod.a       kmod's libkmod: plain modules, xz-compressed (Debian 13) and zstd-compressed
+#                           (Ubuntu, Fedora, Arch) ones; no zlib or openssl
 # with their headers in DIR/include. Each is built once; delete DIR/lib to build again.
 set -eu
 dir=$1
@@ -39,18 +40,17 @@ build_lvm2() {
 	strip -o "$dir/bin/lvm.static" "$tree/tools/lvm.static"
 }
 
-# kmod's source package has no configure script (autogen.sh needs gtk-doc, which it lacks), and
-# kmod 30 builds no static library anyway: its library's own files are compiled here with the
-# configuration a glibc system gets from configure.
-build_libkmod() {
-	tree=$("$here/fetch-source.sh" "$dir" libkmod2)
-	echo "build-libs.sh: libkmod.a from $(basename "$tree")" >&2
-	obj=$dir/kmod-obj
+# kmod 30 (Debian 12) has no configure script in its source package (autogen.sh needs gtk-doc,
+# which it lacks) and builds no static library: its library's own files are compiled here with the
+# configuration a glibc system gets from configure, the decompressors linked in.
+build_libkmod_30() {
+	tree=$1 obj=$dir/kmod-obj
 	rm -rf "$obj"
 	mkdir -p "$obj"
 	cat >"$obj/config.h" <<'EOF'
 #define _GNU_SOURCE 1
 #define ENABLE_LOGGING 1
+#define ENABLE_XZ 1
 #define ENABLE_ZSTD 1
 #define HAVE_DECL_BE32TOH 1
 #define HAVE_DECL_STRNDUPA 1
@@ -61,7 +61,7 @@ build_libkmod() {
 #define HAVE_STRUCT_STAT_ST_MTIM 1
 #define HAVE___BUILTIN_UADDL_OVERFLOW 1
 #define HAVE___BUILTIN_UADDLL_OVERFLOW 1
-#define KMOD_FEATURES "+ZSTD"
+#define KMOD_FEATURES "+XZ +ZSTD"
 #define PACKAGE "kmod"
 #define VERSION "30"
 EOF
@@ -78,8 +78,38 @@ EOF
 	done
 	rm -f "$dir/lib/libkmod.a"
 	ar rcs "$dir/lib/libkmod.a" "$obj"/*.o
+}
+
+# kmod 34 (Debian 13) builds with meson and makes a static library itself. Debian's own build loads
+# the decompressors with dlopen, which a static PID 1 cannot: here they are linked in. Where the
+# kernel decompresses modules itself (/sys/module/compression names the algorithm, as on Debian
+# 13's kernel), kmod 34 hands it the compressed file and the linked decompressor is not used.
+build_libkmod_meson() {
+	tree=$1 obj=$dir/kmod-obj
+	rm -rf "$obj"
+	(
+		cd "$tree" &&
+			CC="$CC" CFLAGS="$CFLAGS" meson setup "$obj" --default-library=static -Dtools=false -Dmanpages=false \
+				-Ddocs=false -Dbuild-tests=false -Dopenssl=disabled -Dzlib=disabled -Dxz=enabled -Dzstd=enabled \
+				-Ddlopen=[] -Dbashcompletiondir=no -Dfishcompletiondir=no -Dzshcompletiondir=no &&
+			ninja -C "$obj" libkmod/libkmod.a
+	) >"$dir/kmod-make.log" 2>&1 || {
+		echo "build-libs.sh: building kmod's libkmod failed; see $dir/kmod-make.log" >&2
+		exit 1
+	}
+	cp "$obj/libkmod/libkmod.a" "$dir/lib/libkmod.a"
+}
+
+build_libkmod() {
+	tree=$("$here/fetch-source.sh" "$dir" libkmod2)
+	echo "build-libs.sh: libkmod.a from $(basename "$tree")" >&2
+	if [ -f "$tree/meson.build" ]; then
+		build_libkmod_meson "$tree"
+	else
+		build_libkmod_30 "$tree"
+	fi
 	cp "$tree/libkmod/libkmod.h" "$dir/include/libkmod.h"
 }
 
-[ -f "$dir/lib/libdevmapper.a" ] && [ -f "$dir/bin/lvm.static" ] || build_lvm2
+if [ ! -f "$dir/lib/libdevmapper.a" ] || [ ! -f "$dir/bin/lvm.static" ]; then build_lvm2; fi
 [ -f "$dir/lib/libkmod.a" ] || build_libkmod

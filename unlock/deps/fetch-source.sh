@@ -56,9 +56,39 @@ fail() {
 	exit 1
 }
 apt-get "$@" -qq update >"$apt/update.log" 2>&1 || fail "apt-get update failed: $(tail -n 3 "$apt/update.log" | tr '\n' ' ')"
+# When the mirror has the tarballs but not the .dsc (seen with kmod 34.2-2 in Debian 13): the .dsc
+# is rebuilt from the package's entry in the Sources index apt has checked against the signed
+# Release, the tarballs are fetched with apt's own helper, which checks each against that index's
+# SHA-256, and dpkg-source checks them again against the rebuilt .dsc (which has no signature of
+# its own: the index's is the one that counts).
+fetch_without_dsc() {
+	dsc=${source}_${version#*:}.dsc
+	apt-cache "$@" showsrc "$source" | awk -v version="$version" -v dsc="$dsc" '
+		/^$/ { if (found) exit; n = 0; next }
+		/^Version: / { if ($2 == version) found = 1 }
+		{ stanza[++n] = $0 }
+		END {
+			if (!found) exit 1
+			for (i = 1; i <= n; i++) {
+				line = stanza[i]
+				if (line ~ /^[A-Za-z]/) { keep = line ~ /^(Package|Format|Binary|Architecture|Version|Checksums-Sha256|Files):/ }
+				if (!keep || (line ~ /^ / && index(line, " " dsc))) continue
+				sub(/^Package:/, "Source:", line)
+				print line
+			}
+		}' >"$dir/src/$dsc" || return 1
+	apt-get "$@" -qq --print-uris source "$source=$version" | tr -d "'" | while read -r uri file _ hash; do
+		[ "$file" = "$dsc" ] || /usr/lib/apt/apt-helper -o APT::Sandbox::User=root download-file "$uri" "$dir/src/$file" "$hash" || exit 1
+	done || return 1
+	(cd "$dir/src" && dpkg-source -x "$dsc" "$(basename "$tree")")
+}
 rm -rf "$tree"
-(cd "$dir/src" && apt-get "$@" -qq source "$source=$version") >"$apt/source.log" 2>&1 ||
-	fail "apt-get source failed: $(tail -n 3 "$apt/source.log" | tr '\n' ' ')"
+if ! (cd "$dir/src" && apt-get "$@" -qq source "$source=$version") >"$apt/source.log" 2>&1; then
+	echo "fetch-source.sh: apt-get source $source=$version failed; trying the tarballs the signed Sources index lists" >&2
+	rm -rf "$tree"
+	fetch_without_dsc "$@" >>"$apt/source.log" 2>&1 ||
+		fail "apt-get source failed, and so did fetching the tarballs: $(tail -n 3 "$apt/source.log" | tr '\n' ' ')"
+fi
 [ -d "$tree" ] || fail "apt-get source left no $tree"
 touch "$tree/.unpacked-$version"
 echo "$tree"
