@@ -1,5 +1,5 @@
 #!/bin/bash
-# debian-disk.sh DIR LAYOUT: a disk holding a real Debian 12 system (systemd as its init, its own
+# debian-disk.sh DIR LAYOUT: a disk holding a real Debian system (systemd as its init, its own
 # /etc/crypttab and /etc/fstab) encrypted with LUKS2, laid out as an installer would:
 #   plain  the root filesystem (ext4) directly in the LUKS volume "root"
 #   lvm    LVM inside LUKS, as Debian's guided "encrypted LVM": volume group debian-vg with the
@@ -10,15 +10,20 @@
 # Extra lines for the system's crypttab and fstab come from DIR/crypttab.extra and DIR/fstab.extra.
 # Leaves DIR/disk.img, DIR/passphrase, DIR/volume.key, DIR/luks.uuid, DIR/cmdline (root=, resume=,
 # rootflags= for the kernel command line) and the system's crypttab as DIR/root/etc/crypttab.
-# At boot the system reports on the serial console (lines "UNLOCK-DEBIAN ...") and powers off.
+# At boot the system reports on the serial console (lines "UNLOCK-DEBIAN ...", with what an
+# executable /usr/local/sbin/unlock-test-extra prints) and powers off.
+# The system is Debian 12 (build/debian-root) unless DEBIAN_ROOT names another debootstrapped tree;
+# DEBIAN_DISK_HOOK, when set, runs with the system's root directory as its argument once the system
+# is configured, before its filesystem is made (DEBIAN_FS_SIZE, 700M unless set).
 set -euo pipefail
 dir=$1 layout=$2
 top=$(cd "$(dirname "$0")/.." && pwd)
-"$top/qemu/debian-root.sh" "$top/build/debian-root"
+base=${DEBIAN_ROOT:-$top/build/debian-root}
+[ -n "${DEBIAN_ROOT:-}" ] || "$top/qemu/debian-root.sh" "$base"
 root=$dir/root
 mkdir -p "$dir"
 rm -rf "$root"
-cp -a "$top/build/debian-root" "$root"
+cp -a "$base" "$root"
 rm -f "$root/.complete" "$root"/var/cache/apt/archives/*.deb "$root"/var/cache/apt/*.bin
 rm -rf "$root"/var/lib/apt/lists/*
 
@@ -45,6 +50,7 @@ state=$(timeout 150 systemctl is-system-running --wait)
 	echo "UNLOCK-DEBIAN swaps=$(awk 'NR > 1 { print $1 }' /proc/swaps | tr '\n' ',')"
 	echo "UNLOCK-DEBIAN dm=$(ls /dev/mapper | grep -v control | tr '\n' ',')"
 	echo "UNLOCK-DEBIAN keyring=$(grep -c ' user .*cryptsetup' /proc/keys)"
+	[ ! -x /usr/local/sbin/unlock-test-extra ] || /usr/local/sbin/unlock-test-extra
 	echo "UNLOCK-DEBIAN end"
 } >/dev/ttyS0 2>&1
 systemctl poweroff
@@ -95,12 +101,13 @@ esac
 echo "$crypt UUID=$luks_uuid none luks,discard" >"$root/etc/crypttab"
 [ ! -f "$dir/crypttab.extra" ] || cat "$dir/crypttab.extra" >>"$root/etc/crypttab"
 [ ! -f "$dir/fstab.extra" ] || cat "$dir/fstab.extra" >>"$root/etc/fstab"
+[ -z "${DEBIAN_DISK_HOOK:-}" ] || $DEBIAN_DISK_HOOK "$root"
 
 plain=$dir/plain.img
 rm -f "$plain"
 case $layout in
 plain | raid)
-	mkfs.ext4 -q -F -U "$fs_uuid" -d "$root" "$plain" 700M
+	mkfs.ext4 -q -F -U "$fs_uuid" -d "$root" "$plain" "${DEBIAN_FS_SIZE:-700M}"
 	;;
 btrfs)
 	# Fedora's layout: the top level holds the subvolume "root", which holds the system. This

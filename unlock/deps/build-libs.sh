@@ -4,8 +4,9 @@
 # needs and nothing more, and the compiler flags in CC and CFLAGS (the program's hardening):
 #   DIR/lib/libdevmapper.a  lvm2's libdm: no selinux, no udev sync, no readline, no NLS
 #   DIR/bin/lvm.static      lvm2's lvm from the same build, static (for images that need LVM)
-#   DIR/lib/libkmod.a       kmod's libkmod: plain modules, xz-compressed (Debian 13) and zstd-compressed
-#                           (Ubuntu, Fedora, Arch) ones; no zlib or openssl
+#   DIR/lib/libkmod.a       kmod's libkmod: plain modules, xz-compressed (Debian 13), zstd-compressed
+#                           (Ubuntu, Fedora, Arch) ones; no zlib (94 KB more for gzip's, which no target
+#                           distribution uses) and no openssl
 # with their headers in DIR/include. Each is built once; delete DIR/lib to build again.
 set -eu
 dir=$1
@@ -80,10 +81,11 @@ EOF
 	ar rcs "$dir/lib/libkmod.a" "$obj"/*.o
 }
 
-# kmod 34 (Debian 13) builds with meson and makes a static library itself. Debian's own build loads
-# the decompressors with dlopen, which a static PID 1 cannot: here they are linked in. Where the
-# kernel decompresses modules itself (/sys/module/compression names the algorithm, as on Debian
-# 13's kernel), kmod 34 hands it the compressed file and the linked decompressor is not used.
+# kmod 34 (Debian 13) builds with meson. Its libkmod is a shared library only; the static archive
+# its tools link (libkmod-internal.a, the same objects) and its shared helpers (libshared.a) make
+# ours. Debian's own build loads the decompressors with dlopen, which a static PID 1 cannot: here
+# they are linked in. Where the kernel decompresses modules itself (/sys/module/compression names
+# the algorithm, as on Debian 13's kernel), kmod 34 hands it the compressed file instead.
 build_libkmod_meson() {
 	tree=$1 obj=$dir/kmod-obj
 	rm -rf "$obj"
@@ -92,12 +94,14 @@ build_libkmod_meson() {
 			CC="$CC" CFLAGS="$CFLAGS" meson setup "$obj" --default-library=static -Dtools=false -Dmanpages=false \
 				-Ddocs=false -Dbuild-tests=false -Dopenssl=disabled -Dzlib=disabled -Dxz=enabled -Dzstd=enabled \
 				-Ddlopen=[] -Dbashcompletiondir=no -Dfishcompletiondir=no -Dzshcompletiondir=no &&
-			ninja -C "$obj" libkmod/libkmod.a
+			ninja -C "$obj" libkmod-internal.a libshared.a
 	) >"$dir/kmod-make.log" 2>&1 || {
 		echo "build-libs.sh: building kmod's libkmod failed; see $dir/kmod-make.log" >&2
 		exit 1
 	}
-	cp "$obj/libkmod/libkmod.a" "$dir/lib/libkmod.a"
+	rm -f "$dir/lib/libkmod.a"
+	find "$obj" \( -path '*/libkmod.so*.p/*.o' -o -path '*/libshared.a.p/*.o' \) -print0 | sort -z |
+		xargs -0 ar rcs "$dir/lib/libkmod.a"
 }
 
 build_libkmod() {

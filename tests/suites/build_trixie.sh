@@ -1,0 +1,67 @@
+#!/bin/bash
+# shellcheck disable=SC2016 # expanded inside the chroot
+# Debian 13 builds unlock as its users would: inside a Debian 13 root (build/trixie-build, made by
+# debootstrap with what debian/control's Build-Depends name), make fetches Debian 13's own lvm2
+# and kmod sources and builds the static libraries from them, the unit tests run there, and
+# dpkg-buildpackage makes the Debian 13 package that tests/suites/guest_trixie.sh installs and
+# boots. make check runs this suite in the background from its start (tests/run-all.sh).
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+source "$(dirname "$0")/../lib.sh"
+# shellcheck source-path=SCRIPTDIR source=../trixie.sh
+source "$TOP/tests/trixie.sh"
+
+if ! "$TOP/qemu/debian-root.sh" "$BUILD" trixie-build; then
+	not_ok "trixie: a Debian 13 build root made by debootstrap" "see $BUILD.log"
+	exit 0
+fi
+src=$BUILD/src/unlock
+rm -rf "$src" "$BUILD"/src/unlock_*
+mkdir -p "$src/build" "$BUILD/src/deps"
+git -C "$TOP" ls-files -z | (cd "$TOP" && cpio -0 -pdm --quiet "$src")
+# build/deps (the libraries built from Debian 13's sources) is kept between runs, outside the tree.
+ln -s ../../deps "$src/build/deps"
+units=$(cd "$src" && find tests/unit -name 'test_*.c' | sed 's|tests/unit/\(.*\)\.c|build/unit/\1|' | sort | tr '\n' ' ')
+if in_chroot "$BUILD" sh -c "cd /src/unlock && apt-get build-dep -s ./" >"$WORK/build-dep.log" 2>&1 &&
+	grep -q '^0 upgraded, 0 newly installed' "$WORK/build-dep.log"; then
+	ok "trixie: debian/control's Build-Depends resolve in Debian 13"
+else
+	not_ok "trixie: debian/control's Build-Depends resolve in Debian 13" "$(tail -5 "$WORK/build-dep.log")"
+fi
+if in_chroot "$BUILD" sh -c "cd /src/unlock && make -j$(nproc) all $units" >"$WORK/make.log" 2>&1; then
+	ok "trixie: make builds unlock, its helpers and the unit tests in Debian 13"
+else
+	not_ok "trixie: make builds unlock, its helpers and the unit tests in Debian 13" "$(tail -15 "$WORK/make.log")"
+	exit 0
+fi
+for lib in libkmod2 libdevmapper1.02.1; do
+	v=$(in_chroot "$BUILD" dpkg-query -W -f='${source:Package} ${source:Version}' "$lib")
+	if compgen -G "$BUILD/src/deps/src/${v% *}-*/.unpacked-${v#* }" >/dev/null; then
+		ok "trixie: the static $lib is built from Debian 13's source, $v"
+	else
+		not_ok "trixie: the static $lib is built from Debian 13's source, $v" "$(ls -a "$BUILD"/src/deps/src/*/.unpacked-* 2>&1)"
+	fi
+done
+if file "$src/build/unlock" | grep -q 'static-pie linked'; then
+	ok "trixie: unlock is static"
+else
+	not_ok "trixie: unlock is static" "$(file "$src/build/unlock")"
+fi
+for t in $units; do
+	if in_chroot "$BUILD" sh -c "cd /src/unlock && $t" >"$WORK/unit.log" 2>&1; then
+		ok "trixie: unit: ${t##*/} passes in Debian 13"
+	else
+		not_ok "trixie: unit: ${t##*/} passes in Debian 13" "$(grep -E '^not ok|ERROR|Sanitizer' "$WORK/unit.log" | head -5)"
+	fi
+done
+if in_chroot "$BUILD" sh -c 'cd /src/unlock && dpkg-buildpackage -us -uc -b' >"$WORK/deb.log" 2>&1; then
+	ok "trixie: dpkg-buildpackage builds the Debian 13 package"
+else
+	not_ok "trixie: dpkg-buildpackage builds the Debian 13 package" "$(tail -8 "$WORK/deb.log")"
+	exit 0
+fi
+DEB=$(ls "$BUILD"/src/unlock_*_amd64.deb)
+depends=$(dpkg-deb -f "$DEB" Depends)
+for lib in libtss2-esys-3.0.2-0t64 libtss2-tcti-device0t64 libcryptsetup12 libjson-c5; do
+	if grep -qw "$lib" <<<"$depends"; then ok "trixie: the package depends on $lib"; else not_ok "trixie: the package depends on $lib" "$depends"; fi
+done
+

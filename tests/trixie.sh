@@ -1,0 +1,14 @@
+# shellcheck shell=bash
+# For the Debian 13 suites (build_trixie.sh, guest_trixie.sh): where the Debian 13 trees are, and
+# how a command runs inside one. Sourced after tests/lib.sh.
+# shellcheck disable=SC2034 # read by the suites
+BUILD=$TOP/build/trixie-build BASE=$TOP/build/trixie-root
+
+# in_chroot ROOT COMMAND...: COMMAND inside ROOT with /proc, /sys, /dev and a /run of its own, in a
+# mount namespace of its own (nothing stays mounted afterwards).
+# shellcheck disable=SC2016 # expanded by the namespace's shell
+in_chroot() {
+	unshare -m --propagation private sh -c 'r=$1; shift
+		mount -t proc proc "$r/proc" && mount --rbind /sys "$r/sys" && mount --rbind /dev "$r/dev" &&
+		mount -t tmpfs run "$r/run" && exec chroot "$r" "$@"' in_chroot "$@"
+}
