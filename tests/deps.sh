@@ -1,6 +1,7 @@
 #!/bin/sh
-# Installs the Debian packages the build and the tests need, when missing. The names resolve on
-# Debian 12 and Debian 13 alike; clang's sanitizer runtime is the one of the clang installed.
+# Installs the Debian packages the build and the tests need, when missing (--print: lists them).
+# The names resolve on Debian 12 and Debian 13 alike; clang's sanitizer runtime is the one of the
+# clang installed.
 set -eu
 packages="build-essential pkg-config clang nettle-dev libzstd-dev liblzma-dev libaio-dev dpkg-dev libssl-dev libjson-c-dev
 libargon2-dev libdevmapper-dev libblkid-dev libkmod-dev libcmocka-dev meson ninja-build cryptsetup-bin dmsetup xz-utils
@@ -27,6 +28,11 @@ install() { # PACKAGE...
 	# shellcheck disable=SC2068 # a list
 	apt-get install -y -qq --no-install-recommends $@ >/dev/null
 }
+# --print: the names alone (the Debian 13 suite checks that they resolve there).
+if [ "${1:-}" = --print ]; then
+	echo $packages
+	exit 0
+fi
 # shellcheck disable=SC2046,SC2086 # lists
 install $(missing_of $packages)
 # clang's sanitizer and fuzzer runtime: libclang-rt-14-dev on Debian 12, libclang-rt-19-dev on 13.

@@ -83,3 +83,13 @@ tpm_stop() {
 		sleep 0.1
 	done
 }
+
+# depends_on PREFIX DEB PACKAGE...: the Debian package's Depends names each PACKAGE.
+depends_on() {
+	local prefix=$1 depends
+	depends=$(dpkg-deb -f "$2" Depends)
+	shift 2
+	for lib in "$@"; do
+		if grep -qw -- "$lib" <<<"$depends"; then ok "$prefix: depends on $lib"; else not_ok "$prefix: depends on $lib" "$depends"; fi
+	done
+}
