@@ -74,6 +74,17 @@ swtpm_tcp_start() {
 	return 1
 }
 
+# swtpm_vm_start STATE-DIR NAME: a software TPM 2.0 for one boot, its state in STATE-DIR, served to
+# QEMU on the socket WORK/NAME.swtpm (its pid in WORK/NAME.pid); sets TPM_ARGS, QEMU's arguments
+# for a tpm-tis device on it.
+swtpm_vm_start() {
+	swtpm socket --tpm2 --tpmstate dir="$1" --ctrl type=unixio,path="$WORK/$2.swtpm" --terminate \
+		--pid file="$WORK/$2.pid" --daemon
+	# shellcheck disable=SC2034,SC2054 # read by the suites; QEMU's own commas
+	TPM_ARGS=(-chardev "socket,id=chrtpm,path=$WORK/$2.swtpm" -tpmdev emulator,id=tpm0,chardev=chrtpm
+		-device tpm-tis,tpmdev=tpm0)
+}
+
 # tpm_stop PID: swtpm saves its state and exits; the boots reuse it. (Nobody may reap the daemon:
 # a zombie counts as stopped.)
 tpm_stop() {

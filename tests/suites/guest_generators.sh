@@ -104,12 +104,10 @@ PASSWORD=$(cat "$WORK/disk/passphrase") systemd-cryptenroll --tpm2-device="swtpm
 tpm_stop "$(cat "$WORK/enroll.pid")"
 boot_tpm2() { # NAME IMAGE
 	local name=$1
-	swtpm socket --tpm2 --tpmstate dir="$WORK/tpm" --ctrl type=unixio,path="$WORK/$name.swtpm" --terminate \
-		--pid file="$WORK/$name.pid" --daemon
+	swtpm_vm_start "$WORK/tpm" "$name"
 	if python3 "$TOP/qemu/boot.py" --log "$WORK/$name.log" --timeout 400 --step "expect:opened with TPM2 token 0" \
 		--step "expect:UNLOCK-MARKER end" -- "$TOP/qemu/run-vm.sh" "$2" "$WORK/tpm.img" "root=/dev/mapper/root $BY_CMDLINE" \
-		-chardev "socket,id=chrtpm,path=$WORK/$name.swtpm" -tpmdev emulator,id=tpm0,chardev=chrtpm \
-		-device tpm-tis,tpmdev=tpm0 2>"$WORK/$name.err" && ! grep -aq "Passphrase for" "$WORK/$name.log"; then
+		"${TPM_ARGS[@]}" 2>"$WORK/$name.err" && ! grep -aq "Passphrase for" "$WORK/$name.log"; then
 		ok "$name: the image's TPM2 helper opens systemd-cryptenroll's token, no question asked"
 	else
 		not_ok "$name: the image's TPM2 helper opens systemd-cryptenroll's token, no question asked" "$(cat "$WORK/$name.err")" \

@@ -65,11 +65,9 @@ tpm_boot() {
 	local name=$1 initrd=$2 disk=$3 append=$4 steps=()
 	shift 4
 	for s in "$@"; do steps+=(--step "$s"); done
-	swtpm socket --tpm2 --tpmstate dir="$state" --ctrl type=unixio,path="$WORK/$name.swtpm" --terminate \
-		--pid file="$WORK/$name.pid" --daemon
+	swtpm_vm_start "$state" "$name"
 	if python3 "$TOP/qemu/boot.py" --log "$WORK/$name.log" --timeout 150 "${steps[@]}" -- \
-		"$TOP/qemu/run-vm.sh" "$initrd" "$disk" "$append" -chardev "socket,id=chrtpm,path=$WORK/$name.swtpm" \
-		-tpmdev emulator,id=tpm0,chardev=chrtpm -device tpm-tis,tpmdev=tpm0 2>"$WORK/$name.err"; then
+		"$TOP/qemu/run-vm.sh" "$initrd" "$disk" "$append" "${TPM_ARGS[@]}" 2>"$WORK/$name.err"; then
 		ok "boot: $name"
 	else
 		not_ok "boot: $name" "$(cat "$WORK/$name.err")" "$(grep -aE 'unlock|UNLOCK|Passphrase|TPM2|Kernel panic' "$WORK/$name.log" | tail -8)"

@@ -1,5 +1,5 @@
 #!/bin/bash
-# shellcheck disable=SC2016,SC2054 # expanded inside the chroot or the guest; QEMU's own commas
+# shellcheck disable=SC2016 # expanded inside the chroot or the guest
 # Debian 13 as its users run it. The Debian 13 package (from tests/suites/build_trixie.sh) goes into
 # a debootstrapped Debian 13 with its own kernel (build/trixie-root) through apt; inside that
 # system the package's hook rebuilds the initramfs-tools image, and unlock-mkinitrd and dracut
@@ -96,12 +96,7 @@ trixie_boot dracut
 # The unlock-mkinitrd boot has a TPM (swtpm behind tpm-tis): the system's systemd-tpm2-setup makes
 # the SRK there, and the system reports PCR 7 as this firmware leaves it.
 mkdir -p "$WORK/tpm"
-tpm_boot_args() { # NAME: QEMU's arguments for the TPM, its swtpm started
-	swtpm socket --tpm2 --tpmstate dir="$WORK/tpm" --ctrl type=unixio,path="$WORK/$1.swtpm" --terminate \
-		--pid file="$WORK/$1.pid" --daemon
-	TPM_ARGS=(-chardev "socket,id=chrtpm,path=$WORK/$1.swtpm" -tpmdev emulator,id=tpm0,chardev=chrtpm -device tpm-tis,tpmdev=tpm0)
-}
-tpm_boot_args mk
+swtpm_vm_start "$WORK/tpm" mk
 trixie_boot unlock-mkinitrd "${TPM_ARGS[@]}"
 tpm_stop "$(cat "$WORK/mk.pid" 2>/dev/null)"
 PCR7=$(report trixie-unlock-mkinitrd pcr7)
@@ -127,7 +122,7 @@ if cryptsetup luksDump --dump-json-metadata "$WORK/tpmsys/disk.img" | grep -q '"
 else
 	not_ok "trixie: the token is systemd 257's, with tpm2_srk" "$(cryptsetup luksDump "$WORK/tpmsys/disk.img" | sed -n '/Tokens:/,/Digests:/p')"
 fi
-tpm_boot_args tpm2
+swtpm_vm_start "$WORK/tpm" tpm2
 name=trixie-tpm2
 if python3 "$TOP/qemu/boot.py" --log "$WORK/$name.log" --timeout 400 --step "expect:opened with TPM2 token" \
 	--step "expect:UNLOCK-DEBIAN end" -- "$TOP/qemu/run-vm.sh" "$WORK/unlock-mkinitrd.img" "$WORK/tpmsys/disk.img" \

@@ -117,10 +117,10 @@ static void module_load_failed(struct kmod_module *mod, const char *name_or_alia
 	if (!refusal_is_new(kmod_module_get_name(mod)))
 		return;
 	log_warning("kernel module %s could not be loaded: %s", kmod_module_get_name(mod), reason);
-	log_debug("module %s was loaded for %s: %s", kmod_module_get_name(mod), name_or_alias, strerror(err));
+	log_debug("module %s (loading %s): %s", kmod_module_get_name(mod), name_or_alias, strerror(err));
 }
 
-int modules_refused_count(void)
+static int modules_refused_count(void)
 {
 	int n;
 

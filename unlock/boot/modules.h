@@ -20,9 +20,8 @@ void modules_close(struct modules *m);
 /* Loads a module by name or alias with its dependencies; quiet when absent or built in, or when
  * its driver finds no device. Any other refusal is a warning naming the module and the reason. */
 int modules_load(struct modules *m, const char *name_or_alias);
-/* How many loads the kernel refused (for any thread), and the line that says so when a device
- * the boot waits for does not appear. */
-int modules_refused_count(void);
+/* When a device the boot waits for does not appear: how many modules the kernel refused (in any
+ * thread), if any, on the console. */
 void modules_explain_missing_device(void);
 /* Loads a filesystem's driver and, for FAT, the character sets the kernel asks modprobe for when
  * mounting it (the image has no modprobe). */
