@@ -2,10 +2,12 @@
 """Boots QEMU and drives its serial console: waits for text, types answers, checks the outcome.
 
 usage: boot.py --log FILE --timeout SECONDS [--monitor SOCKET]
-               [--step expect:TEXT | --step send:TEXT | --step keys:KEY...]... -- QEMU-COMMAND...
+               [--step expect:TEXT | --step send:TEXT | --step keys:KEY... | --step hmp:COMMAND]...
+               -- QEMU-COMMAND...
 send: types TEXT on the serial console. keys: presses keyboard keys, named as QEMU's sendkey names
 them ("z", "shift-a", "slash", "ret"), through the human monitor at SOCKET (QEMU started with
 -monitor unix:SOCKET,server=on,wait=off): they reach the guest as a PS/2 keyboard's scancodes.
+hmp: gives COMMAND to that monitor as it is (a disk plugged in late: drive_add, device_add).
 Every step must happen in order before the timeout; QEMU is always killed at the end. Exit 0 when
 all steps matched, 1 otherwise (the reason goes to stderr, the console to the log)."""
 import argparse
@@ -31,15 +33,19 @@ def monitor_connect(path, deadline):
             time.sleep(0.2)
 
 
+def monitor_command(mon, command):
+    mon.sendall(f"{command}\n".encode())
+    time.sleep(0.15)
+    try:  # the monitor's echo is of no interest, but must not fill the socket
+        while mon.recv(4096, socket.MSG_DONTWAIT):
+            pass
+    except BlockingIOError:
+        pass
+
+
 def press_keys(mon, keys):
     for key in keys.split():
-        mon.sendall(f"sendkey {key}\n".encode())
-        time.sleep(0.15)
-        try:  # the monitor's echo is of no interest, but must not fill the socket
-            while mon.recv(4096, socket.MSG_DONTWAIT):
-                pass
-        except BlockingIOError:
-            pass
+        monitor_command(mon, f"sendkey {key}")
 
 
 # Kernel messages that arrive while a line of ours is half written (a prompt waiting for its
@@ -77,10 +83,13 @@ def main():
                     qemu.stdin.write(text.encode().decode("unicode_escape").encode())
                     qemu.stdin.flush()
                     continue
-                if kind == "keys":
+                if kind in ("keys", "hmp"):
                     time.sleep(0.3)
                     mon = mon or monitor_connect(args.monitor, deadline)
-                    press_keys(mon, text)
+                    if kind == "keys":
+                        press_keys(mon, text)
+                    else:
+                        monitor_command(mon, text)
                     continue
                 want = text.encode()
                 while want not in console_text(seen)[searched_from:]:

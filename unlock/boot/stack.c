@@ -110,25 +110,39 @@ struct members {
 	int lvm, md;
 };
 
-static struct members members_scan(void)
+/* Calls fn for each block device blkid finds a filesystem type on. */
+static void block_devices_each(void (*fn)(const char *dev, const char *type, void *ctx), void *ctx)
 {
-	struct members n = { 0, 0 };
 	DIR *d = opendir("/sys/class/block");
 	struct dirent *e;
 
 	if (!d)
-		return n;
+		return;
 	while ((e = readdir(d))) {
 		char dev[300], type[64];
 		if (e->d_name[0] == '.')
 			continue;
 		snprintf(dev, sizeof(dev), "/dev/%s", e->d_name);
-		if (device_fstype(dev, type, sizeof(type)) < 0)
-			continue;
-		n.lvm += strcmp(type, "LVM2_member") == 0;
-		n.md += strcmp(type, "linux_raid_member") == 0;
+		if (device_fstype(dev, type, sizeof(type)) == 0)
+			fn(dev, type, ctx);
 	}
 	closedir(d);
+}
+
+static void member_count(const char *dev, const char *type, void *ctx)
+{
+	struct members *n = ctx;
+
+	(void)dev;
+	n->lvm += strcmp(type, "LVM2_member") == 0;
+	n->md += strcmp(type, "linux_raid_member") == 0;
+}
+
+static struct members members_scan(void)
+{
+	struct members n = { 0, 0 };
+
+	block_devices_each(member_count, &n);
 	return n;
 }
 
@@ -227,20 +241,48 @@ static void md_start_degraded_one(const char *name)
 		tool_output_log(dev, out);
 }
 
-static void md_assemble(struct modules *m, const char *spec)
+/* Whether dev was handed to mdadm before (once is enough: mdadm keeps it in the array). */
+static bool md_member_handed(const char *dev)
 {
-	char out[TOOL_OUTPUT_MAX], what[300];
+	static char handed[64][NAME_MAX_LEN];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(handed) && handed[i][0]; i++)
+		if (strcmp(handed[i], dev) == 0)
+			return true;
+	if (i < ARRAY_SIZE(handed) && strlen(dev) < NAME_MAX_LEN)
+		memcpy(handed[i], dev, strlen(dev) + 1);
+	return false;
+}
+
+/*
+ * Each new member goes to mdadm --incremental, as udev's rule hands it over on an installed system:
+ * an array starts once all its members are there, never degraded because a disk was found a moment
+ * later than the first (that is the last-resort timer's decision, stack_assemble_for).
+ */
+static void md_member_add(const char *dev, const char *type, void *ctx)
+{
+	char out[TOOL_OUTPUT_MAX];
 	int r;
 
+	(void)ctx;
+	if (strcmp(type, "linux_raid_member") != 0 || md_member_handed(dev))
+		return;
+	r = mdadm_run((const char *const[]){ "--incremental", dev, NULL }, out, sizeof(out));
+	if (r < 0)
+		log_error("%s: cannot run mdadm: %s", dev, strerror(-r));
+	else if (r != 0)
+		tool_output_log(dev, out);
+	else
+		log_debug("%s: %.*s", dev, (int)strcspn(out, "\n"), out);
+}
+
+static void md_assemble(struct modules *m, const char *spec)
+{
 	modules_load(m, "md_mod");
 	md_levels_load(m);
-	snprintf(what, sizeof(what), "assembling MD RAID arrays for %s", spec);
-	log_debug("%s", what);
-	r = mdadm_run((const char *const[]){ "--assemble", "--scan", NULL }, out, sizeof(out));
-	if (r < 0)
-		log_error("%s: cannot run mdadm: %s", what, strerror(-r));
-	else if (r != 0 && !strstr(out, "No arrays found") && !strstr(out, "already"))
-		tool_output_log(what, out);
+	log_debug("assembling MD RAID arrays for %s", spec);
+	block_devices_each(md_member_add, NULL);
 	md_arrays_each(md_degraded_say_one);
 }
 
