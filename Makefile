@@ -25,26 +25,37 @@ SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
 
 # One folder per layer (see README.md): base, crypto, luks, dm, token, open, boot, and cmd's entry
-# points; tpm2/ is the TPM2 token helper, a program of its own over tpm2-tss, and enroll/ the
-# enrollment program beside it.
-CORE_SRC := $(filter-out unlock/cmd/main.c unlock/tpm2/% unlock/enroll/%,$(wildcard unlock/*/*.c))
+# points; tpm2/ and pkcs11/ are the token helpers, programs of their own over tpm2-tss and p11-kit,
+# and enroll/ the enrollment program beside them.
+CORE_SRC := $(filter-out unlock/cmd/main.c unlock/tpm2/% unlock/pkcs11/% unlock/enroll/% unlock/token/serve.c,\
+	$(wildcard unlock/*/*.c))
 ALL_SRC := $(wildcard unlock/*/*.c)
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 UNIT_TESTS := $(patsubst tests/unit/%.c,build/unit/%,$(wildcard tests/unit/test_*.c))
 
 # The token helper links tpm2-tss, which Debian ships only shared (DESIGN.md): dynamic, hardened.
 TPM2_PKGS := tss2-esys tss2-mu tss2-rc tss2-tctildr json-c libcrypto
-TPM2_SRC := $(wildcard unlock/tpm2/*.c) unlock/token/message.c unlock/token/protocol.c unlock/crypto/secret.c \
+TPM2_SRC := $(wildcard unlock/tpm2/*.c) unlock/token/message.c unlock/token/protocol.c unlock/token/serve.c \
+	unlock/crypto/secret.c \
 	unlock/base/log.c
 # The fuzz target of the helper's token reader builds with the helper's libraries, not unlock's.
 FUZZ_TPM2_SRC := unlock/tpm2/token.c
 
-# Enrollment on the installed system: the helper's TPM code and libcryptsetup, which writes the header.
+# The PKCS#11 helper: modules are shared objects (DESIGN.md), so it is dynamic too; Nettle, for
+# base64, is linked from its archive so that an image carries no libnettle.so for it.
+PKCS11_PKGS := p11-kit-1 json-c
+PKCS11_SRC := $(wildcard unlock/pkcs11/*.c) unlock/token/message.c unlock/token/protocol.c unlock/token/serve.c \
+	unlock/crypto/secret.c unlock/base/log.c unlock/luks/base64.c
+PKCS11_LIBS = $(shell pkg-config --libs $(PKCS11_PKGS)) -Wl,-Bstatic -lnettle -Wl,-Bdynamic
+FUZZ_PKCS11_SRC := unlock/pkcs11/token.c unlock/pkcs11/ec_point.c unlock/luks/base64.c
+
+# Enrollment on the installed system: the helpers' TPM and PKCS#11 code, and libcryptsetup, which writes
+# the header.
 ENROLL_SRC := $(wildcard unlock/enroll/*.c) $(filter-out unlock/tpm2/main.c,$(wildcard unlock/tpm2/*.c)) \
-	unlock/token/protocol.c unlock/token/message.c unlock/crypto/secret.c unlock/base/log.c \
+	unlock/pkcs11/find.c unlock/token/protocol.c unlock/token/message.c unlock/crypto/secret.c unlock/base/log.c \
 	unlock/open/prompt.c unlock/open/keyfile.c
-ENROLL_PKGS := $(TPM2_PKGS) libcryptsetup
-HELPER_CFLAGS = $(shell pkg-config --cflags $(ENROLL_PKGS) 2>/dev/null)
+ENROLL_PKGS := $(TPM2_PKGS) libcryptsetup p11-kit-1
+HELPER_CFLAGS = $(shell pkg-config --cflags $(ENROLL_PKGS) $(PKCS11_PKGS) 2>/dev/null)
 
 # Each source is compiled once per flavour into build/obj/FLAVOUR/ (with its header dependencies
 # in a .d file beside it), and every program of that flavour links those objects:
@@ -82,7 +93,7 @@ $(foreach flavour,release asan fuzz,$(eval $(call core_archive,$(flavour))))
 .PHONY: all check demo deps fuzz fuzz-build bench install clean
 .SECONDARY:
 
-all: build/unlock build/unlock-mkinitrd build/unlock-tpm2 build/unlock-enroll
+all: build/unlock build/unlock-mkinitrd build/unlock-tpm2 build/unlock-pkcs11 build/unlock-enroll
 
 HELPER_LDFLAGS := -pie -Wl,-z,relro,-z,now -Wl,--as-needed
 
@@ -91,6 +102,9 @@ build/unlock-enroll: $(call objs,release,$(ENROLL_SRC))
 
 build/unlock-tpm2: $(call objs,release,$(TPM2_SRC))
 	$(CC) $(HARDEN) $(CFLAGS) -o $@ $^ $(HELPER_LDFLAGS) $(LDFLAGS) $(shell pkg-config --libs $(TPM2_PKGS))
+
+build/unlock-pkcs11: $(call objs,release,$(PKCS11_SRC))
+	$(CC) $(HARDEN) $(CFLAGS) -o $@ $^ $(HELPER_LDFLAGS) $(LDFLAGS) $(PKCS11_LIBS)
 
 build/unlock-mkinitrd: mkinitrd/unlock-mkinitrd
 	@mkdir -p build
@@ -113,6 +127,10 @@ build/asan/unlock-tpm2: $(call objs,asan,$(TPM2_SRC))
 	@mkdir -p $(@D)
 	$(CC) $(SANITIZE) -o $@ $^ $(shell pkg-config --libs $(TPM2_PKGS))
 
+build/asan/unlock-pkcs11: $(call objs,asan,$(PKCS11_SRC))
+	@mkdir -p $(@D)
+	$(CC) $(SANITIZE) -o $@ $^ $(PKCS11_LIBS)
+
 build/asan/unlock-enroll: $(call objs,asan,$(ENROLL_SRC))
 	@mkdir -p $(@D)
 	$(CC) $(SANITIZE) -o $@ $^ $(shell pkg-config --libs $(ENROLL_PKGS))
@@ -129,6 +147,10 @@ build/fuzz/tpm2_token: build/obj/fuzz/tests/fuzz/fuzz_tpm2_token.o $(call objs,f
 	@mkdir -p $(@D)
 	$(CLANG) -fsanitize=fuzzer,address,undefined -o $@ $^ $(shell pkg-config --libs json-c libcrypto)
 
+build/fuzz/pkcs11_token: build/obj/fuzz/tests/fuzz/fuzz_pkcs11_token.o $(call objs,fuzz,$(FUZZ_PKCS11_SRC))
+	@mkdir -p $(@D)
+	$(CLANG) -fsanitize=fuzzer,address,undefined -o $@ $^ $(shell pkg-config --libs json-c) -lnettle
+
 build/fuzz/%: build/obj/fuzz/tests/fuzz/fuzz_%.o build/obj/fuzz/libcore.a
 	@mkdir -p $(@D)
 	$(CLANG) -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS) -lpthread
@@ -140,7 +162,7 @@ deps:
 PARALLEL = $(if $(findstring j,$(filter-out --%,$(MAKEFLAGS))),,-j$(shell nproc))
 
 check: deps
-	@$(MAKE) --no-print-directory $(PARALLEL) all build/asan/unlock build/asan/unlock-tpm2 build/asan/unlock-enroll build/sector-crypt $(UNIT_TESTS) $(FUZZ_TARGETS)
+	@$(MAKE) --no-print-directory $(PARALLEL) all build/asan/unlock build/asan/unlock-tpm2 build/asan/unlock-pkcs11 build/asan/unlock-enroll build/sector-crypt $(UNIT_TESTS) $(FUZZ_TARGETS)
 	@tests/run-all.sh
 
 demo: deps
@@ -167,7 +189,7 @@ INITRAMFSTOOLSDIR ?= /usr/share/initramfs-tools
 INSTALL_PATHS = sed -e 's|:-/usr/sbin/unlock}|:-$(SBINDIR)/unlock}|' -e 's|:-/usr/lib/unlock/|:-$(LIBDIR)/|' \
 	-e 's|^\(\t*\)HOOKS=/usr/lib/unlock/hooks$$|\1HOOKS=$(LIBDIR)/hooks|'
 
-install: build/unlock build/unlock-mkinitrd build/unlock-tpm2 build/unlock-enroll
+install: build/unlock build/unlock-mkinitrd build/unlock-tpm2 build/unlock-pkcs11 build/unlock-enroll
 	install -D -m 0755 build/unlock $(DESTDIR)$(SBINDIR)/unlock
 	install -d $(DESTDIR)$(LIBDIR)/hooks $(DESTDIR)$(DRACUTMODDIR) $(DESTDIR)$(INITRAMFSTOOLSDIR)/hooks \
 		$(DESTDIR)$(INITRAMFSTOOLSDIR)/scripts/local-top
@@ -176,6 +198,7 @@ install: build/unlock build/unlock-mkinitrd build/unlock-tpm2 build/unlock-enrol
 	install -m 0644 hooks/unlock-files.sh $(DESTDIR)$(LIBDIR)/hooks/unlock-files.sh
 	install -m 0755 $(DEPS_DIR)/bin/lvm.static $(DESTDIR)$(LIBDIR)/lvm.static
 	install -m 0755 build/unlock-tpm2 $(DESTDIR)$(LIBDIR)/unlock-tpm2
+	install -m 0755 build/unlock-pkcs11 $(DESTDIR)$(LIBDIR)/unlock-pkcs11
 	install -m 0755 build/unlock-enroll $(DESTDIR)$(LIBDIR)/unlock-enroll
 	$(INSTALL_PATHS) dracut/90unlock/module-setup.sh >$(DESTDIR)$(DRACUTMODDIR)/module-setup.sh
 	chmod 0755 $(DESTDIR)$(DRACUTMODDIR)/module-setup.sh

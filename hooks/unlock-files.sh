@@ -240,14 +240,43 @@ unlock_crypttab_sources() {
 	done
 }
 
-# unlock_crypttab_wants_tpm2 CRYPTTAB UNLOCK: whether a volume of it can use a TPM2 token: one
-# names tpm2-device=, or its LUKS2 header holds a systemd-tpm2 token (read with unlock inspect).
-unlock_crypttab_wants_tpm2() {
-	awk '!/^[ \t]*(#|$)/ && ("," $4 ",") ~ /,tpm2-device=/ { found = 1 } END { exit !found }' "$1" && return 0
+# unlock_crypttab_wants_token CRYPTTAB UNLOCK OPTION TYPE: whether a volume of it can use a token
+# of TYPE: one names OPTION=, or its LUKS2 header holds such a token (read with unlock inspect).
+unlock_crypttab_wants_token() {
+	OPTION=$3 awk '!/^[ \t]*(#|$)/ && index("," $4, "," ENVIRON["OPTION"] "=") { found = 1 } END { exit !found }' "$1" &&
+		return 0
 	for dev in $(unlock_crypttab_sources "$1"); do
-		"$2" inspect --json "$dev" 2>/dev/null | grep -q '"type": *"systemd-tpm2"' && return 0
+		"$2" inspect --json "$dev" 2>/dev/null | grep -q "\"type\": *\"$4\"" && return 0
 	done
 	return 1
+}
+
+# unlock_crypttab_wants_tpm2 CRYPTTAB UNLOCK: tpm2-device=, or a systemd-tpm2 token.
+unlock_crypttab_wants_tpm2() { unlock_crypttab_wants_token "$1" "$2" tpm2-device systemd-tpm2; }
+# unlock_crypttab_wants_pkcs11 CRYPTTAB UNLOCK: pkcs11-uri=, or a systemd-pkcs11 token.
+unlock_crypttab_wants_pkcs11() { unlock_crypttab_wants_token "$1" "$2" pkcs11-uri systemd-pkcs11; }
+
+# p11-kit's registry of PKCS#11 modules, as its configuration says where it lives on Debian; its
+# trust module holds certificates, not keys, and stays out of an image.
+UNLOCK_P11_REGISTRY="/usr/share/p11-kit/modules /etc/pkcs11/modules"
+
+# unlock_pkcs11_module_files [MODULE-FILE...]: the registry's module files (or those given), each
+# with the shared object it names (a bare name lives in p11-kit's module directory) and its closure.
+unlock_pkcs11_module_files() {
+	p11dir=$(dirname "$(ldconfig -p 2>/dev/null | awk '$1 == "libp11-kit.so.0" && /x86-64|x86_64|64bit/ { print $NF; exit }')")/pkcs11
+	if [ $# -eq 0 ]; then
+		# shellcheck disable=SC2046 # module files' paths have no blanks
+		set -- $(for d in $UNLOCK_P11_REGISTRY; do ls "$d"/*.module 2>/dev/null; done | grep -v '/p11-kit-trust\.module$')
+	fi
+	for f in "$@"; do
+		so=$(sed -n 's/^[ \t]*module:[ \t]*//p' "$f" | head -n1)
+		case $so in "") continue ;; /*) ;; *) so=$p11dir/$so ;; esac
+		[ -e "$so" ] || { echo "unlock-mkinitrd: $f names $so, which is not there" >&2; continue; }
+		echo "$f"
+		echo "$so"
+		unlock_library_closure "$so"
+	done
+	[ ! -f /etc/pkcs11/pkcs11.conf ] || echo /etc/pkcs11/pkcs11.conf
 }
 
 # The key field forms whose key is read at boot from another device, as systemd splits them:

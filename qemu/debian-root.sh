@@ -6,7 +6,8 @@
 #                 layouts; the boot tests copy it into their disks and boot it with this host's kernel
 #   trixie        Debian 13 as a user installs it: systemd, its own kernel, cryptsetup with
 #                 initramfs-tools, dracut, and the libraries unlock's package and systemd's TPM2
-#                 support need, so that apt installs the package with no download
+#                 and PKCS#11 support need, so that apt installs the package with no download;
+#                 SoftHSM2 and OpenSC's tools for the tokens its systemd-cryptenroll enrolls
 #   trixie-build  Debian 13 with what debian/control's Build-Depends name and the unit tests need
 set -eu
 dir=$1 suite=${2:-bookworm}
@@ -47,6 +48,7 @@ trixie)
 	include=systemd-sysv,udev,cryptsetup,systemd-cryptsetup,cryptsetup-initramfs,dracut-core,kmod,zstd,xz-utils
 	include=$include,linux-image-amd64,libcryptsetup12,libjson-c5,libtss2-esys-3.0.2-0t64,libtss2-mu-4.0.1-0t64
 	include=$include,libtss2-rc0t64,libtss2-tctildr0t64,libtss2-tcti-device0t64,libtss2-tcti-swtpm0t64
+	include=$include,libp11-kit0,softhsm2,opensc
 	;;
 trixie-build)
 	release=trixie

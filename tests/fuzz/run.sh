@@ -4,7 +4,7 @@ set -u
 cd "$(dirname "$0")/../.." || exit 1
 seconds=${FUZZ_SECONDS:-8}
 seeds=build/fuzz/seeds
-mkdir -p "$seeds"/{luks1,luks2_json,header,cipher_spec,boot_config,keymap,token_answer,tpm2_token,fstab}
+mkdir -p "$seeds"/{luks1,luks2_json,header,cipher_spec,boot_config,keymap,token_answer,tpm2_token,pkcs11_token,fstab}
 
 make_seeds() {
 	local tmp
@@ -71,12 +71,19 @@ make_seeds() {
 	printf '{"type":"systemd-tpm2","keyslots":["1"],"tpm2-blob":"AJ4AIA==","tpm2-pcrs":[7],"tpm2-pcr-bank":"sha256","tpm2-primary-alg":"ecc","tpm2-policy-hash":"00ff","tpm2-pin":false}' >"$seeds/tpm2_token/pcr7"
 	printf '{"type":"systemd-tpm2","keyslots":["1"],"tpm2-blob":"AJ4A","tpm2-pcrs":[],"tpm2-policy-hash":"","tpm2-pin":true,"tpm2_salt":"c2FsdA==","tpm2_srk":"AQID","tpm2_pubkey":"LS0t","tpm2_pubkey_pcrs":[11]}' >"$seeds/tpm2_token/signed"
 }
+# systemd-pkcs11 tokens: RSA (systemd 245 and later), EC with the ephemeral point (256 and later), and
+# a need-pin answer naming the token.
+[ -e "$seeds/pkcs11_token/rsa" ] || {
+	printf '{"type":"systemd-pkcs11","keyslots":["1"],"pkcs11-uri":"pkcs11:token=alpha;type=private","pkcs11-key":"AAECAw=="}' >"$seeds/pkcs11_token/rsa"
+	printf '{"type":"systemd-pkcs11","keyslots":["2"],"pkcs11-uri":"pkcs11:token=ec","pkcs11-key":"BMVy8w7bNanjypPL7SJeyqF5YMo3MpIs3H9TMnuS4ZVdTLCssJGXo+e5nLh47iJjqvdjftOmzdJfaUuHjcOAkW4="}' >"$seeds/pkcs11_token/ec"
+	printf '\001status 8\nneed-pin\nlabel 5\nalpha\nreason 9\nfinal try\n' >"$seeds/token_answer/need-pin"
+}
 # fstabs as installers write them, for unlock check's rule of which volumes the system opens later.
 [ -e "$seeds/fstab/debian" ] ||
 	printf 'root\0/dev/mapper/root / ext4 errors=remount-ro 0 1\n/dev/mapper/srv /srv ext4 defaults 0 2\n# c\n/dev/mapper/sw none swap sw 0 0\n/dev/mapper/h /home xfs x-initrd.mount 0 0\n' \
 		>"$seeds/fstab/debian"
 
-for target in luks1 luks2_json header cipher_spec boot_config keymap token_answer tpm2_token fstab; do
+for target in luks1 luks2_json header cipher_spec boot_config keymap token_answer tpm2_token pkcs11_token fstab; do
 	bin=build/fuzz/$target
 	corpus=build/fuzz/corpus-$target
 	mkdir -p "$corpus"

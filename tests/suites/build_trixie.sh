@@ -67,4 +67,4 @@ else
 	exit 0
 fi
 DEB=$(ls "$BUILD"/src/unlock_*_amd64.deb)
-depends_on "trixie: the package" "$DEB" libtss2-esys-3.0.2-0t64 libtss2-tcti-device0t64 libcryptsetup12 libjson-c5
+depends_on "trixie: the package" "$DEB" libtss2-esys-3.0.2-0t64 libtss2-tcti-device0t64 libcryptsetup12 libjson-c5 libp11-kit0

@@ -134,7 +134,8 @@ check_exit "missing device" 5 "cannot open /nonexistent" -- "$UNLOCK" inspect /n
 check_exit "directory as device" 5 "not a block device" -- "$UNLOCK" inspect /tmp
 check_exit "missing key file" 5 "cannot open key file" -- "$UNLOCK" open --test-passphrase --key-file /nonexistent "$base"
 check_exit "missing detached header" 5 "cannot open /nonexistent" -- "$UNLOCK" open --test-passphrase --header /nonexistent "$base"
-check_exit "PKCS#11 tokens say they are not available yet" 4 "not available" -- "$UNLOCK" open --test-passphrase --pkcs11-uri auto "$base"
+check_exit "--pkcs11-uri that is no PKCS#11 URI is a usage error" 1 "auto or a PKCS#11 URI" -- "$UNLOCK" open --test-passphrase --pkcs11-uri token=x "$base"
+check_exit "--pkcs11-uri with a key file is a usage error" 1 "take no key file" -- "$UNLOCK" open --test-passphrase --pkcs11-uri auto --key-file /dev/null "$base"
 check_exit "--token-only on a header without tokens" 2 "holds no token unlock can use" -- "$UNLOCK" open --test-passphrase --token-only "$base"
 check_exit "--tpm2-device with a key file is a usage error" 1 "take no key file" -- "$UNLOCK" open --test-passphrase --tpm2-device auto --key-file /dev/null "$base"
 check_exit "empty passphrase on stdin" 2 "no key available" -- "$UNLOCK" open --test-passphrase "$base"

@@ -15,7 +15,8 @@ make -s -C "$TOP" install DESTDIR="$WORK/dest" PREFIX=/usr/local >"$WORK/install
 check_eq "package: make install puts every file in its FHS place" "$(printf '%s\n' \
 	/usr/lib/dracut/modules.d/90unlock/module-setup.sh /usr/lib/dracut/modules.d/90unlock/unlock-boot.sh \
 	/usr/lib/dracut/modules.d/90unlock/unlock.service /usr/local/lib/unlock/hooks/unlock-files.sh \
-	/usr/local/lib/unlock/lvm.static /usr/local/lib/unlock/unlock-enroll /usr/local/lib/unlock/unlock-tpm2 \
+	/usr/local/lib/unlock/lvm.static /usr/local/lib/unlock/unlock-enroll /usr/local/lib/unlock/unlock-pkcs11 \
+	/usr/local/lib/unlock/unlock-tpm2 \
 	/usr/local/sbin/unlock /usr/local/sbin/unlock-mkinitrd /usr/local/share/doc/unlock/unlock-check.schema.json \
 	/usr/local/share/man/man7/unlock-boot.7 /usr/local/share/man/man8/unlock-mkinitrd.8 \
 	/usr/local/share/man/man8/unlock.8 /usr/share/initramfs-tools/hooks/unlock \
@@ -42,7 +43,7 @@ else
 	exit 0
 fi
 DEB=$(ls "$WORK"/src/unlock_*_amd64.deb)
-depends_on package "$DEB" libtss2-esys-3.0.2-0 libtss2-tcti-device0 libcryptsetup12 libjson-c5
+depends_on package "$DEB" libtss2-esys-3.0.2-0 libtss2-tcti-device0 libcryptsetup12 libjson-c5 libp11-kit0
 
 "$TOP/qemu/debian-root.sh" "$TOP/build/debian-root" >/dev/null 2>&1 ||
 	{ not_ok "package: a Debian 12 root made by debootstrap" "see $TOP/build/debian-root.log"; exit 0; }
@@ -61,7 +62,8 @@ dpkg_root() { dpkg --root="$ROOT" --force-depends "$@" >>"$WORK/dpkg.log" 2>&1; 
 if dpkg_root -i "$DEB"; then ok "package: dpkg --root installs it"; else not_ok "package: dpkg --root installs it" "$(tail -5 "$WORK/dpkg.log")"; fi
 check_eq "package: with no encrypted volume the initramfs is not rebuilt" 0 "$(calls)"
 listed=$(dpkg --root="$ROOT" -L unlock)
-for f in /usr/sbin/unlock /usr/sbin/unlock-mkinitrd /usr/lib/unlock/unlock-tpm2 /usr/lib/unlock/unlock-enroll \
+for f in /usr/sbin/unlock /usr/sbin/unlock-mkinitrd /usr/lib/unlock/unlock-tpm2 /usr/lib/unlock/unlock-pkcs11 \
+	/usr/lib/unlock/unlock-enroll \
 	/usr/lib/unlock/hooks/unlock-files.sh /usr/lib/dracut/modules.d/90unlock/module-setup.sh \
 	/usr/share/initramfs-tools/hooks/unlock /usr/share/initramfs-tools/scripts/local-top/unlock \
 	/usr/share/man/man8/unlock.8.gz /usr/share/man/man7/unlock-boot.7.gz /usr/share/doc/unlock/unlock-check.schema.json; do

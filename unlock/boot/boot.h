@@ -61,6 +61,7 @@ struct boot_volume {
 	char check_args[32];          /* checkargs= */
 	char precheck[CONTENT_CHECK_NAME_MAX]; /* precheck=: what the encrypted device must hold; empty: none */
 	char tpm2_device[256];        /* tpm2-device=: auto, a path or a TCTI string; empty: auto, not waited for */
+	char pkcs11_uri[1024];        /* pkcs11-uri=: auto or a URI, its token waited for; empty: auto, not waited for */
 	char tpm2_signature[BOOT_PATH_MAX]; /* tpm2-signature=; empty: systemd's default places */
 	int token_timeout_sec;        /* token-timeout=: the TPM's wait and a helper's time (systemd: 30 s) */
 	char unsupported[160];        /* why unlock cannot open it (a key script, a volume type); empty: it can */

@@ -223,6 +223,9 @@ static bool crypttab_value_option(struct boot_volume *vol, const char *name, con
 		return vol->skip = n, true;
 	if (strcmp(name, "tpm2-device") == 0 && value && *value && strlen(value) < sizeof(vol->tpm2_device))
 		return snprintf(vol->tpm2_device, sizeof(vol->tpm2_device), "%s", value), true;
+	if (strcmp(name, "pkcs11-uri") == 0 && value && (strcmp(value, "auto") == 0 || strncmp(value, "pkcs11:", 7) == 0) &&
+	    strlen(value) < sizeof(vol->pkcs11_uri))
+		return snprintf(vol->pkcs11_uri, sizeof(vol->pkcs11_uri), "%s", value), true;
 	if (strcmp(name, "tpm2-signature") == 0 && value && value[0] == '/' && strlen(value) < sizeof(vol->tpm2_signature))
 		return snprintf(vol->tpm2_signature, sizeof(vol->tpm2_signature), "%s", value), true;
 	if (strcmp(name, "token-timeout") == 0 && value && parse_time_span_sec(value, &vol->token_timeout_sec) == 0)

@@ -51,6 +51,30 @@ static void tpm2_device_wait(const struct boot_volume *vol, struct modules *m)
 		log_info("%s: no TPM2 device (%s) appeared%s", vol->name, device, explicit ? " within token-timeout=" : "");
 }
 
+static bool header_has_token(const struct volume *v, const char *type)
+{
+	for (int i = 0; i < LUKS_TOKENS_MAX; i++)
+		if (v->hdr.tokens[i].active && strcmp(v->hdr.tokens[i].type, type) == 0)
+			return true;
+	return false;
+}
+
+/* A token type the image has no helper for is named once, so the question that follows is no surprise. */
+static void tokens_unsupported_say(const struct boot_volume *vol, const struct volume *v)
+{
+	static const struct {
+		const char *type, *label, *what;
+	} kinds[] = {
+		{ "systemd-tpm2", "TPM2", "TPM2 support (built with --no-tpm2?)" },
+		{ "systemd-pkcs11", "PKCS#11", "PKCS#11 support (built without a pkcs11-uri= volume or --pkcs11?)" },
+	};
+
+	for (size_t k = 0; k < ARRAY_SIZE(kinds); k++)
+		if (header_has_token(v, kinds[k].type))
+			log_info("%s: its header has a %s token, and this image has no %s", vol->name, kinds[k].label,
+				 kinds[k].what);
+}
+
 static int pin_ask(void *ctx, const char *prompt, struct secret **pin)
 {
 	struct boot_volume once = *(const struct boot_volume *)ctx;
@@ -65,6 +89,7 @@ int boot_volume_unlock_by_tokens(const struct boot_volume *vol, const struct vol
 	struct token_step step = {
 		.name = vol->name,
 		.tpm2_device = vol->tpm2_device[0] ? vol->tpm2_device : NULL,
+		.pkcs11_uri = vol->pkcs11_uri[0] ? vol->pkcs11_uri : NULL,
 		.signature = vol->tpm2_signature[0] ? vol->tpm2_signature : NULL,
 		.timeout_sec = vol->token_timeout_sec > 0 ? vol->token_timeout_sec : 30,
 		.tries = vol->tries,
@@ -76,15 +101,11 @@ int boot_volume_unlock_by_tokens(const struct boot_volume *vol, const struct vol
 	int r;
 
 	if (volume_usable_tokens(v, vol->key_slot) == 0) {
-		for (int i = 0; i < LUKS_TOKENS_MAX; i++)
-			if (v->hdr.tokens[i].active && strcmp(v->hdr.tokens[i].type, "systemd-tpm2") == 0) {
-				log_info("%s: its header has a TPM2 token, and this image has no TPM2 support (built with --no-tpm2?)",
-					 vol->name);
-				break;
-			}
+		tokens_unsupported_say(vol, v);
 		return -ENOENT;
 	}
-	tpm2_device_wait(vol, m);
+	if (header_has_token(v, "systemd-tpm2"))
+		tpm2_device_wait(vol, m);
 	ask_consoles_refresh();
 	r = volume_unlock_by_tokens(v, &step, key, digest);
 	if (r == -LUKS_ERR_WRONG_SECRET)

@@ -199,9 +199,9 @@ static void volume_check_tokens(struct check_report *rep, const struct check_vol
 	else if (cv->token_mask[0] && access("/sys/class/tpmrm/tpmrm0", F_OK) < 0)
 		problem_add(rep, CHECK_TOKEN_UNUSABLE, cv->vol->name,
 			    "the header holds a TPM2 token, and this machine shows no TPM (no /dev/tpmrm0): the passphrase will be asked");
-	if (cv->token_mask[1])
+	if (cv->token_mask[1] && !helper_program_find("unlock-pkcs11", path, sizeof(path)))
 		problem_add(rep, CHECK_TOKEN_UNUSABLE, cv->vol->name,
-			    "the header holds a PKCS#11 token, which unlock does not use yet: the passphrase will be asked");
+			    "the header holds a PKCS#11 token, and unlock-pkcs11 is not installed: the passphrase will be asked");
 	if (cv->token_mask[2])
 		problem_add(rep, CHECK_TOKEN_UNUSABLE, cv->vol->name, "the header holds tokens of a type unlock does not know");
 }

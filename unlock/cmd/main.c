@@ -26,13 +26,14 @@ static void usage(FILE *out)
 		     "  unlock inspect [--json] [--header FILE] DEVICE\n"
 		     "  unlock open [--key-file FILE] [--keyfile-offset N] [--keyfile-size N] [--key-slot N]\n"
 		     "              [--header FILE] [--volume-key-file FILE] [--readonly] [--allow-discards]\n"
-		     "              [--tpm2-device auto|PATH|TCTI] [--tpm2-signature FILE] [--token-timeout S]\n"
-		     "              [--token-only]\n"
+		     "              [--tpm2-device auto|PATH|TCTI] [--tpm2-signature FILE]\n"
+		     "              [--pkcs11-uri auto|URI] [--token-timeout S] [--token-only]\n"
 		     "              [--test-passphrase | --dump-volume-key | --print-table [--show-key]]\n"
 		     "              DEVICE [NAME]\n"
 		     "  unlock enroll [--tpm2-device auto|PATH|TCTI] [--tpm2-pcrs PCR[:BANK=HEX][+...]]\n"
 		     "                [--tpm2-public-key FILE [--tpm2-public-key-pcrs PCRS]] [--tpm2-with-pin]\n"
 		     "                [--unlock-key-file FILE] DEVICE\n"
+		     "  unlock enroll --pkcs11-token-uri URI [--unlock-key-file FILE] DEVICE\n"
 		     "  unlock check [--json] [--crypttab FILE] [--cmdline STRING] [--boot DIR]\n"
 		     "  unlock boot [--crypttab FILE]\n"
 		     "  unlock --version\n"
@@ -169,12 +170,15 @@ static int open_check(const struct open_options *opts, int positional)
 		return usage_error("--show-key only goes with --print-table");
 	if (opts->key_file && opts->volume_key_file)
 		return usage_error("--key-file and --volume-key-file exclude each other");
-	if ((opts->tpm2_device || opts->token_only) && (opts->key_file || opts->volume_key_file))
-		return usage_error("--tpm2-device and --token-only take no key file");
+	if ((opts->tpm2_device || opts->pkcs11_uri || opts->token_only) && (opts->key_file || opts->volume_key_file))
+		return usage_error("--tpm2-device, --pkcs11-uri and --token-only take no key file");
 	if (opts->tpm2_signature && (!*opts->tpm2_signature || strlen(opts->tpm2_signature) >= 4096))
 		return usage_error("--tpm2-signature takes a file");
 	if (opts->tpm2_device && (!*opts->tpm2_device || strlen(opts->tpm2_device) >= 256))
 		return usage_error("--tpm2-device takes auto, a device path or a TCTI string");
+	if (opts->pkcs11_uri && strcmp(opts->pkcs11_uri, "auto") != 0 &&
+	    (strncmp(opts->pkcs11_uri, "pkcs11:", 7) != 0 || strlen(opts->pkcs11_uri) >= 1024))
+		return usage_error("--pkcs11-uri takes auto or a PKCS#11 URI (pkcs11:...)");
 	if (opts->name && (!*opts->name || strchr(opts->name, '/') || strlen(opts->name) >= 128))
 		return usage_error("invalid mapping name \"%s\"", opts->name);
 	return 0;

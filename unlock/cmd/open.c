@@ -52,13 +52,16 @@ static int pin_from_terminal(void *ctx, const char *prompt, struct secret **pin)
 	return prompt_passphrase(prompt, pin);
 }
 
-/* --tpm2-device and --token-only: the header's tokens first, as systemd-cryptsetup takes them. */
+/* --tpm2-device, --pkcs11-uri and --token-only: the header's tokens first, as systemd-cryptsetup
+ * takes them; a device option narrows them to its kind. */
 static int volume_key_from_tokens(const struct open_options *opts, const struct volume *v, struct secret **key,
 				  int *digest)
 {
 	struct token_step step = {
 		.name = v->data.path,
 		.tpm2_device = opts->tpm2_device,
+		.pkcs11_uri = opts->pkcs11_uri,
+		.types = (opts->tpm2_device ? TOKEN_TYPE_TPM2 : 0) | (opts->pkcs11_uri ? TOKEN_TYPE_PKCS11 : 0),
 		.signature = opts->tpm2_signature,
 		.timeout_sec = opts->token_timeout_sec,
 		.tries = 3,
@@ -85,7 +88,7 @@ static int volume_key_obtain(const struct open_options *opts, const struct volum
 
 	if (opts->volume_key_file)
 		return volume_key_from_file(opts, &v->hdr, v->data.path, key, digest);
-	if (opts->tpm2_device || opts->token_only) {
+	if (opts->tpm2_device || opts->pkcs11_uri || opts->token_only) {
 		r = volume_key_from_tokens(opts, v, key, digest);
 		if (r == 0 || opts->token_only || (r != -LUKS_ERR_WRONG_SECRET && r != -ENOENT))
 			return r;
@@ -177,22 +180,13 @@ static int open_finish(const struct open_options *opts, const struct volume *v, 
 	return -EINVAL;
 }
 
-static int tokens_check(const struct open_options *opts)
-{
-	if (opts->pkcs11_uri)
-		return log_error_ret(-LUKS_ERR_UNSUPPORTED, "PKCS#11 tokens (--pkcs11-uri) are not available in this version");
-	return 0;
-}
-
 int cmd_open(const struct open_options *opts)
 {
 	struct volume v = { .data = { .fd = -1 }, .header = { .fd = -1 } };
 	_cleanup_secret_ struct secret *key = NULL;
 	int digest = -1, r;
 
-	r = tokens_check(opts);
-	if (r == 0)
-		r = volume_load(&v, opts->device, opts->header);
+	r = volume_load(&v, opts->device, opts->header);
 	/* Fail before asking for a secret when the volume could not be activated anyway. */
 	if (r == 0 && (opts->mode == OPEN_ACTIVATE || opts->mode == OPEN_PRINT_TABLE))
 		r = dm_table_check(&v.hdr, v.data.path);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * unlock-enroll (run as "unlock enroll"): adds a keyslot and a systemd-tpm2 token to a LUKS2
- * header on the installed system, as systemd-cryptenroll 252 writes them, so that unlock and
- * systemd-cryptsetup alike open the volume with the TPM. The header is written by libcryptsetup,
+ * unlock-enroll (run as "unlock enroll"): adds a keyslot and a systemd-tpm2 or systemd-pkcs11
+ * token to a LUKS2 header on the installed system, as systemd-cryptenroll writes them, so that
+ * unlock and systemd-cryptsetup alike open the volume with the TPM or the security token. The header is written by libcryptsetup,
  * the well-kept way to write one; the boot path never links it. No other keyslot is touched.
  */
 #include <errno.h>
@@ -19,6 +19,7 @@
 #include "base/log.h"
 #include "base/util.h"
 #include "crypto/secret.h"
+#include "enroll/pkcs11.h"
 #include "enroll/seal.h"
 #include "open/keyfile.h"
 #include "open/prompt.h"
@@ -29,6 +30,7 @@ enum { EXIT_OK, EXIT_USAGE, EXIT_WRONG_SECRET, EXIT_DAMAGED, EXIT_UNSUPPORTED, E
 struct enroll_options {
 	const char *device;
 	const char *unlock_key_file;
+	const char *pkcs11_uri;
 	bool with_pin;
 	struct seal_request seal;
 };
@@ -38,9 +40,10 @@ static int usage(FILE *out, int code)
 	fprintf(out, "Usage: unlock enroll [--tpm2-device auto|PATH|TCTI] [--tpm2-pcrs PCR[:BANK=HEX][+...]]\n"
 		     "                     [--tpm2-public-key FILE [--tpm2-public-key-pcrs PCR[+...]]] [--tpm2-with-pin]\n"
 		     "                     [--unlock-key-file FILE] DEVICE\n"
-		     "Adds a keyslot and a systemd-tpm2 token to the LUKS2 header of DEVICE. The existing passphrase\n"
-		     "is read from $PASSWORD, the terminal or one line of standard input; a PIN from $NEWPIN, the\n"
-		     "terminal (twice) or the next line. Exit codes as unlock(8).\n");
+		     "       unlock enroll --pkcs11-token-uri URI [--unlock-key-file FILE] DEVICE\n"
+		     "Adds a keyslot and a systemd-tpm2 or systemd-pkcs11 token to the LUKS2 header of DEVICE. The\n"
+		     "existing passphrase is read from $PASSWORD, the terminal or one line of standard input; a TPM2\n"
+		     "PIN from $NEWPIN, the terminal (twice) or the next line. Exit codes as unlock(8).\n");
 	return code;
 }
 
@@ -97,14 +100,16 @@ static int options_parse(int argc, char **argv, struct enroll_options *o)
 		{ "tpm2-public-key-pcrs", required_argument, NULL, 'K' },
 		{ "tpm2-with-pin", no_argument, NULL, 'P' },
 		{ "unlock-key-file", required_argument, NULL, 'u' },
+		{ "pkcs11-token-uri", required_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	bool pubkey_pcrs = false;
+	bool pubkey_pcrs = false, tpm2_options = false;
 	int c;
 
 	o->seal = (struct seal_request){ .device = "auto", .pcr_mask = 1u << 7, .bank = TPM2_ALG_SHA256 };
-	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+		tpm2_options |= strchr("dpkKP", c) != NULL;
 		switch (c) {
 		case 'd': o->seal.device = optarg; break;
 		case 'p':
@@ -119,9 +124,13 @@ static int options_parse(int argc, char **argv, struct enroll_options *o)
 			break;
 		case 'P': o->with_pin = true; break;
 		case 'u': o->unlock_key_file = optarg; break;
+		case 'U': o->pkcs11_uri = optarg; break;
 		case 'h': exit(usage(stdout, EXIT_OK));
 		default: return -EINVAL;
 		}
+	}
+	if (o->pkcs11_uri && (tpm2_options || strncmp(o->pkcs11_uri, "pkcs11:", 7) != 0 || strlen(o->pkcs11_uri) >= PKCS11_URI_MAX))
+		return fprintf(stderr, "unlock enroll: --pkcs11-token-uri takes a PKCS#11 URI and no TPM2 option\n"), -EINVAL;
 	if (optind + 1 != argc || strlen(o->seal.device) >= TOKEN_DEVICE_MAX)
 		return -EINVAL;
 	if (o->seal.pubkey_path && !pubkey_pcrs)
@@ -246,13 +255,41 @@ static int keyslot_add(struct crypt_device *cd, const struct secret *old, const 
 					       (const char *)pass->data, pass->len);
 }
 
-static int header_enroll(struct crypt_device *cd, const struct enroll_options *o, const struct secret *old)
+typedef json_object *(*token_json_fn)(const void *ctx, int keyslot);
+
+/* The new keyslot, then the token naming it; without the token the keyslot goes again. */
+static int keyslot_and_token_add(struct crypt_device *cd, const char *device, const struct secret *old,
+				 const struct secret *pass, token_json_fn make, const void *ctx, int *keyslot)
+{
+	json_object *json;
+	int token;
+
+	*keyslot = keyslot_add(cd, old, pass);
+	if (*keyslot < 0)
+		return log_error_ret(-EIO, "%s: no keyslot added: %s", device, strerror(-*keyslot));
+	json = make(ctx, *keyslot);
+	token = json ? crypt_token_json_set(cd, CRYPT_ANY_TOKEN, json_object_to_json_string_ext(json, JSON_C_TO_STRING_PLAIN)) : -ENOMEM;
+	json_object_put(json);
+	if (token < 0) {
+		/* only the keyslot this run added goes again */
+		crypt_keyslot_destroy(cd, *keyslot);
+		return log_error_ret(-EIO, "%s: the token was not stored (%s); keyslot %d removed again", device,
+				     strerror(-token), *keyslot);
+	}
+	return token;
+}
+
+static json_object *tpm2_token_json(const void *ctx, int keyslot)
+{
+	return token_json(ctx, keyslot);
+}
+
+static int tpm2_enroll(struct crypt_device *cd, const struct enroll_options *o, const struct secret *old)
 {
 	static struct tpm2_token t;
 	_cleanup_secret_ struct secret *pin = NULL, *pass = NULL;
 	struct seal_request req = o->seal;
 	struct token_answer fail = { 0 };
-	json_object *json;
 	int keyslot, token;
 
 	if (o->with_pin && pin_read(&pin) < 0)
@@ -262,24 +299,53 @@ static int header_enroll(struct crypt_device *cd, const struct enroll_options *o
 		log_error("%s: sealing to the TPM2 failed: %s", o->device, fail.reason[0] ? fail.reason : "out of memory");
 		return EXIT_IO;
 	}
-	keyslot = keyslot_add(cd, old, pass);
-	if (keyslot < 0)
-		return log_error_ret(EXIT_IO, "%s: no keyslot added: %s", o->device, strerror(-keyslot));
-	json = token_json(&t, keyslot);
-	token = json ? crypt_token_json_set(cd, CRYPT_ANY_TOKEN, json_object_to_json_string_ext(json, JSON_C_TO_STRING_PLAIN)) : -ENOMEM;
-	json_object_put(json);
-	if (token < 0) {
-		/* only the keyslot this run added goes again */
-		crypt_keyslot_destroy(cd, keyslot);
-		return log_error_ret(EXIT_IO, "%s: the token was not stored (%s); keyslot %d removed again", o->device,
-				     strerror(-token), keyslot);
-	}
+	token = keyslot_and_token_add(cd, o->device, old, pass, tpm2_token_json, &t, &keyslot);
+	if (token < 0)
+		return EXIT_IO;
 	printf("New TPM2 token %d enrolled as keyslot %d.\nPolicy digest: ", token, keyslot);
 	for (size_t i = 0; i < t.policy_hash_len; i++)
 		printf("%02x", t.policy_hash[i]);
 	printf("\n");
 	explicit_bzero(&t, sizeof(t));
 	return EXIT_OK;
+}
+
+/* The token as systemd-cryptenroll writes it (cryptenroll-pkcs11.c), field for field. */
+static json_object *pkcs11_token_json(const void *ctx, int keyslot)
+{
+	const struct pkcs11_enrollment *e = ctx;
+	json_object *o = json_object_new_object(), *slots = json_object_new_array();
+	char slot[12];
+
+	snprintf(slot, sizeof(slot), "%d", keyslot);
+	json_object_array_add(slots, json_object_new_string(slot));
+	json_object_object_add(o, "type", json_object_new_string("systemd-pkcs11"));
+	json_object_object_add(o, "keyslots", slots);
+	json_object_object_add(o, "pkcs11-uri", json_object_new_string(e->uri));
+	json_object_object_add(o, "pkcs11-key", base64_string(e->key, e->key_len));
+	return o;
+}
+
+static int pkcs11_enroll(struct crypt_device *cd, const struct enroll_options *o, const struct secret *old)
+{
+	static struct pkcs11_enrollment e;
+	_cleanup_secret_ struct secret *pass = NULL;
+	int keyslot, token;
+
+	if (pkcs11_enroll_prepare(o->pkcs11_uri, &e, &pass) < 0)
+		return EXIT_IO;
+	token = keyslot_and_token_add(cd, o->device, old, pass, pkcs11_token_json, &e, &keyslot);
+	if (token < 0)
+		return EXIT_IO;
+	printf("New PKCS#11 token %d enrolled as keyslot %d (%s key%s).\n", token, keyslot, e.ec ? "EC" : "RSA",
+	       e.ec ? ": systemd 256 and later open it, Debian 12's systemd 252 does not" : "");
+	explicit_bzero(&e, sizeof(e));
+	return EXIT_OK;
+}
+
+static int header_enroll(struct crypt_device *cd, const struct enroll_options *o, const struct secret *old)
+{
+	return o->pkcs11_uri ? pkcs11_enroll(cd, o, old) : tpm2_enroll(cd, o, old);
 }
 
 int main(int argc, char **argv)

@@ -4,9 +4,10 @@
 
 /*
  * The token step of opening a volume, as systemd-cryptsetup takes it: the LUKS2 header's tokens
- * that have a helper (systemd-tpm2: unlock-tpm2) and fit the volume's key slot, in the header's
- * order, each run by its helper (token/helper.h). A PIN is asked only when the token needs one and
- * headless is off, at most tries times, and no more once the TPM reports a lockout.
+ * that have a helper (systemd-tpm2: unlock-tpm2, systemd-pkcs11: unlock-pkcs11) and fit the
+ * volume's key slot, in the header's order, each run by its helper (token/helper.h). A PIN is asked
+ * only when the token needs one and headless is off, at most tries times, and no more once the TPM
+ * reports a lockout or the token a locked PIN. A PKCS#11 token named by URI is waited for.
  */
 
 #include <stdbool.h>
@@ -14,9 +15,14 @@
 #include "crypto/secret.h"
 #include "open/volume.h"
 
+#define TOKEN_TYPE_TPM2 1u
+#define TOKEN_TYPE_PKCS11 2u
+
 struct token_step {
 	const char *name;        /* the volume, for messages */
 	const char *tpm2_device; /* "auto", a path or a TCTI string; NULL: auto */
+	const char *pkcs11_uri;  /* "auto" or a URI: its token is waited for; NULL: auto, not waited for */
+	unsigned types;          /* TOKEN_TYPE_* to try; 0: every type with a helper */
 	const char *signature;   /* tpm2-signature=; NULL: systemd's default places */
 	int timeout_sec;         /* token-timeout=: how long one helper may take */
 	int tries;               /* PIN questions per token; 0: until the TPM locks out */

@@ -17,13 +17,17 @@
 #include "token/message.h"
 
 /* tpm2-tss logs to standard error unless told not to; its messages mean nothing at the console. */
-static char *const helper_environment[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "TSS2_LOG=all+none", NULL };
+static const char *const helper_environment[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "TSS2_LOG=all+none" };
+/* Beside those, only what chooses a PKCS#11 module's configuration (tests, appliances). */
+static const char *const helper_environment_passed[] = { "SOFTHSM2_CONF=", "P11_KIT_" };
+#define HELPER_ENV_MAX 16
 
 static const struct {
 	const char *type;
 	const char *program;
 } helpers[] = {
 	{ "systemd-tpm2", "unlock-tpm2" },
+	{ "systemd-pkcs11", "unlock-pkcs11" },
 };
 
 const char *helper_program_find(const char *program, char *path, size_t size)
@@ -57,19 +61,36 @@ const char *token_helper_find(const char *type, char *path, size_t size)
 	return NULL;
 }
 
+static void helper_environment_make(char **env)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(helper_environment); i++)
+		env[n++] = (char *)helper_environment[i];
+	for (char **e = environ; *e && n < HELPER_ENV_MAX - 1; e++)
+		for (size_t i = 0; i < ARRAY_SIZE(helper_environment_passed); i++)
+			if (strncmp(*e, helper_environment_passed[i], strlen(helper_environment_passed[i])) == 0) {
+				env[n++] = *e;
+				break;
+			}
+	env[n] = NULL;
+}
+
 static int helper_spawn(const char *path, int fd, pid_t *pid)
 {
 	char *const argv[] = { (char *)path, NULL };
+	char *env[HELPER_ENV_MAX];
 	posix_spawn_file_actions_t actions;
 	int r;
 
+	helper_environment_make(env);
 	if ((r = posix_spawn_file_actions_init(&actions)) != 0)
 		return -r;
 	r = posix_spawn_file_actions_adddup2(&actions, fd, STDIN_FILENO);
 	if (r == 0)
 		r = posix_spawn_file_actions_adddup2(&actions, fd, STDOUT_FILENO);
 	if (r == 0)
-		r = posix_spawn(pid, path, &actions, NULL, argv, helper_environment);
+		r = posix_spawn(pid, path, &actions, NULL, argv, env);
 	posix_spawn_file_actions_destroy(&actions);
 	return -r;
 }

@@ -106,6 +106,10 @@ int token_answer_build(const struct token_answer *a, const uint8_t *pass, size_t
 	r = token_message_add_text(m, "status", status_names[a->status]);
 	if (r == 0 && a->status == TOKEN_STATUS_OK)
 		r = token_message_add(m, "passphrase", pass, pass_len);
+	if (r == 0 && a->status == TOKEN_STATUS_NEED_PIN && a->label[0])
+		r = token_message_add_text(m, "label", a->label);
+	if (r == 0 && a->status == TOKEN_STATUS_NEED_PIN && a->reason[0])
+		r = token_message_add_text(m, "reason", a->reason);
 	if (r == 0 && a->status == TOKEN_STATUS_FAIL) {
 		snprintf(tries, sizeof(tries), "%d", a->tries_left);
 		r = token_message_add_text(m, "class", token_failure_name(a->failure));
@@ -130,6 +134,26 @@ static int answer_status(const struct token_field *f, enum token_status *out)
 	return -EBADMSG;
 }
 
+static void printable(char *text)
+{
+	for (char *c = text; *c; c++)
+		if ((unsigned char)*c < 0x20 || (unsigned char)*c > 0x7e)
+			*c = '?';
+}
+
+/* need-pin's fields, both optional: the token's label and a warning, printable. */
+static int answer_need_pin(const struct token_message *m, struct token_answer *a)
+{
+	const struct token_field *label = token_message_get(m, "label"), *reason = token_message_get(m, "reason");
+
+	if ((label && field_text(label, a->label, sizeof(a->label)) < 0) ||
+	    (reason && field_text(reason, a->reason, sizeof(a->reason)) < 0))
+		return -EBADMSG;
+	printable(a->label);
+	printable(a->reason);
+	return 0;
+}
+
 /* The failure fields: a known class other than none, tries from -1 to 1000, a printable reason. */
 static int answer_failure(const struct token_message *m, struct token_answer *a)
 {
@@ -150,9 +174,7 @@ static int answer_failure(const struct token_message *m, struct token_answer *a)
 		a->tries_left = (int)n;
 	else
 		return -EBADMSG;
-	for (char *c = a->reason; *c; c++)
-		if ((unsigned char)*c < 0x20 || (unsigned char)*c > 0x7e)
-			*c = '?';
+	printable(a->reason);
 	return 0;
 }
 
@@ -168,7 +190,7 @@ int token_answer_parse(const uint8_t *buf, size_t len, struct token_answer *a)
 	if (a->status == TOKEN_STATUS_FAIL)
 		return answer_failure(&m, a);
 	if (a->status == TOKEN_STATUS_NEED_PIN)
-		return 0;
+		return answer_need_pin(&m, a);
 	pass = token_message_get(&m, "passphrase");
 	if (!pass || pass->len == 0 || pass->len > TOKEN_PASSPHRASE_MAX)
 		return -EBADMSG;

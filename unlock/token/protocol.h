@@ -4,10 +4,11 @@
 
 /*
  * The request unlock sends a token helper and the answer it gets back (records of message.h).
- * Request: "device" (auto, a path or a TCTI string), "signature" (a file, optional), "pin"
- * (optional) and "token" (the token's JSON from the LUKS2 header). Answer: "status" ok with
- * "passphrase" (the keyslot's passphrase the token yields); need-pin; or fail with "class",
- * "tries" (PIN tries the TPM has left, -1 unknown) and "reason" (one line for the console).
+ * Request: "device" (auto, a TPM path or TCTI string, or a PKCS#11 URI), "signature" (a file,
+ * optional), "pin" (optional) and "token" (the token's JSON from the LUKS2 header). Answer: "status"
+ * ok with "passphrase" (the keyslot's passphrase the token yields); need-pin, optionally with
+ * "label" (the token's name, for the question) and "reason" (a warning about the PIN); or fail
+ * with "class", "tries" (PIN tries left, -1 unknown) and "reason" (one line for the console).
  */
 
 #include <stdbool.h>
@@ -17,7 +18,8 @@
 #include "crypto/secret.h"
 
 #define TOKEN_REASON_MAX 256
-#define TOKEN_DEVICE_MAX 256
+#define TOKEN_DEVICE_MAX 1024
+#define TOKEN_LABEL_MAX 64
 #define TOKEN_PATH_MAX 4096
 #define TOKEN_PIN_MAX 256
 #define TOKEN_PASSPHRASE_MAX 1024
@@ -26,13 +28,13 @@ enum token_status { TOKEN_STATUS_OK, TOKEN_STATUS_NEED_PIN, TOKEN_STATUS_FAIL };
 
 enum token_failure {
 	TOKEN_FAIL_NONE,
-	TOKEN_FAIL_NO_DEVICE,   /* no TPM (or not the one named) */
+	TOKEN_FAIL_NO_DEVICE,   /* no TPM, no PKCS#11 token (or not the one named) */
 	TOKEN_FAIL_POLICY,      /* PCR values or a signed policy do not match */
 	TOKEN_FAIL_BAD_PIN,     /* the PIN was wrong */
-	TOKEN_FAIL_LOCKOUT,     /* dictionary-attack lockout: no more PINs */
+	TOKEN_FAIL_LOCKOUT,     /* dictionary-attack lockout, a locked PIN: no more PINs */
 	TOKEN_FAIL_BAD_TOKEN,   /* the token's JSON or blob is damaged */
 	TOKEN_FAIL_UNSUPPORTED, /* a field or kind of token not implemented */
-	TOKEN_FAIL_DEVICE,      /* the TPM refused or failed otherwise */
+	TOKEN_FAIL_DEVICE,      /* the TPM or token refused or failed otherwise */
 	TOKEN_FAIL_HELPER,      /* the helper crashed, hung or answered garbage (set by unlock) */
 };
 
@@ -50,7 +52,8 @@ struct token_answer {
 	enum token_failure failure;
 	int tries_left;
 	char reason[TOKEN_REASON_MAX];
-	struct secret *passphrase; /* status ok only */
+	char label[TOKEN_LABEL_MAX]; /* need-pin: the token's name, or empty */
+	struct secret *passphrase;   /* status ok only */
 };
 
 /* unlock's side: the request in locked memory (it may hold a PIN). */
