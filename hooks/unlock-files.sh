@@ -260,10 +260,37 @@ unlock_crypttab_wants_pkcs11() { unlock_crypttab_wants_token "$1" "$2" pkcs11-ur
 # trust module holds certificates, not keys, and stays out of an image.
 UNLOCK_P11_REGISTRY="/usr/share/p11-kit/modules /etc/pkcs11/modules"
 
+# A smart card reader's way in: the USB host controllers' drivers (its CCID device itself needs none:
+# pcscd drives it through libusb).
+# shellcheck disable=SC2034
+UNLOCK_USB_HOST_MODULES="xhci_pci ehci_pci uhci_hcd ohci_pci"
+
+# unlock_pcscd_files: pcscd with its reader drivers (libccid's bundle) and their libraries,
+# libpcsclite (OpenSC opens it by name, so no closure finds it), OpenSC's and pcscd's configuration.
+# Nothing when pcscd is not installed.
+unlock_pcscd_files() {
+	pcscd=$(command -v pcscd 2>/dev/null || { [ ! -x /usr/sbin/pcscd ] || echo /usr/sbin/pcscd; })
+	[ -n "$pcscd" ] || return 0
+	echo "$pcscd"
+	unlock_library_closure "$pcscd"
+	lite=$(ldconfig -p 2>/dev/null | awk '$1 == "libpcsclite.so.1" && /x86-64|x86_64|64bit/ { print $NF; exit }')
+	[ -z "$lite" ] || { echo "$lite"; unlock_library_closure "$lite"; }
+	# glibc opens libgcc_s by name when a thread exits (pcscd's do)
+	ldconfig -p 2>/dev/null | awk '$1 == "libgcc_s.so.1" && /x86-64|x86_64|64bit/ { print $NF; exit }'
+	find /usr/lib/pcsc/drivers \( -type f -o -type l \) 2>/dev/null | while IFS= read -r f; do
+		echo "$f"
+		case $f in *.so*) unlock_library_closure "$f" ;; esac
+	done
+	find /etc/reader.conf.d /etc/opensc -type f 2>/dev/null
+	[ ! -f /etc/opensc.conf ] || echo /etc/opensc.conf
+}
+
 # unlock_pkcs11_module_files [MODULE-FILE...]: the registry's module files (or those given), each
 # with the shared object it names (a bare name lives in p11-kit's module directory) and its closure.
 unlock_pkcs11_module_files() {
+	# p11-kit's module directory as it was built with: under /usr, where ldconfig may say /lib
 	p11dir=$(dirname "$(ldconfig -p 2>/dev/null | awk '$1 == "libp11-kit.so.0" && /x86-64|x86_64|64bit/ { print $NF; exit }')")/pkcs11
+	case $p11dir in /lib/* | /lib64/*) p11dir=/usr$p11dir ;; esac
 	if [ $# -eq 0 ]; then
 		# shellcheck disable=SC2046 # module files' paths have no blanks
 		set -- $(for d in $UNLOCK_P11_REGISTRY; do ls "$d"/*.module 2>/dev/null; done | grep -v '/p11-kit-trust\.module$')

@@ -11,6 +11,7 @@ unlock_paths() {
     UNLOCK_BIN=${UNLOCK_BIN:-/usr/sbin/unlock}
     UNLOCK_HOOKS=${UNLOCK_HOOKS:-/usr/lib/unlock/hooks}
     UNLOCK_TPM2_HELPER=${UNLOCK_TPM2_HELPER:-/usr/lib/unlock/unlock-tpm2}
+    UNLOCK_PKCS11_HELPER=${UNLOCK_PKCS11_HELPER:-/usr/lib/unlock/unlock-pkcs11}
     # shellcheck source-path=SCRIPTDIR source=../../hooks/unlock-files.sh
     . "$UNLOCK_HOOKS/unlock-files.sh"
 }
@@ -67,6 +68,16 @@ install() {
     if [[ -x $UNLOCK_TPM2_HELPER ]] && tcti=$(unlock_tpm2_helper_files "$UNLOCK_TPM2_HELPER" | grep -F "$UNLOCK_TPM2_TCTI"); then
         inst_binary "$UNLOCK_TPM2_HELPER" /usr/lib/unlock/unlock-tpm2
         inst_library "$tcti"
+    fi
+    # PKCS#11 only for a volume that can use it: no module fits every token (unlock-mkinitrd(8)).
+    if [[ -x $UNLOCK_PKCS11_HELPER ]] && unlock_crypttab_wants_pkcs11 "$initdir/etc/unlock/crypttab" "$UNLOCK_BIN"; then
+        inst_binary "$UNLOCK_PKCS11_HELPER" /usr/lib/unlock/unlock-pkcs11
+        for f in $(unlock_pkcs11_module_files); do
+            case $f in
+                *.module | *.conf) inst_simple "$f" ;;
+                *) inst_library "$f" ;;
+            esac
+        done
     fi
     if dracut_module_included "systemd"; then
         inst_simple "$moddir/unlock.service" "$systemdsystemunitdir/unlock.service"

@@ -85,6 +85,16 @@ time_builds host-only -host host_build_times host_size
 build/unlock-mkinitrd -o "$WORK/unlock-notpm2.img" --kver "$KVER" --crypttab "$WORK/crypttab" --generic --no-tpm2
 tpm2_cost="generic unlock image: $(awk -v a="${size[unlock]}" -v b="$(stat -c %s "$WORK/unlock-notpm2.img")" \
 	'BEGIN { printf "%.2f MB with TPM2 support, %.2f MB with --no-tpm2: TPM2 support costs %.2f MB", a / 1e6, b / 1e6, (a - b) / 1e6 }')"
+# What PKCS#11 support costs it, asked for as a smart card user would (OpenSC's module, with pcscd
+# and the reader drivers it brings) and with a module that needs no daemon (SoftHSM2's).
+pkcs11_cost=""
+for module in opensc-pkcs11 softhsm2; do
+	[ -f "/usr/share/p11-kit/modules/$module.module" ] || continue
+	build/unlock-mkinitrd -o "$WORK/unlock-$module.img" --kver "$KVER" --crypttab "$WORK/crypttab" --generic \
+		--pkcs11-module "/usr/share/p11-kit/modules/$module.module" 2>/dev/null
+	pkcs11_cost="$pkcs11_cost$(awk -v a="$(stat -c %s "$WORK/unlock-$module.img")" -v b="${size[unlock]}" -v m="$module" \
+		'BEGIN { printf "generic unlock image: PKCS#11 support with %s costs %.2f MB (%.2f MB against %.2f MB)\n", m, (a - b) / 1e6, a / 1e6, b / 1e6 }')"
+done
 
 echo "booting each image $BOOTS times (alternating, OVMF, software emulation)..."
 for round in $(seq "$BOOTS"); do
@@ -207,3 +217,4 @@ cost() { # FILE...: compressed kB of the files together
 	}
 )
 echo "$tpm2_cost"
+printf '%s' "$pkcs11_cost"

@@ -10,7 +10,8 @@ source "$(dirname "$0")/../lib.sh"
 source "$TOP/tests/debian.sh"
 KVER=${UNLOCK_TEST_KVER:-$("$TOP/qemu/kver.sh")}
 # The hook and the module find unlock, its helper and the shared install logic in the tree.
-export UNLOCK_BIN=$TOP/build/unlock UNLOCK_HOOKS=$TOP/hooks UNLOCK_TPM2_HELPER=$TOP/build/unlock-tpm2
+export UNLOCK_BIN=$TOP/build/unlock UNLOCK_HOOKS=$TOP/hooks UNLOCK_TPM2_HELPER=$TOP/build/unlock-tpm2 \
+	UNLOCK_PKCS11_HELPER=$TOP/build/unlock-pkcs11
 
 # The private configuration: /etc with our crypttab, the initramfs-tools hook and boot script in
 # its CONFDIR, cryptsetup-initramfs's KEYFILE_PATTERN; dracut's modules with 90unlock among them.
@@ -162,6 +163,32 @@ if build initramfs-tools "$WORK/it-off.img" "$WORK/crypttab.key"; then
 	fi
 fi
 rm -f "$WORK/etc/initramfs-tools/conf.d/unlock"
+
+# PKCS#11: a volume with pkcs11-uri= brings the helper and p11-kit's registered modules into either
+# generator's image; the images above, whose volumes name no PKCS#11 token, have neither.
+echo "root UUID=$UUID none luks,pkcs11-uri=auto" >"$WORK/crypttab.pkcs11"
+pkcs11_in() { # IMAGE: the helper, SoftHSM2's module and its registry file are in it
+	local files
+	files=$(image_files "$1")
+	grep -qx "usr/lib/unlock/unlock-pkcs11" <<<"$files" && grep -q "softhsm/libsofthsm2.so$" <<<"$files" &&
+		grep -qx "usr/share/p11-kit/modules/softhsm2.module" <<<"$files"
+}
+if build initramfs-tools "$WORK/it-pkcs11.img" "$WORK/crypttab.pkcs11"; then
+	if pkcs11_in "$WORK/it-pkcs11.img" && ! pkcs11_in "$WORK/it-key.img"; then
+		ok "initramfs-tools: PKCS#11 support only in the image of a volume that names pkcs11-uri="
+	else
+		not_ok "initramfs-tools: PKCS#11 support only in the image of a volume that names pkcs11-uri=" \
+			"$(image_files "$WORK/it-pkcs11.img" | grep -e pkcs11 -e p11 -e softhsm)"
+	fi
+fi
+if build dracut "$WORK/dracut-pkcs11.img" "$WORK/crypttab.pkcs11" --omit crypt; then
+	if pkcs11_in "$WORK/dracut-pkcs11.img"; then
+		ok "dracut: a volume that names pkcs11-uri= brings PKCS#11 support into the image"
+	else
+		not_ok "dracut: a volume that names pkcs11-uri= brings PKCS#11 support into the image" \
+			"$(image_files "$WORK/dracut-pkcs11.img" | grep -e pkcs11 -e p11 -e softhsm)"
+	fi
+fi
 
 # dracut with systemd: a passphrase and the Debian system through an image without a crypttab; a
 # key file through one that also carries dracut's crypt module, with rd.luks.name= on the command

@@ -3,7 +3,8 @@
 # as extra files, SOFTHSM2_CONF comes from the kernel command line as the kernel passes such words
 # to init) enrolled by the real systemd-cryptenroll. The PIN typed at the question opens the root;
 # a wrong PIN is refused with the token's name and asked again; with the token's store missing the
-# token fails with its reason and the passphrase boots.
+# token fails with its reason and the passphrase boots. Then a smart card in a USB reader, through
+# pcscd, libccid and OpenSC (below).
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 source "$(dirname "$0")/../lib.sh"
 KVER=${UNLOCK_TEST_KVER:-$("$TOP/qemu/kver.sh")}
@@ -76,3 +77,83 @@ p11_boot pkcs11-store-missing "${APPEND/SOFTHSM2_CONF=$SOFTHSM2_CONF/SOFTHSM2_CO
 	"expect:PKCS#11 token 0: no PKCS#11 module of p11-kit's registry started" "expect:Passphrase for luks-$L2" \
 	'send:correct horse\n' \
 	"expect:UNLOCK-MARKER end"
+
+# A real reader: QEMU's USB CCID reader (on a UHCI controller: on xHCI its frames come back
+# damaged, libccid says "Invalid frame detected") with its emulated CAC card, whose three RSA keys
+# and certificates live in an NSS database made here. pcscd, libccid and OpenSC read it, in the
+# image as in the guest. The emulated reader claims a PIN pad it does not have: OpenSC is told
+# not to use it (enable_pinpad = false), through OPENSC_CONF.
+if ! command -v certutil >/dev/null || ! command -v pcscd >/dev/null; then
+	not_ok "pkcs11 card: certutil (libnss3-tools) and pcscd are installed"
+	exit 0
+fi
+mkdir -p "$WORK/nss" "$WORK/c/root/etc" "$WORK/c/root/usr/lib/pcsc/drivers"
+certutil -N -d "sql:$WORK/nss" --empty-password
+head -c 64 /dev/urandom >"$WORK/noise"
+for n in 1 2 3; do
+	certutil -S -d "sql:$WORK/nss" -n "cert$n" -s "CN=card$n" -x -t "CT,CT,CT" -k rsa -g 2048 -z "$WORK/noise" -v 24 >/dev/null 2>&1
+done
+# shellcheck disable=SC2054 # QEMU's own commas
+CARD=(-device piix3-usb-uhci,id=uhci -device usb-ccid,bus=uhci.0 -device "ccid-card-emulated,backend=certificates,db=sql:$WORK/nss,cert1=cert1,cert2=cert2,cert3=cert3")
+printf 'app default {\n\treader_driver pcsc {\n\t\tenable_pinpad = false;\n\t}\n}\n' >"$WORK/opensc-test.conf"
+
+# The guest enrolls the card with unlock enroll, as an installed system would (boot "card-enroll"),
+# and later reports whether a pcscd outlived the boot.
+OPENSC_MODULE=$(sed -n 's/^module:[ \t]*//p' /usr/share/p11-kit/modules/opensc-pkcs11.module)
+case $OPENSC_MODULE in /*) ;; *) OPENSC_MODULE=/usr/lib/x86_64-linux-gnu/pkcs11/$OPENSC_MODULE ;; esac
+mkdir -p "$WORK/c/root/usr/share/p11-kit/modules" "$WORK/c/root$WORK"
+cp /usr/share/p11-kit/modules/opensc-pkcs11.module "$WORK/c/root/usr/share/p11-kit/modules/"
+cp "$WORK/opensc-test.conf" "$WORK/c/root$WORK/opensc-test.conf"
+cp -rL /usr/lib/pcsc/drivers/ifd-ccid.bundle "$WORK/c/root/usr/lib/pcsc/drivers/"
+cat >"$WORK/c/root/guest-test" <<GUEST
+#!/bin/busybox sh
+mount -t tmpfs run /run 2>/dev/null
+for p in /proc/[0-9]*; do [ "\$(cat \$p/comm 2>/dev/null)" = pcscd ] && echo "GUEST-CARD pcscd left running"; done
+case \$(cat /proc/cmdline) in *card-enroll*) ;; *) exit 0 ;; esac
+modprobe uhci_hcd
+mkdir -p /run/pcscd
+pcscd --foreground >/dev/null 2>&1 &
+sleep 6
+if PASSWORD="correct horse" OPENSC_CONF=$WORK/opensc-test.conf $TOP/build/unlock-enroll \\
+	--pkcs11-token-uri "pkcs11:token=card1;id=%00%01" /dev/vda; then echo "GUEST-CARD enrolled"; fi
+GUEST
+chmod 0755 "$WORK/c/root/guest-test"
+GUEST_MODULES="uhci_hcd" GUEST_TOOLS="$TOP/build/unlock-enroll /usr/sbin/pcscd $OPENSC_MODULE \
+	$(ldconfig -p | awk '$1 == "libpcsclite.so.1" { print $NF; exit }') $(ldconfig -p | awk '$1 == "libgcc_s.so.1" { print $NF; exit }') \
+	/usr/lib/pcsc/drivers/ifd-ccid.bundle/Contents/Linux/libccid.so" FS_MB=64 "$TOP/qemu/mkdisk.sh" "$WORK/c" luks2 >/dev/null
+C2=$(cat "$WORK/c/luks.uuid")
+CFS=$(cat "$WORK/c/fs.uuid")
+"$MKINITRD" -o "$WORK/plain-card.img" --kver "$KVER" --generic
+if python3 "$TOP/qemu/boot.py" --log "$WORK/card-enroll.log" --timeout 300 --step "expect:Passphrase for" \
+	--step 'send:correct horse\n' --step "expect:UNLOCK-MARKER end" -- "$TOP/qemu/run-vm.sh" "$WORK/plain-card.img" \
+	"$WORK/c/disk.img" "rd.luks.uuid=$C2 root=UUID=$CFS card-enroll" "${CARD[@]}" 2>"$WORK/card-enroll.err" &&
+	console_text "$WORK/card-enroll.log" | grep -aq "GUEST-CARD enrolled"; then
+	ok "pkcs11 card: unlock enroll in the guest enrolls the emulated card through pcscd and OpenSC"
+else
+	not_ok "pkcs11 card: unlock enroll in the guest enrolls the emulated card through pcscd and OpenSC" \
+		"$(cat "$WORK/card-enroll.err")" "$(grep -aE 'GUEST-CARD|unlock|token|PKCS' "$WORK/card-enroll.log" | tail -8)"
+fi
+
+# The next boot: an image with OpenSC's module, pcscd and its drivers opens the root with the card.
+"$MKINITRD" -o "$WORK/card.img" --kver "$KVER" --generic --pkcs11-module /usr/share/p11-kit/modules/opensc-pkcs11.module \
+	--key-file "$WORK/opensc-test.conf"
+if zstd -dc "$WORK/card.img" | cpio -t 2>/dev/null | grep -qx "usr/sbin/pcscd"; then
+	ok "mkinitrd: with OpenSC's module the image carries pcscd and its reader drivers"
+else
+	not_ok "mkinitrd: with OpenSC's module the image carries pcscd and its reader drivers"
+fi
+if python3 "$TOP/qemu/boot.py" --log "$WORK/card.log" --timeout 300 --step "expect:PIN for token card1 (volume luks-$C2): " \
+	--step 'send:1234\n' --step "expect:opened with PKCS#11 token 0" --step "expect:UNLOCK-MARKER end" -- \
+	"$TOP/qemu/run-vm.sh" "$WORK/card.img" "$WORK/c/disk.img" \
+	"rd.luks.uuid=$C2 root=UUID=$CFS rd.luks.options=pkcs11-uri=auto,token-timeout=40s OPENSC_CONF=$WORK/opensc-test.conf" \
+	"${CARD[@]}" 2>"$WORK/card.err"; then
+	ok "boot: pkcs11-card: the card in the USB reader opens the root with its PIN"
+else
+	not_ok "boot: pkcs11-card: the card in the USB reader opens the root with its PIN" "$(cat "$WORK/card.err")" \
+		"$(grep -aE 'unlock|UNLOCK|Passphrase|PIN|pcscd' "$WORK/card.log" | tail -8)"
+fi
+if console_text "$WORK/card.log" | grep -aq "GUEST-CARD pcscd left running"; then
+	not_ok "pkcs11 card: pcscd is stopped before the real system starts"
+else
+	ok "pkcs11 card: pcscd is stopped before the real system starts"
+fi

@@ -9,6 +9,7 @@
 #include "boot/flow.h"
 #include "boot/modules.h"
 #include "boot/passcache.h"
+#include "boot/pcscd.h"
 #include "boot/preload.h"
 #include "boot/wait.h"
 
@@ -36,6 +37,7 @@ int boot_attach_main(const char *crypttab_path)
 	modules_open(&m);
 	boot_modules_preload(&cfg, m);
 	r = cfg.luks_enabled ? volumes_open(&cfg, m, &typed) : 0;
+	pcscd_stop();
 	if (r == 0 && passcache_hand_over(&typed, &key) < 0)
 		log_warning("cannot leave the typed passphrases in the kernel keyring; volumes the system opens later ask again");
 	modules_close(m);

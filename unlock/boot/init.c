@@ -27,6 +27,7 @@
 #include "boot/hotplug.h"
 #include "boot/modules.h"
 #include "boot/passcache.h"
+#include "boot/pcscd.h"
 #include "boot/preload.h"
 #include "boot/stack.h"
 #include "boot/swap.h"
@@ -227,6 +228,7 @@ static void system_hand_over(void)
 {
 	int r;
 
+	pcscd_stop();
 	udevdb_hand_over();
 	if ((r = passcache_hand_over(&typed, &typed_key)) < 0)
 		log_warning("cannot leave the typed passphrases in the kernel keyring for the system: %s; "

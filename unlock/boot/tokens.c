@@ -12,6 +12,7 @@
 #include "base/util.h"
 #include "boot/ask.h"
 #include "boot/modules.h"
+#include "boot/pcscd.h"
 #include "open/tokens.h"
 
 /* Without tpm2-device= the TPM is not required: its drivers get this long to bring it up. */
@@ -97,6 +98,7 @@ int boot_volume_unlock_by_tokens(const struct boot_volume *vol, const struct vol
 		.headless = vol->headless,
 		.ask_pin = pin_ask,
 		.ctx = (void *)vol,
+		.before_pkcs11 = pcscd_before_token,
 	};
 	int r;
 

@@ -144,10 +144,13 @@ static int token_run(const struct token_try *t, const struct secret *pin, long l
 	const struct token_step *s = t->step;
 	bool said = false;
 
-	for (;;) {
+	for (int attempt = 0;; attempt++) {
 		_cleanup_secret_ struct secret *request = NULL;
 		long long left = deadline - monotonic_ms();
-		int r = token_request_build(token_device(t), s->signature, pin, t->json, &request);
+		int r;
+		if (s->before_pkcs11 && token_is_pkcs11(t->type))
+			s->before_pkcs11(attempt);
+		r = token_request_build(token_device(t), s->signature, pin, t->json, &request);
 		if (r < 0 || (r = token_helper_run(t->helper, request, (int)(left > 1000 ? (left + 999) / 1000 : 1), a)) < 0)
 			return r;
 		if (a->status != TOKEN_STATUS_FAIL || a->failure != TOKEN_FAIL_NO_DEVICE || !token_is_pkcs11(t->type) ||

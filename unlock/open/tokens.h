@@ -28,6 +28,8 @@ struct token_step {
 	int tries;               /* PIN questions per token; 0: until the TPM locks out */
 	int key_slot;            /* -1: any */
 	bool headless;           /* never ask for a PIN */
+	/* Called before each run of a PKCS#11 token's helper (the boot's pcscd); attempt from 0. */
+	void (*before_pkcs11)(int attempt);
 	/* Asks for a PIN with this prompt; 0, or negative when none can be had. */
 	int (*ask_pin)(void *ctx, const char *prompt, struct secret **pin);
 	void *ctx;

@@ -19,7 +19,7 @@
 /* tpm2-tss logs to standard error unless told not to; its messages mean nothing at the console. */
 static const char *const helper_environment[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "TSS2_LOG=all+none" };
 /* Beside those, only what chooses a PKCS#11 module's configuration (tests, appliances). */
-static const char *const helper_environment_passed[] = { "SOFTHSM2_CONF=", "P11_KIT_" };
+static const char *const helper_environment_passed[] = { "SOFTHSM2_CONF=", "OPENSC_CONF=", "P11_KIT_" };
 #define HELPER_ENV_MAX 16
 
 static const struct {
