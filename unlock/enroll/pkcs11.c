@@ -14,10 +14,8 @@
 #include <string.h>
 
 #include "base/log.h"
-#include "base/util.h"
 #include "pkcs11/pkcs11.h"
 
-#define TEMPLATE_MAX 32
 #define ATTRIBUTE_MAX (64u << 10)
 
 /* An attribute of variable length, read into a new buffer. */
@@ -43,27 +41,12 @@ static int attribute_read(struct pkcs11_slot *slot, CK_OBJECT_HANDLE o, CK_ATTRI
 /* The one object of this class the URI's attributes name (its class aside); -ENOENT if none. */
 static int object_find(struct pkcs11_slot *slot, P11KitUri *uri, CK_OBJECT_CLASS class, CK_OBJECT_HANDLE *o)
 {
-	CK_ATTRIBUTE template[TEMPLATE_MAX];
-	CK_OBJECT_HANDLE found[2];
-	CK_ULONG n_uri, n = 0, count = 0;
-	CK_ATTRIBUTE *attrs = p11_kit_uri_get_attributes(uri, &n_uri);
-	CK_FUNCTION_LIST *m = slot->module;
-	CK_RV rv;
+	CK_ULONG count;
+	int r = pkcs11_object_find(slot, uri, class, NULL, o, &count);
 
-	for (CK_ULONG i = 0; i < n_uri && n < TEMPLATE_MAX - 1; i++)
-		if (attrs[i].type != CKA_CLASS)
-			template[n++] = attrs[i];
-	template[n++] = (CK_ATTRIBUTE){ CKA_CLASS, &class, sizeof(class) };
-	if (m->C_FindObjectsInit(slot->session, template, n) != CKR_OK)
-		return -EIO;
-	rv = m->C_FindObjects(slot->session, found, ARRAY_SIZE(found), &count);
-	m->C_FindObjectsFinal(slot->session);
-	if (rv != CKR_OK)
-		return -EIO;
-	if (count > 1)
-		return -ENOTUNIQ;
-	*o = found[0];
-	return count == 1 ? 0 : -ENOENT;
+	if (r < 0)
+		return r;
+	return count > 1 ? -ENOTUNIQ : count == 1 ? 0 : -ENOENT;
 }
 
 static EVP_PKEY *key_from_certificate(struct pkcs11_slot *slot, CK_OBJECT_HANDLE o)

@@ -7,6 +7,7 @@
 #include "pkcs11/pkcs11.h"
 
 #define SLOTS_MAX 64
+#define TEMPLATE_MAX 32
 
 static void label_copy(const CK_TOKEN_INFO *info, char *out, size_t size)
 {
@@ -76,4 +77,31 @@ void pkcs11_slot_close(struct pkcs11_slot *slot)
 	if (slot->module && slot->session != CK_INVALID_HANDLE)
 		slot->module->C_CloseSession(slot->session);
 	slot->module = NULL;
+}
+
+int pkcs11_object_find(struct pkcs11_slot *slot, P11KitUri *uri, CK_OBJECT_CLASS class, const CK_ATTRIBUTE *extra,
+		       CK_OBJECT_HANDLE *object, CK_ULONG *found)
+{
+	CK_ATTRIBUTE template[TEMPLATE_MAX];
+	CK_OBJECT_HANDLE objects[2];
+	CK_ULONG n_uri, n = 0;
+	CK_ATTRIBUTE *attrs = p11_kit_uri_get_attributes(uri, &n_uri);
+	CK_FUNCTION_LIST *m = slot->module;
+	CK_RV rv;
+
+	for (CK_ULONG i = 0; i < n_uri && n < TEMPLATE_MAX - 2; i++)
+		if (attrs[i].type != CKA_CLASS)
+			template[n++] = attrs[i];
+	template[n++] = (CK_ATTRIBUTE){ CKA_CLASS, &class, sizeof(class) };
+	if (extra)
+		template[n++] = *extra;
+	*found = 0;
+	if (m->C_FindObjectsInit(slot->session, template, n) != CKR_OK)
+		return -EIO;
+	rv = m->C_FindObjects(slot->session, objects, 2, found);
+	m->C_FindObjectsFinal(slot->session);
+	if (rv != CKR_OK)
+		return -EIO;
+	*object = objects[0];
+	return 0;
 }

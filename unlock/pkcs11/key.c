@@ -5,8 +5,6 @@
 #include "base/util.h"
 #include "pkcs11/pkcs11.h"
 
-#define TEMPLATE_MAX 32
-
 /*
  * The URI's object attributes, its class made the private key's (systemd 257 writes a certificate's
  * or public key's URI so, and reads it so), and usage: decrypt, else derive. Exactly one must match.
@@ -14,28 +12,10 @@
 static int key_search(struct pkcs11_slot *slot, P11KitUri *uri, CK_ATTRIBUTE_TYPE usage, CK_OBJECT_HANDLE *key,
 		      CK_ULONG *found)
 {
-	static CK_OBJECT_CLASS private_key = CKO_PRIVATE_KEY;
 	static CK_BBOOL yes = CK_TRUE;
-	CK_ATTRIBUTE template[TEMPLATE_MAX];
-	CK_OBJECT_HANDLE objects[2];
-	CK_ULONG n_uri, n = 0;
-	CK_ATTRIBUTE *attrs = p11_kit_uri_get_attributes(uri, &n_uri);
-	CK_FUNCTION_LIST *m = slot->module;
-	CK_RV rv;
+	CK_ATTRIBUTE use = { usage, &yes, sizeof(yes) };
 
-	for (CK_ULONG i = 0; i < n_uri && n < TEMPLATE_MAX - 2; i++)
-		if (attrs[i].type != CKA_CLASS)
-			template[n++] = attrs[i];
-	template[n++] = (CK_ATTRIBUTE){ CKA_CLASS, &private_key, sizeof(private_key) };
-	template[n++] = (CK_ATTRIBUTE){ usage, &yes, sizeof(yes) };
-	if ((rv = m->C_FindObjectsInit(slot->session, template, n)) != CKR_OK)
-		return -EIO;
-	rv = m->C_FindObjects(slot->session, objects, ARRAY_SIZE(objects), found);
-	m->C_FindObjectsFinal(slot->session);
-	if (rv != CKR_OK)
-		return -EIO;
-	*key = objects[0];
-	return 0;
+	return pkcs11_object_find(slot, uri, CKO_PRIVATE_KEY, &use, key, found);
 }
 
 static bool uri_class_usable(P11KitUri *uri)

@@ -28,6 +28,10 @@ struct pkcs11_slot {
 /* find.c: the token the URI matches, with a session open on it; failures filled into a. */
 int pkcs11_slot_find(CK_FUNCTION_LIST **modules, P11KitUri *uri, struct pkcs11_slot *slot, struct token_answer *a);
 void pkcs11_slot_close(struct pkcs11_slot *slot);
+/* The objects of this class (and extra attribute, if any) the URI's other attributes name: found is
+ * how many, counted up to 2; object is the first. -EIO when the token fails the search. */
+int pkcs11_object_find(struct pkcs11_slot *slot, P11KitUri *uri, CK_OBJECT_CLASS class, const CK_ATTRIBUTE *extra,
+		       CK_OBJECT_HANDLE *object, CK_ULONG *found);
 
 /* login.c: 0 once logged in (or none needed); -ENOKEY with a need-pin answer when a PIN is wanted. */
 int pkcs11_login(struct pkcs11_slot *slot, const uint8_t *pin, size_t pin_len, struct token_answer *a);
