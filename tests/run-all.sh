@@ -40,7 +40,7 @@ show() {
 }
 
 SECOND_LANE="tests/suites/build_trixie.sh tests/suites/guest_generators.sh tests/suites/guest_trixie.sh"
-SECOND_LANE="$SECOND_LANE tests/suites/pkcs11_trixie.sh"
+SECOND_LANE="$SECOND_LANE tests/suites/pkcs11_trixie.sh tests/suites/guest_pkcs11.sh"
 second_lane() {
 	qemu/debian-root.sh build/debian-root >/dev/null 2>&1
 	for s in $SECOND_LANE; do
