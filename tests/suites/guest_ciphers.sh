@@ -30,12 +30,13 @@ WITH_UNLOCK=1 GUEST_MODULES="$MODULES" "$TOP/qemu/mkdisk.sh" "$WORK/disk" luks2 
 "$TOP/build/unlock-mkinitrd" -o "$WORK/initrd.img" --kver "$KVER" --generic
 drives=()
 for img in "${images[@]}"; do drives+=(-drive "file=$img,if=virtio,format=raw,readonly=on"); done
-if python3 "$TOP/qemu/boot.py" --log "$WORK/boot.log" --timeout 150 --step "expect:Passphrase for" \
+if python3 "$TOP/qemu/boot.py" --log "$WORK/boot.log" --timeout 300 --step "expect:Passphrase for" \
 	--step 'send:correct horse\n' --step "expect:UNLOCK-MARKER end" -- "$TOP/qemu/run-vm.sh" "$WORK/initrd.img" \
 	"$WORK/disk/disk.img" "rd.luks.uuid=$(cat "$WORK/disk/luks.uuid") root=UUID=$(cat "$WORK/disk/fs.uuid")" "${drives[@]}" 2>"$WORK/err"; then
 	ok "guest boot for the AF_ALG ciphers"
 else
-	not_ok "guest boot for the AF_ALG ciphers" "$(cat "$WORK/err")" "$(grep -a -E 'unlock|GUEST' "$WORK/boot.log" | tail)"
+	not_ok "guest boot for the AF_ALG ciphers" "$(cat "$WORK/err")" "$(grep -a -E 'unlock|GUEST' "$WORK/boot.log" | tail)" \
+		"$(tail -c 1500 "$WORK/boot.log")"
 fi
 for img in "${images[@]}"; do
 	name=$(basename "$img" .img)

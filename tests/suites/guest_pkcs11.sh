@@ -3,8 +3,8 @@
 # as extra files, SOFTHSM2_CONF comes from the kernel command line as the kernel passes such words
 # to init) enrolled by the real systemd-cryptenroll. The PIN typed at the question opens the root;
 # a wrong PIN is refused with the token's name and asked again; with the token's store missing the
-# token fails with its reason and the passphrase boots. Then a smart card in a USB reader, through
-# pcscd, libccid and OpenSC (below).
+# token fails with its reason and the passphrase boots, as it does when the helper crashes or
+# hangs. Then a smart card in a USB reader, through pcscd, libccid and OpenSC (below).
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 source "$(dirname "$0")/../lib.sh"
 KVER=${UNLOCK_TEST_KVER:-$("$TOP/qemu/kver.sh")}
@@ -77,6 +77,25 @@ p11_boot pkcs11-store-missing "${APPEND/SOFTHSM2_CONF=$SOFTHSM2_CONF/SOFTHSM2_CO
 	"expect:PKCS#11 token 0: no PKCS#11 module of p11-kit's registry started" "expect:Passphrase for luks-$L2" \
 	'send:correct horse\n' \
 	"expect:UNLOCK-MARKER end"
+
+# A helper that crashes or hangs: PID 1 says so and asks for the passphrase.
+printf 'int main(void) { *(volatile int *)0 = 1; return 0; }\n' | cc -static -o "$WORK/crash" -x c -
+printf '#include <unistd.h>\nint main(void) { for (;;) pause(); }\n' | cc -static -o "$WORK/hang" -x c -
+for bad in crash hang; do
+	UNLOCK_PKCS11_HELPER=$WORK/$bad "$MKINITRD" -o "$WORK/p11-$bad.img" --kver "$KVER" --generic \
+		--pkcs11-module /usr/share/p11-kit/modules/softhsm2.module
+done
+bad_boot() { # NAME IMAGE EXPECT
+	if python3 "$TOP/qemu/boot.py" --log "$WORK/$1.log" --timeout 150 --step "expect:$3" --step "expect:Passphrase for luks-$L2" \
+		--step 'send:correct horse\n' --step "expect:UNLOCK-MARKER end" -- \
+		"$TOP/qemu/run-vm.sh" "$2" "$WORK/token.img" "rd.luks.uuid=$L2 root=UUID=$FS rd.luks.options=token-timeout=3s" 2>"$WORK/$1.err"; then
+		ok "boot: $1"
+	else
+		not_ok "boot: $1" "$(cat "$WORK/$1.err")" "$(grep -aE 'unlock|Passphrase|PIN' "$WORK/$1.log" | tail -6)"
+	fi
+}
+bad_boot pkcs11-helper-crash "$WORK/p11-crash.img" "unlock-pkcs11 died of signal 11"
+bad_boot pkcs11-helper-hang "$WORK/p11-hang.img" "did not answer within 3 s"
 
 # A real reader: QEMU's USB CCID reader (on a UHCI controller: on xHCI its frames come back
 # damaged, libccid says "Invalid frame detected") with its emulated CAC card, whose three RSA keys
