@@ -207,16 +207,25 @@ static json_object *hex_string(const uint8_t *data, size_t len)
 	return json_object_new_string(text);
 }
 
-/* The token as systemd-cryptenroll 252 writes it (tpm2_make_luks2_json), field for field. */
-static json_object *token_json(const struct tpm2_token *t, int keyslot)
+/* A token's first fields, as systemd writes every token: its type and its one keyslot, as a string. */
+static json_object *token_object_new(const char *type, int keyslot)
 {
 	json_object *o = json_object_new_object(), *slots = json_object_new_array();
 	char slot[12];
 
 	snprintf(slot, sizeof(slot), "%d", keyslot);
 	json_object_array_add(slots, json_object_new_string(slot));
-	json_object_object_add(o, "type", json_object_new_string("systemd-tpm2"));
+	json_object_object_add(o, "type", json_object_new_string(type));
 	json_object_object_add(o, "keyslots", slots);
+	return o;
+}
+
+/* The token as systemd-cryptenroll 252 writes it (tpm2_make_luks2_json), field for field. */
+static json_object *tpm2_token_json(const void *ctx, int keyslot)
+{
+	const struct tpm2_token *t = ctx;
+	json_object *o = token_object_new("systemd-tpm2", keyslot);
+
 	json_object_object_add(o, "tpm2-blob", base64_string(t->blob, t->blob_len));
 	json_object_object_add(o, "tpm2-pcrs", pcr_array(t->pcr_mask));
 	if (t->pcr_mask | t->pubkey_pcr_mask)
@@ -279,11 +288,6 @@ static int keyslot_and_token_add(struct crypt_device *cd, const char *device, co
 	return token;
 }
 
-static json_object *tpm2_token_json(const void *ctx, int keyslot)
-{
-	return token_json(ctx, keyslot);
-}
-
 static int tpm2_enroll(struct crypt_device *cd, const struct enroll_options *o, const struct secret *old)
 {
 	static struct tpm2_token t;
@@ -314,13 +318,8 @@ static int tpm2_enroll(struct crypt_device *cd, const struct enroll_options *o, 
 static json_object *pkcs11_token_json(const void *ctx, int keyslot)
 {
 	const struct pkcs11_enrollment *e = ctx;
-	json_object *o = json_object_new_object(), *slots = json_object_new_array();
-	char slot[12];
+	json_object *o = token_object_new("systemd-pkcs11", keyslot);
 
-	snprintf(slot, sizeof(slot), "%d", keyslot);
-	json_object_array_add(slots, json_object_new_string(slot));
-	json_object_object_add(o, "type", json_object_new_string("systemd-pkcs11"));
-	json_object_object_add(o, "keyslots", slots);
 	json_object_object_add(o, "pkcs11-uri", json_object_new_string(e->uri));
 	json_object_object_add(o, "pkcs11-key", base64_string(e->key, e->key_len));
 	return o;
