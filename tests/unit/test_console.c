@@ -24,19 +24,29 @@ struct answer {
 	char screen[512];
 };
 
-/* What the terminal's other end shows, until text appears (or 5 s pass). */
-static void screen_read_until(int master, char *screen, size_t size, const char *text)
+/* What the terminal's other end shows, until text appears or nothing more has come for
+ * quiet_ms (at most 5 s in all). */
+static void screen_read(int master, char *screen, size_t size, const char *text, int quiet_ms)
 {
 	size_t len = strlen(screen);
+	int quiet = 0;
 
-	for (int waited = 0; !strstr(screen, text) && waited < 500 && len + 1 < size; waited++) {
+	for (int waited = 0; waited < 500 && quiet * 10 < quiet_ms && len + 1 < size; waited++) {
+		if (text && strstr(screen, text))
+			return;
 		ssize_t n = read(master, screen + len, size - 1 - len);
+		quiet = n > 0 ? 0 : quiet + 1;
 		if (n > 0)
 			len += (size_t)n;
 		else
 			usleep(10000);
 		screen[len] = '\0';
 	}
+}
+
+static void screen_read_until(int master, char *screen, size_t size, const char *text)
+{
+	screen_read(master, screen, size, text, 5000);
 }
 
 /* A person who waits for the prompt, then types what they type; the question asked for at most
@@ -71,9 +81,8 @@ static void ask(const char *typed, size_t max, int timeout_sec, struct answer *a
 		secret_free(s);
 	}
 	fcntl(master, F_SETFL, O_NONBLOCK);
-	screen_read_until(master, a->screen, sizeof(a->screen), "\n");
-	usleep(50000);
-	screen_read_until(master, a->screen, sizeof(a->screen), "never shown");
+	/* The question has returned: what it wrote is in the terminal already. */
+	screen_read(master, a->screen, sizeof(a->screen), NULL, 300);
 	close(c.fd[0]);
 	close(master);
 }
