@@ -6,6 +6,9 @@ UNLOCK=$(realpath "${UNLOCK:-$TOP/build/asan/unlock}")
 SHARED=${SHARED:-$TOP/../shared}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+# The suites build dozens of generic images: each module is compressed once (boot.sh checks that
+# an image from the cache is the image built without it, byte for byte).
+export UNLOCK_MODULE_CACHE=${UNLOCK_MODULE_CACHE-$TOP/build/module-cache}
 
 WORK=$(mktemp -d /tmp/unlock-test.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT

@@ -5,10 +5,11 @@
 BUILD=$TOP/build/trixie-build BASE=$TOP/build/trixie-root
 
 # in_chroot ROOT COMMAND...: COMMAND inside ROOT with /proc, /sys, /dev and a /run of its own, in a
-# mount namespace of its own (nothing stays mounted afterwards).
+# mount namespace of its own (nothing stays mounted afterwards); the host's module cache is not
+# passed in (its path means nothing there).
 # shellcheck disable=SC2016 # expanded by the namespace's shell
 in_chroot() {
 	unshare -m --propagation private sh -c 'r=$1; shift
 		mount -t proc proc "$r/proc" && mount --rbind /sys "$r/sys" && mount --rbind /dev "$r/dev" &&
-		mount -t tmpfs run "$r/run" && exec chroot "$r" "$@"' in_chroot "$@"
+		mount -t tmpfs run "$r/run" && exec env -u UNLOCK_MODULE_CACHE chroot "$r" "$@"' in_chroot "$@"
 }
