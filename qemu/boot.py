@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 """Boots QEMU and drives its serial console: waits for text, types answers, checks the outcome.
 
-usage: boot.py --log FILE --timeout SECONDS [--monitor SOCKET]
+usage: boot.py --log FILE --timeout SECONDS [--monitor SOCKET] [--stop-at-end]
                [--step expect:TEXT | --step send:TEXT | --step keys:KEY... | --step hmp:COMMAND]...
                -- QEMU-COMMAND...
 send: types TEXT on the serial console. keys: presses keyboard keys, named as QEMU's sendkey names
 them ("z", "shift-a", "slash", "ret"), through the human monitor at SOCKET (QEMU started with
 -monitor unix:SOCKET,server=on,wait=off): they reach the guest as a PS/2 keyboard's scancodes.
 hmp: gives COMMAND to that monitor as it is (a disk plugged in late: drive_add, device_add).
-Every step must happen in order before the timeout; QEMU is always killed at the end. Exit 0 when
+Every step must happen in order before the timeout; QEMU is always killed at the end. After the
+last step the guest is given time to power off, so the log holds what it printed on the way;
+--stop-at-end stops it at once (a real system's shutdown, which is not under test). Exit 0 when
 all steps matched, 1 otherwise (the reason goes to stderr, the console to the log)."""
 import argparse
 import os
@@ -64,6 +66,7 @@ def main():
     parser.add_argument("--log", required=True)
     parser.add_argument("--timeout", type=float, default=180)
     parser.add_argument("--monitor")
+    parser.add_argument("--stop-at-end", action="store_true")
     parser.add_argument("--step", action="append", default=[])
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args()
@@ -109,7 +112,7 @@ def main():
                 searched_from = console_text(seen).index(want, searched_from) + len(want)
             # Let the guest finish (power off) so the log is complete; a guest left waiting at a
             # failure message never does: stop once it has been quiet for a few seconds.
-            finish = min(deadline, time.monotonic() + 15)
+            finish = time.monotonic() if args.stop_at_end else min(deadline, time.monotonic() + 15)
             quiet_until = time.monotonic() + 3
             while qemu.poll() is None and time.monotonic() < min(finish, quiet_until):
                 ready, _, _ = select.select([qemu.stdout], [], [], 0.5)

@@ -6,7 +6,7 @@
 debian_boot() {
 	local name=$1 initrd=$2 disk=$3 append=$4
 	shift 4
-	if python3 "$TOP/qemu/boot.py" --log "$WORK/$name.log" --timeout 400 --step "expect:Passphrase for " \
+	if python3 "$TOP/qemu/boot.py" --log "$WORK/$name.log" --timeout 400 --stop-at-end --step "expect:Passphrase for " \
 		--step 'send:correct horse\n' --step "expect:UNLOCK-DEBIAN end" -- \
 		"$TOP/qemu/run-vm.sh" "$initrd" "$disk" "$append" "$@" 2>"$WORK/$name.err"; then
 		ok "debian: $name: the system booted and reported"
