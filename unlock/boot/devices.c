@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -118,16 +119,30 @@ bool device_name_needs_udev(const char *spec)
 	return true;
 }
 
-int device_find(const char *spec, char *path, size_t size)
+/* devtmpfs makes a disk's node before the kernel lets it be opened (ENXIO until the disk is
+ * live, when its uevent comes): a node counts once it opens. */
+static bool block_device_opens(const char *path)
 {
 	struct stat st;
+	int fd;
 
+	if (stat(path, &st) < 0 || !S_ISBLK(st.st_mode))
+		return false;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
+int device_find(const char *spec, char *path, size_t size)
+{
 	for (size_t i = 0; i < ARRAY_SIZE(tags); i++) {
 		size_t n = strlen(tags[i].tag);
 		if (strncmp(spec, tags[i].tag, n) == 0 && spec[n] == '=')
 			return device_find_tag(tags[i].probe_name, spec + n + 1, path, size);
 	}
-	if (stat(spec, &st) == 0 && S_ISBLK(st.st_mode)) {
+	if (block_device_opens(spec)) {
 		snprintf(path, size, "%s", spec);
 		return 0;
 	}

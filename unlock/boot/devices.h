@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Finds the device node for UUID=, PARTUUID=, LABEL=, PARTLABEL=, a /dev path or a
+/* Finds the device node for UUID=, PARTUUID=, LABEL=, PARTLABEL=, a /dev path (once it opens) or a
  * /dev/disk/by-{uuid,partuuid,label,partlabel}/ link name (no udev makes them); -ENOENT if absent now. */
 int device_find(const char *spec, char *path, size_t size);
 /* A name only udev makes (/dev/disk/by-id/, by-path/, ...): nothing resolves it in the initramfs. */
