@@ -35,6 +35,23 @@ debian_checks() {
 	check_eq "debian: $name: the passphrase was asked for once" "1" "$prompts"
 }
 
+# opened_by_unlock NAME: the boot's console shows that unlock opened the root (not another tool).
+opened_by_unlock() {
+	if console_text "$WORK/$1.log" | grep -aq "unlock: /dev/vda: opened as /dev/mapper/root"; then
+		ok "debian: $1: the console shows that unlock opened the root"
+	else
+		not_ok "debian: $1: the console shows that unlock opened the root" "$(grep -a 'unlock' "$WORK/$1.log" | head -5)"
+	fi
+}
+
+# debian12_root: the Debian 12 tree the boots copy, made once (waited for when make check's
+# background job is making it); the suite stops here without it.
+debian12_root() {
+	"$TOP/qemu/debian-root.sh" "$TOP/build/debian-root" && return 0
+	not_ok "debian: a Debian 12 root made by debootstrap" "see $TOP/build/debian-root.log"
+	exit 0
+}
+
 # data_disk FILE UUID PASSPHRASE-FILE: a LUKS2 disk with that passphrase, holding an ext4 filesystem.
 data_disk() {
 	mkdir -p "$WORK/data-tree"

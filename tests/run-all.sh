@@ -3,9 +3,9 @@
 # Two lanes, because a boot under software emulation keeps about one of the two cores busy (vmstat
 # showed 40 to 48% idle during the guest suites): the unit tests and most suites run in order in
 # one; the other runs the suites in SECOND_LANE (the Debian 13 build before its boots) and the fuzz
-# targets, about as long. The Debian trees are made by debootstrap (network, then dpkg) in the background from the
-# start, in the order the suites need them; a suite that needs one waits for it (debian-root.sh
-# holds a lock per tree). Results are printed per suite, the second lane's at the end. Each suite's
+# targets, about as long. The Debian trees are made by debootstrap (network, then dpkg) in the
+# background from the start, in the order the suites need them; a suite that needs one waits for
+# it (debian-root.sh holds a lock per tree). Results are printed per suite, the second lane's at the end. Each suite's
 # time is in its "== NAME (N s)" line (one run on 2 cores, 18 min in all: boot.sh 557 s,
 # guest_debian.sh 339 s, guest_generators.sh 292 s, guest_trixie.sh 274 s, the rest under 120 s
 # each; 25 min before the cuts of 2026-12-03).

@@ -10,10 +10,7 @@ source "$TOP/tests/debian.sh"
 KVER=${UNLOCK_TEST_KVER:-$("$TOP/qemu/kver.sh")}
 MKINITRD=$TOP/build/unlock-mkinitrd
 
-if ! "$TOP/qemu/debian-root.sh" "$TOP/build/debian-root"; then
-	not_ok "debian: a Debian 12 root made by debootstrap" "see $TOP/build/debian-root.log"
-	exit 0
-fi
+debian12_root
 
 # The root filesystem directly in LUKS2, the crypttab in the image.
 "$TOP/qemu/debian-disk.sh" "$WORK/plain" plain >/dev/null

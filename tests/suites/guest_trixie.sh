@@ -79,12 +79,7 @@ trixie_boot() {
 	debian_checks "trixie-$name" /dev/mapper/root systemd-cryptsetup@root.service systemd-cryptsetup@srv.service
 	check_eq "debian: trixie-$name: /srv is mounted from its volume, opened by the system" "/srv=/dev/mapper/srv," \
 		"$(report "trixie-$name" mounts)"
-	if console_text "$WORK/trixie-$name.log" | grep -aq "unlock: /dev/vda: opened as /dev/mapper/root"; then
-		ok "debian: trixie-$name: the console shows that unlock opened the root"
-	else
-		not_ok "debian: trixie-$name: the console shows that unlock opened the root" \
-			"$(grep -a 'unlock' "$WORK/trixie-$name.log" | head -5)"
-	fi
+	opened_by_unlock "trixie-$name"
 	if grep -aq "could not be loaded" "$WORK/trixie-$name.log"; then
 		not_ok "debian: trixie-$name: every module unlock loads loads" "$(grep -a "could not be loaded" "$WORK/trixie-$name.log")"
 	else

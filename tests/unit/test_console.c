@@ -35,18 +35,15 @@ static void screen_read(int master, char *screen, size_t size, const char *text,
 		if (text && strstr(screen, text))
 			return;
 		ssize_t n = read(master, screen + len, size - 1 - len);
-		quiet = n > 0 ? 0 : quiet + 1;
-		if (n > 0)
+		if (n > 0) {
 			len += (size_t)n;
-		else
+			quiet = 0;
+		} else {
 			usleep(10000);
+			quiet++;
+		}
 		screen[len] = '\0';
 	}
-}
-
-static void screen_read_until(int master, char *screen, size_t size, const char *text)
-{
-	screen_read(master, screen, size, text, 5000);
 }
 
 /* A person who waits for the prompt, then types what they type; the question asked for at most
@@ -67,7 +64,7 @@ static void ask(const char *typed, size_t max, int timeout_sec, struct answer *a
 	if (pid == 0) {
 		char screen[512] = "";
 		fcntl(master, F_SETFL, O_NONBLOCK);
-		screen_read_until(master, screen, sizeof(screen), PROMPT);
+		screen_read(master, screen, sizeof(screen), PROMPT, 5000);
 		usleep(50000); /* the question has switched echo off and flushed what came before */
 		if (write(master, typed, strlen(typed)) < 0)
 			_exit(1);
