@@ -39,7 +39,7 @@ TPM2_SRC := $(wildcard unlock/tpm2/*.c) unlock/token/message.c unlock/token/prot
 	unlock/crypto/secret.c \
 	unlock/base/log.c
 # The fuzz target of the helper's token reader builds with the helper's libraries, not unlock's.
-FUZZ_TPM2_SRC := unlock/tpm2/token.c
+FUZZ_TPM2_SRC := unlock/tpm2/token.c unlock/tpm2/blob.c
 
 # The PKCS#11 helper: modules are shared objects (DESIGN.md), so it is dynamic too; Nettle, for
 # base64, is linked from its archive so that an image carries no libnettle.so for it.
@@ -145,7 +145,7 @@ build/sector-crypt: build/obj/release/tests/tools/sector-crypt.o build/obj/relea
 
 build/fuzz/tpm2_token: build/obj/fuzz/tests/fuzz/fuzz_tpm2_token.o $(call objs,fuzz,$(FUZZ_TPM2_SRC))
 	@mkdir -p $(@D)
-	$(CLANG) -fsanitize=fuzzer,address,undefined -o $@ $^ $(shell pkg-config --libs json-c libcrypto)
+	$(CLANG) -fsanitize=fuzzer,address,undefined -o $@ $^ $(shell pkg-config --libs json-c libcrypto tss2-mu)
 
 build/fuzz/pkcs11_token: build/obj/fuzz/tests/fuzz/fuzz_pkcs11_token.o $(call objs,fuzz,$(FUZZ_PKCS11_SRC))
 	@mkdir -p $(@D)

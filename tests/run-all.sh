@@ -51,7 +51,7 @@ trees &
 # The suites that need no Debian tree first, while the trees are made.
 SECOND_LANE="tests/suites/guest_tpm2.sh tests/suites/guest_plain.sh tests/suites/guest_hibernate.sh"
 SECOND_LANE="$SECOND_LANE tests/suites/guest_pkcs11.sh tests/suites/guest_generators.sh tests/suites/build_trixie.sh"
-SECOND_LANE="$SECOND_LANE tests/suites/guest_trixie.sh tests/suites/pkcs11_trixie.sh"
+SECOND_LANE="$SECOND_LANE tests/suites/guest_trixie.sh tests/suites/pkcs11_trixie.sh tests/suites/tpm2_trixie.sh"
 second_lane() {
 	for s in $SECOND_LANE; do
 		run_suite "$s" bash "$s"

@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* unlock-tpm2's reading of a systemd-tpm2 token's JSON, as a hostile header would hand it over. */
+/* unlock-tpm2's reading of a systemd-tpm2 token's JSON, as a hostile header would hand it over,
+ * and of the blob in it (with or without an import seed). */
 #include <stdlib.h>
 #include <string.h>
 
+#include "tpm2/blob.h"
 #include "tpm2/token.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct tpm2_token t;
+	static struct tpm2_sealed sealed;
 	char why[256];
 
 	if (size > 65536)
@@ -15,6 +18,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (tpm2_token_parse(data, size, &t, why, sizeof(why)) == 0 &&
 	    (t.blob_len == 0 || t.blob_len > sizeof(t.blob) || t.pubkey_len >= sizeof(t.pubkey) ||
 	     t.salt_len > sizeof(t.salt) || t.srk_len > sizeof(t.srk) || t.policy_hash_len > sizeof(t.policy_hash)))
+		abort();
+	/* the blob's parts as the TPM would get them: the raw input too, for the seed's paths */
+	if (tpm2_blob_split(data, size, &sealed) == 0 &&
+	    (sealed.private.size > sizeof(sealed.private.buffer) || sealed.seed.size > sizeof(sealed.seed.secret)))
 		abort();
 	return 0;
 }

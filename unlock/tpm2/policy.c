@@ -11,21 +11,15 @@
 #include <tss2/tss2_rc.h>
 
 #include "base/util.h"
+#include "tpm2/pcr.h"
 #include "tpm2/tpm2.h"
 
 #define SIGNATURE_FILE_MAX (1u << 20)
+#define RSA_DEFAULT_EXPONENT 65537u
 
-static void pcr_selection(uint32_t mask, uint16_t bank, TPML_PCR_SELECTION *sel)
-{
-	*sel = (TPML_PCR_SELECTION){ .count = 1 };
-	sel->pcrSelections[0].hash = bank;
-	sel->pcrSelections[0].sizeofSelect = 3;
-	for (int i = 0; i < 3; i++)
-		sel->pcrSelections[0].pcrSelect[i] = (uint8_t)(mask >> (8 * i));
-}
-
-/* The signing key as the TPM loads it: RSA, SHA-256 name, no scheme (systemd's conversion). */
-static int pubkey_to_tpm2(EVP_PKEY *pk, TPM2B_PUBLIC *out)
+/* The signing key as the TPM loads it: RSA, SHA-256 name, no scheme (systemd's conversion);
+ * exponent_zero writes 65537 as 0, which the TPM reads as the same exponent but names differently. */
+static int pubkey_to_tpm2(EVP_PKEY *pk, bool exponent_zero, TPM2B_PUBLIC *out)
 {
 	BIGNUM *n = NULL, *e = NULL;
 	int n_len, r = -EINVAL;
@@ -51,6 +45,8 @@ static int pubkey_to_tpm2(EVP_PKEY *pk, TPM2B_PUBLIC *out)
 			.unique.rsa.size = (UINT16)n_len,
 		},
 	};
+	if (exponent_zero && out->publicArea.parameters.rsaDetail.exponent == RSA_DEFAULT_EXPONENT)
+		out->publicArea.parameters.rsaDetail.exponent = 0;
 	if (BN_bn2bin(n, out->publicArea.unique.rsa.buffer) == n_len)
 		r = 0;
 done:
@@ -172,6 +168,17 @@ static EVP_PKEY *pubkey_read(const struct tpm2_token *t)
 	return pk;
 }
 
+static bool pubkey_exponent_is_default(const struct tpm2_token *t)
+{
+	EVP_PKEY *pk = pubkey_read(t);
+	TPM2B_PUBLIC pub;
+	bool is = pk && pubkey_to_tpm2(pk, false, &pub) == 0 &&
+		  pub.publicArea.parameters.rsaDetail.exponent == RSA_DEFAULT_EXPONENT;
+
+	EVP_PKEY_free(pk);
+	return is;
+}
+
 struct signed_policy {
 	struct tpm2 *tpm;
 	const struct tpm2_token *t;
@@ -231,14 +238,14 @@ static int signed_policy_apply(struct signed_policy *s)
 	TSS2_RC rc;
 	int r = -EIO;
 
-	if (pubkey_to_tpm2(s->pk, &pub) < 0) {
+	if (pubkey_to_tpm2(s->pk, s->args->rsa_exponent_zero, &pub) < 0) {
 		token_answer_fail(s->fail, TOKEN_FAIL_UNSUPPORTED, "the token's PCR policy key is not an RSA key the TPM can load");
 		return -EINVAL;
 	}
 	rc = Esys_LoadExternal(s->tpm->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, NULL, &pub, ESYS_TR_RH_OWNER, &s->key);
 	if (rc == TSS2_RC_SUCCESS)
 		rc = Esys_TR_GetName(s->tpm->esys, s->key, &name);
-	pcr_selection(s->t->pubkey_pcr_mask, s->t->pcr_bank, &sel);
+	tpm2_pcr_selection(s->t->pubkey_pcr_mask, s->t->pcr_bank, &sel);
 	if (rc == TSS2_RC_SUCCESS)
 		rc = Esys_PolicyPCR(s->tpm->esys, s->session, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, NULL, &sel);
 	if (rc == TSS2_RC_SUCCESS)
@@ -282,7 +289,7 @@ static int policy_steps(struct tpm2 *tpm, const struct tpm2_token *t, ESYS_TR se
 			return r;
 	}
 	if (t->pcr_mask) {
-		pcr_selection(t->pcr_mask, t->pcr_bank, &sel);
+		tpm2_pcr_selection(t->pcr_mask, t->pcr_bank, &sel);
 		rc = Esys_PolicyPCR(tpm->esys, session, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, args->pcr_digest, &sel);
 	}
 	if (rc == TSS2_RC_SUCCESS && t->pin)
@@ -295,7 +302,8 @@ static int policy_steps(struct tpm2 *tpm, const struct tpm2_token *t, ESYS_TR se
 }
 
 /* The session digest against tpm2-policy-hash, so a PCR change is named before the TPM says no. */
-static int policy_digest_check(struct tpm2 *tpm, const struct tpm2_token *t, ESYS_TR session, struct token_answer *fail)
+static int policy_digest_check(struct tpm2 *tpm, const struct tpm2_token *t, const struct tpm2_policy_args *args,
+			       ESYS_TR session, struct token_answer *fail)
 {
 	TPM2B_DIGEST *digest = NULL;
 	TSS2_RC rc;
@@ -313,6 +321,8 @@ static int policy_digest_check(struct tpm2 *tpm, const struct tpm2_token *t, ESY
 	Esys_Free(digest);
 	if (same)
 		return 0;
+	if (t->pubkey_pcr_mask && !args->rsa_exponent_zero && pubkey_exponent_is_default(t))
+		return -ESTALE;
 	tpm2_pcr_mask_text(t->pcr_mask, pcrs, sizeof(pcrs));
 	tpm2_pcr_mask_text(t->pubkey_pcr_mask, signed_pcrs, sizeof(signed_pcrs));
 	if (t->pubkey_pcr_mask)
@@ -340,7 +350,7 @@ int tpm2_policy_session(struct tpm2 *tpm, const struct tpm2_token *t, ESYS_TR pa
 	}
 	r = policy_steps(tpm, t, *session, args, fail);
 	if (r == 0)
-		r = policy_digest_check(tpm, t, *session, fail);
+		r = policy_digest_check(tpm, t, args, *session, fail);
 	if (r < 0)
 		tpm2_handle_flush(tpm, session);
 	return r;

@@ -209,7 +209,7 @@ int tpm2_token_parse(const uint8_t *json, size_t len, struct tpm2_token *t, char
 	int r = 0;
 
 	memset(t, 0, sizeof(*t));
-	t->pcr_bank = TPM2_ALG_SHA256; /* before systemd 250 the bank was always sha256 */
+	t->pcr_bank = 0;               /* none written (systemd < 250, or no PCRs): chosen at unsealing */
 	t->primary_alg = TPM2_ALG_ECC; /* and the primary key always ECC */
 	if (!tok)
 		return -ENOMEM;

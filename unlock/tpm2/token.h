@@ -5,14 +5,15 @@
 /*
  * A systemd-tpm2 token of a LUKS2 header (../shared/FORMATS.md), as systemd 252 to 257 write it:
  * every field checked, and a field this helper does not implement (tpm2_pcrlock, a blob split in
- * shards, one it does not know) refused with the reason rather than guessed at.
+ * shards, one it does not know) refused with the reason rather than guessed at. The blob may carry
+ * a seed for TPM2_Import after its two parts (systemd 255's enrollment without the TPM).
  */
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#define TPM2_BLOB_MAX 4096
+#define TPM2_BLOB_MAX 4096 /* TPM2B_PRIVATE, TPM2B_PUBLIC and an import seed, each bounded by tss2 */
 #define TPM2_PUBKEY_MAX 8192
 #define TPM2_PCRS 24
 
@@ -20,7 +21,7 @@ struct tpm2_token {
 	uint8_t blob[TPM2_BLOB_MAX]; /* TPM2B_PRIVATE || TPM2B_PUBLIC */
 	size_t blob_len;
 	uint32_t pcr_mask;           /* tpm2-pcrs */
-	uint16_t pcr_bank;           /* TPM2_ALG_SHA1/SHA256/SHA384/SHA512 */
+	uint16_t pcr_bank;           /* TPM2_ALG_SHA1/SHA256/SHA384/SHA512; 0: none written, the best one */
 	uint16_t primary_alg;        /* TPM2_ALG_ECC or TPM2_ALG_RSA */
 	uint8_t policy_hash[64];     /* tpm2-policy-hash; empty: not checked before unsealing */
 	size_t policy_hash_len;

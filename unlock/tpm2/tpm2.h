@@ -37,16 +37,20 @@ struct tpm2_policy_args {
 	const char *signature_path;     /* unsealing: the signed policy's signatures (NULL: default places) */
 	bool trial;                     /* sealing: the policy is computed, not satisfied */
 	const TPM2B_DIGEST *pcr_digest; /* sealing for given PCR values: their digest; NULL: current values */
+	bool rsa_exponent_zero;         /* the signing key named with exponent 0 for 65537 */
 };
 
 /* The policy the token's object was sealed with, built in a policy session (salted by parent);
- * a policy hash in t is compared with the session's before anything is unsealed. */
+ * a policy hash in t is compared with the session's before anything is unsealed. -ESTALE when it
+ * differs and the signed policy's RSA key has exponent 65537: worth one more try with
+ * rsa_exponent_zero, as systemd does. */
 int tpm2_policy_session(struct tpm2 *tpm, const struct tpm2_token *t, ESYS_TR parent, ESYS_TR hmac,
 			const struct tpm2_policy_args *args, ESYS_TR *session, struct token_answer *fail);
 /* The PIN's authValue as systemd derives it (SHA-256, salted PBKDF2 first with tpm2_salt). */
 int tpm2_pin_auth(const struct tpm2_token *t, const uint8_t *pin, size_t len, TPM2B_AUTH *auth);
 /* The keyslot passphrase from the token: base64 of the unsealed secret, in locked memory. */
-int tpm2_unseal(const struct tpm2_token *t, const char *device, const char *signature_path, const uint8_t *pin,
+/* t's missing PCR bank is filled in with the one chosen. */
+int tpm2_unseal(struct tpm2_token *t, const char *device, const char *signature_path, const uint8_t *pin,
 		size_t pin_len, struct secret **passphrase, struct token_answer *fail);
 /* Fills fail from a TPM error: lockout, wrong PIN (with the tries left), policy, or what failed. */
 void tpm2_fail_rc(struct tpm2 *tpm, TSS2_RC rc, const char *what, struct token_answer *fail);

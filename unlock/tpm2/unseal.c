@@ -4,12 +4,13 @@
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <string.h>
-#include <tss2/tss2_mu.h>
 #include <tss2/tss2_rc.h>
 #include <tss2/tss2_tctildr.h>
 #include <unistd.h>
 
 #include "base/util.h"
+#include "tpm2/blob.h"
+#include "tpm2/pcr.h"
 #include "tpm2/tpm2.h"
 
 #define UNSEAL_PCR_CHANGED_RETRIES 30
@@ -247,25 +248,35 @@ void tpm2_fail_rc(struct tpm2 *tpm, TSS2_RC rc, const char *what, struct token_a
 		token_answer_fail(fail, TOKEN_FAIL_DEVICE, "%s: %s", what, Tss2_RC_Decode(rc));
 }
 
-struct sealed {
-	TPM2B_PRIVATE private;
-	TPM2B_PUBLIC public;
-};
-
-static int blob_split(const struct tpm2_token *t, struct sealed *s, struct token_answer *fail)
+static int blob_split(const struct tpm2_token *t, struct tpm2_sealed *s, struct token_answer *fail)
 {
-	size_t offset = 0;
+	if (tpm2_blob_split(t->blob, t->blob_len, s) == 0)
+		return 0;
+	token_answer_fail(fail, TOKEN_FAIL_BAD_TOKEN, "the token's tpm2-blob is not a sealed TPM2 object");
+	return -EINVAL;
+}
 
-	memset(s, 0, sizeof(*s));
-	if (Tss2_MU_TPM2B_PRIVATE_Unmarshal(t->blob, t->blob_len, &offset, &s->private) != TSS2_RC_SUCCESS ||
-	    Tss2_MU_TPM2B_PUBLIC_Unmarshal(t->blob, t->blob_len, &offset, &s->public) != TSS2_RC_SUCCESS) {
-		token_answer_fail(fail, TOKEN_FAIL_BAD_TOKEN, "the token's tpm2-blob is not a sealed TPM2 object");
-		return -EINVAL;
+/* systemd 255's enrollment without the TPM (--tpm2-device-key=) sealed the object as a duplicate
+ * for the storage root key: TPM2_Import turns it into this TPM's private part, on every unlock, and
+ * nothing is written back. */
+static int sealed_import(struct tpm2 *tpm, ESYS_TR parent, struct tpm2_sealed *s, struct token_answer *fail)
+{
+	static const TPMT_SYM_DEF_OBJECT no_inner_wrap = { .algorithm = TPM2_ALG_NULL };
+	TPM2B_PRIVATE *imported = NULL;
+	TSS2_RC rc;
+
+	if (s->seed.size == 0)
+		return 0;
+	rc = Esys_Import(tpm->esys, parent, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, NULL, &s->public, &s->private,
+			 &s->seed, &no_inner_wrap, &imported);
+	if (rc != TSS2_RC_SUCCESS) {
+		token_answer_fail(fail, TOKEN_FAIL_DEVICE,
+				  "the TPM did not import the token's object, sealed without the TPM for another storage root key? (%s)",
+				  Tss2_RC_Decode(rc));
+		return -EIO;
 	}
-	if (offset != t->blob_len) {
-		token_answer_fail(fail, TOKEN_FAIL_UNSUPPORTED, "the token's tpm2-blob carries a seed for TPM2_Import (systemd 255's enrollment without the TPM), which unlock does not implement");
-		return -EOPNOTSUPP;
-	}
+	s->private = *imported;
+	Esys_Free(imported);
 	return 0;
 }
 
@@ -310,7 +321,7 @@ struct unseal {
 static int object_load(struct unseal *u, const struct tpm2_token *t, const uint8_t *pin, size_t pin_len,
 		       struct token_answer *fail)
 {
-	struct sealed s;
+	struct tpm2_sealed s;
 	TPM2B_AUTH auth;
 	TSS2_RC rc;
 	int r;
@@ -318,6 +329,8 @@ static int object_load(struct unseal *u, const struct tpm2_token *t, const uint8
 	if ((r = blob_split(t, &s, fail)) < 0 || (r = tpm2_parent_load(&u->tpm, t, &u->parent, fail)) < 0)
 		return r;
 	u->parent_persistent = t->srk_len > 0;
+	if ((r = sealed_import(&u->tpm, u->parent, &s, fail)) < 0)
+		return r;
 	rc = Esys_Load(u->tpm.esys, u->parent, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &s.private, &s.public, &u->object);
 	if (rc != TSS2_RC_SUCCESS) {
 		if (tpm2_rc_base(rc) == TPM2_RC_LOCKOUT)
@@ -351,7 +364,22 @@ static void unseal_done(struct unseal *u)
 	tpm2_disconnect(&u->tpm);
 }
 
-int tpm2_unseal(const struct tpm2_token *t, const char *device, const char *signature_path, const uint8_t *pin,
+/* A token without tpm2-pcr-bank (systemd before 250) binds the bank systemd thinks best. */
+static int bank_choose(struct tpm2 *tpm, struct tpm2_token *t, struct token_answer *fail)
+{
+	int r;
+
+	if (t->pcr_bank || !(t->pcr_mask | t->pubkey_pcr_mask))
+		return 0;
+	r = tpm2_best_bank(tpm, t->pcr_mask | t->pubkey_pcr_mask, &t->pcr_bank);
+	if (r == -EOPNOTSUPP)
+		token_answer_fail(fail, TOKEN_FAIL_DEVICE, "the TPM has neither a SHA-256 nor a SHA-1 PCR bank with 24 PCRs");
+	else if (r < 0)
+		token_answer_fail(fail, TOKEN_FAIL_DEVICE, "the TPM did not say which PCR banks it has");
+	return r;
+}
+
+int tpm2_unseal(struct tpm2_token *t, const char *device, const char *signature_path, const uint8_t *pin,
 		size_t pin_len, struct secret **passphrase, struct token_answer *fail)
 {
 	struct unseal u = { .parent = ESYS_TR_NONE, .object = ESYS_TR_NONE, .hmac = ESYS_TR_NONE, .policy = ESYS_TR_NONE };
@@ -371,10 +399,18 @@ int tpm2_unseal(const struct tpm2_token *t, const char *device, const char *sign
 		tpm2_disconnect(&u.tpm);
 		return -EAGAIN;
 	}
-	r = object_load(&u, t, pin, pin_len, fail);
+	r = bank_choose(&u.tpm, t, fail);
+	if (r == 0)
+		r = object_load(&u, t, pin, pin_len, fail);
 	for (int i = 0; r == 0 && tpm2_rc_base(rc) == TPM2_RC_PCR_CHANGED && i < UNSEAL_PCR_CHANGED_RETRIES; i++) {
 		tpm2_handle_flush(&u.tpm, &u.policy);
+		args.rsa_exponent_zero = false;
 		r = tpm2_policy_session(&u.tpm, t, u.parent, u.hmac, &args, &u.policy, fail);
+		if (r == -ESTALE) {
+			/* systemd 255 named a signing key of exponent 65537 by exponent 0 (systemd issue 30546) */
+			args.rsa_exponent_zero = true;
+			r = tpm2_policy_session(&u.tpm, t, u.parent, u.hmac, &args, &u.policy, fail);
+		}
 		if (r == 0)
 			rc = Esys_Unseal(u.tpm.esys, u.object, u.policy, u.hmac, ESYS_TR_NONE, &data);
 	}

@@ -1,0 +1,135 @@
+#!/bin/bash
+# TPM2 tokens as today's systemd writes them: Debian 13's systemd (257), run in the debootstrapped
+# Debian 13 (build/trixie-root) against a software TPM on loopback, makes the storage root key
+# (systemd-tpm2-setup), exports it (systemd-analyze srk) and enrolls tokens online and offline
+# (--tpm2-device-key: a blob with a seed for TPM2_Import); this host's unlock-tpm2 gives back the
+# known volume key from each, under an ECC and an RSA storage root key. A token without
+# tpm2-pcr-bank binds the bank systemd thinks best.
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+source "$(dirname "$0")/../lib.sh"
+# shellcheck source-path=SCRIPTDIR source=../trixie.sh
+source "$TOP/tests/trixie.sh"
+
+if ! "$TOP/qemu/debian-root.sh" "$BASE" trixie; then
+	not_ok "tpm2 trixie: a Debian 13 system made by debootstrap" "see $BASE.log"
+	exit 0
+fi
+# The images and the SRK's public key inside the Debian 13 tree, seen from the chroot as $inside.
+mkdir -p "$BASE/tmp"
+T=$(mktemp -d "$BASE/tmp/tpm2.XXXXXX")
+inside=${T#"$BASE"}
+trap 'kill $(cat "$WORK"/*.pid 2>/dev/null) 2>/dev/null; rm -rf "$T" "$WORK"' EXIT
+export TSS2_LOG=all+none
+
+head -c 64 /dev/urandom >"$WORK/vk"
+want=$(hex_of "$WORK/vk")
+new_image() {
+	truncate -s 16M "$T/$1.img"
+	printf secret | cryptsetup luksFormat -q --type luks2 --pbkdf pbkdf2 --pbkdf-force-iterations 1000 \
+		--volume-key-file "$WORK/vk" --key-size 512 "$T/$1.img" - >/dev/null
+}
+# enroll NAME ARGS...: a new image NAME with the passphrase "secret", and Debian 13's
+# systemd-cryptenroll adding a TPM2 token with ARGS (environment: NEWPIN).
+enroll() {
+	local name=$1
+	shift
+	new_image "$name"
+	if in_chroot "$BASE" env PASSWORD=secret NEWPIN="${NEWPIN:-}" systemd-cryptenroll "$@" "$inside/$name.img" \
+		>"$WORK/$name.enroll" 2>&1; then
+		ok "tpm2 trixie: systemd-cryptenroll 257 enrolls $name"
+	else
+		not_ok "tpm2 trixie: systemd-cryptenroll 257 enrolls $name" "$(cat "$WORK/$name.enroll")"
+	fi
+	# systemd-cryptenroll leaves a session loaded; swtpm over TCP holds only three
+	tpm2_flushcontext -T "$TCTI" -l >/dev/null 2>&1
+}
+dump() { "$UNLOCK" open --tpm2-device "$TCTI" --token-only --dump-volume-key "$@"; }
+field() { cryptsetup token export --token-id 0 "$T/$1.img" | python3 -c "import json,sys; print(json.load(sys.stdin).get('$2', ''))"; }
+# The blob's parts: a TPM2B_PRIVATE and a TPM2B_PUBLIC, then the import seed's size (0: none).
+seed_size() {
+	field "$1" tpm2-blob | python3 -c '
+import base64, sys
+b = base64.b64decode(sys.stdin.read()); i = 0
+for _ in range(2): i += 2 + int.from_bytes(b[i:i + 2], "big")
+print(int.from_bytes(b[i:i + 2], "big") if i + 2 <= len(b) else 0)'
+}
+# tpm_start NAME: a software TPM of its own on loopback; sets TCTI.
+tpm_start() {
+	mkdir -p "$WORK/$1"
+	swtpm_tcp_start "$WORK/$1" "$WORK/$1.pid" || not_ok "tpm2 trixie: swtpm started"
+	TCTI=swtpm:host=127.0.0.1,port=$SWTPM_PORT
+}
+# srk_export NAME: systemd-analyze srk's TPM2B_PUBLIC of the TPM's SRK into $T/NAME.pub.
+srk_export() {
+	in_chroot "$BASE" env SYSTEMD_TPM2_DEVICE="$TCTI" systemd-analyze srk >"$T/$1.pub" 2>"$WORK/srk.err"
+}
+
+# An ECC storage root key, made by systemd as at a first boot.
+tpm_start ecc
+if in_chroot "$BASE" /usr/lib/systemd/systemd-tpm2-setup --tpm2-device="$TCTI" --early=yes >"$WORK/setup.log" 2>&1 &&
+	tpm2_getcap -T "$TCTI" handles-persistent | grep -q 0x81000001 && srk_export ecc; then
+	ok "tpm2 trixie: systemd-tpm2-setup makes the SRK at 0x81000001 and systemd-analyze srk exports it"
+else
+	not_ok "tpm2 trixie: systemd-tpm2-setup makes the SRK at 0x81000001 and systemd-analyze srk exports it" \
+		"$(cat "$WORK/setup.log" "$WORK/srk.err")"
+fi
+
+enroll offline --tpm2-device-key="$inside/ecc.pub" --tpm2-pcrs=
+check_eq "tpm2 trixie: the offline token's blob carries a seed for TPM2_Import" yes "$([ "$(seed_size offline)" -gt 0 ] && echo yes)"
+check_eq "tpm2 trixie: enrolled offline (--tpm2-device-key) with no PCRs, it gives the volume key" "$want" \
+	"$(dump "$T/offline.img" </dev/null 2>"$WORK/err")"
+pcr7=$(tpm2_pcrread -T "$TCTI" sha256:7 | sed -n 's/.*7 *: 0x\([0-9A-F]*\).*/\1/p')
+enroll offline-pcr7 --tpm2-device-key="$inside/ecc.pub" --tpm2-pcrs="7:sha256=$pcr7"
+check_eq "tpm2 trixie: enrolled offline bound to PCR 7's value, it gives the volume key" "$want" \
+	"$(dump "$T/offline-pcr7.img" </dev/null 2>/dev/null)"
+enroll offline-next --tpm2-device-key="$inside/ecc.pub" --tpm2-pcrs="7:sha256=$(echo next | sha256sum | cut -c1-64)"
+check_exit "tpm2 trixie: enrolled offline for a PCR 7 value not there, it is refused with the reason" 2 \
+	"PCR values differ from those the token was sealed to (it binds PCRs 7 of bank sha256)" -- dump "$T/offline-next.img"
+NEWPIN=2468 enroll offline-pin --tpm2-device-key="$inside/ecc.pub" --tpm2-pcrs= --tpm2-with-pin=yes
+check_eq "tpm2 trixie: enrolled offline with a PIN, the PIN gives the volume key" "$want" \
+	"$(echo 2468 | dump "$T/offline-pin.img" 2>/dev/null)"
+check_exit "tpm2 trixie: and a wrong PIN is refused as such" 2 "wrong TPM2 PIN" -- sh -c "echo 1357 | $UNLOCK open \
+	--tpm2-device $TCTI --token-only --test-passphrase $T/offline-pin.img"
+tpm2_dictionarylockout -T "$TCTI" -c >/dev/null 2>&1
+NEWPIN=2468 enroll online-pin --tpm2-device="$TCTI" --tpm2-pcrs=7 --tpm2-with-pin=yes
+check_eq "tpm2 trixie: enrolled online with a PIN, the token has systemd 253's PIN salt and 254's SRK" "yes yes" \
+	"$([ -n "$(field online-pin tpm2_salt)" ] && echo yes) $([ -n "$(field online-pin tpm2_srk)" ] && echo yes)"
+check_eq "tpm2 trixie: and the PIN gives the volume key" "$want" "$(echo 2468 | dump "$T/online-pin.img" 2>/dev/null)"
+
+# A token without tpm2-pcr-bank (systemd before 250): the bank with measurements in the PCRs it
+# binds. PCR 9 extended in the SHA-1 bank only: a SHA-1 token opens without its bank named.
+tpm2_pcrextend -T "$TCTI" "9:sha1=$(echo measured | sha1sum | cut -c1-40)"
+enroll sha1 --tpm2-device="$TCTI" --tpm2-pcrs=9:sha1
+check_eq "tpm2 trixie: the token names bank sha1" sha1 "$(field sha1 tpm2-pcr-bank)"
+without_bank() { # NAME: the image's token again, without tpm2-pcr-bank
+	cryptsetup token export --token-id 0 "$T/$1.img" |
+		python3 -c 'import json,sys; t=json.load(sys.stdin); del t["tpm2-pcr-bank"]; print(json.dumps(t))' >"$WORK/$1.json"
+	cryptsetup token remove --token-id 0 "$T/$1.img"
+	cryptsetup token import --disable-external-tokens --json-file "$WORK/$1.json" "$T/$1.img"
+}
+without_bank sha1
+check_eq "tpm2 trixie: without tpm2-pcr-bank, SHA-1 is chosen when only its PCR 9 holds measurements" "$want" \
+	"$(dump "$T/sha1.img" </dev/null 2>"$WORK/err")"
+enroll sha256 --tpm2-device="$TCTI" --tpm2-pcrs=7:sha256
+without_bank sha256
+check_eq "tpm2 trixie: without tpm2-pcr-bank, SHA-256 is chosen when neither bank's PCR 7 holds any" "$want" \
+	"$(dump "$T/sha256.img" </dev/null 2>/dev/null)"
+tpm_stop "$(cat "$WORK/ecc.pid")"
+
+# An RSA storage root key (TPMs without ECC): the offline token's seed is RSA-OAEP encrypted.
+tpm_start rsa
+tpm2_createprimary -T "$TCTI" -C o -G rsa2048:aes128cfb -g sha256 -c "$WORK/rsa.ctx" \
+	-a 'restricted|decrypt|fixedtpm|fixedparent|sensitivedataorigin|userwithauth|noda' >/dev/null
+tpm2_evictcontrol -T "$TCTI" -C o -c "$WORK/rsa.ctx" 0x81000001 >/dev/null
+tpm2_flushcontext -T "$TCTI" -t >/dev/null 2>&1
+srk_export rsa || not_ok "tpm2 trixie: systemd-analyze srk exports an RSA SRK" "$(cat "$WORK/srk.err")"
+enroll rsa-offline --tpm2-device-key="$inside/rsa.pub" --tpm2-pcrs=
+check_eq "tpm2 trixie: enrolled offline for an RSA SRK, it gives the volume key" "$want" \
+	"$(dump "$T/rsa-offline.img" </dev/null 2>/dev/null)"
+enroll rsa-online --tpm2-device="$TCTI" --tpm2-pcrs=7
+check_eq "tpm2 trixie: enrolled online under an RSA SRK, it gives the volume key" "$want" \
+	"$(dump "$T/rsa-online.img" </dev/null 2>/dev/null)"
+# The offline token of the ECC SRK does not fit this TPM: refused with the reason.
+check_exit "tpm2 trixie: a token of another TPM's SRK is refused, and says so" 2 "not the one the token was sealed under" -- \
+	dump "$T/offline.img"
+tpm_stop "$(cat "$WORK/rsa.pid")"
