@@ -251,8 +251,13 @@ unlock_crypttab_wants_token() {
 	return 1
 }
 
-# unlock_crypttab_wants_tpm2 CRYPTTAB UNLOCK: tpm2-device=, or a systemd-tpm2 token.
-unlock_crypttab_wants_tpm2() { unlock_crypttab_wants_token "$1" "$2" tpm2-device systemd-tpm2; }
+# unlock_crypttab_wants_tpm2 CRYPTTAB UNLOCK: tpm2-device=, a tpm2-measure-pcr= other than no (the
+# helper extends the PCR), or a systemd-tpm2 token.
+unlock_crypttab_wants_tpm2() {
+	awk '!/^[ \t]*(#|$)/ && match("," $4 ",", /,tpm2-measure-pcr=[^,]*,/) &&
+		substr("," $4 ",", RSTART + 18, RLENGTH - 19) !~ /^(no|false|off|n|f)$/ { found = 1 } END { exit !found }' "$1" ||
+		unlock_crypttab_wants_token "$1" "$2" tpm2-device systemd-tpm2
+}
 # unlock_crypttab_wants_pkcs11 CRYPTTAB UNLOCK: pkcs11-uri=, or a systemd-pkcs11 token.
 unlock_crypttab_wants_pkcs11() { unlock_crypttab_wants_token "$1" "$2" pkcs11-uri systemd-pkcs11; }
 

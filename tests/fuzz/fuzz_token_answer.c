@@ -14,11 +14,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size == 0)
 		return 0;
 	if (data[0] & 1) {
-		if (token_answer_parse(data + 1, size - 1, &a) == 0 && a.status == TOKEN_STATUS_FAIL &&
-		    strlen(a.reason) >= TOKEN_REASON_MAX)
+		if (token_answer_parse(data + 1, size - 1, &a) == 0 &&
+		    ((a.status == TOKEN_STATUS_FAIL && strlen(a.reason) >= TOKEN_REASON_MAX) ||
+		     (a.status == TOKEN_STATUS_OK && !a.passphrase && !a.measured[0])))
 			abort();
 		token_answer_done(&a);
-	} else if (token_request_parse(data + 1, size - 1, &r) == 0 && (!r.json || r.pin_len > TOKEN_PIN_MAX))
+	} else if (token_request_parse(data + 1, size - 1, &r) == 0 &&
+		   (r.measure ? r.m.pcr > 23 || strlen(r.m.event) >= sizeof(r.m.event) : !r.json || r.pin_len > TOKEN_PIN_MAX))
 		abort();
 	return 0;
 }

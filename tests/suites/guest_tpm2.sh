@@ -13,12 +13,15 @@ KVER=${UNLOCK_TEST_KVER:-$("$TOP/qemu/kver.sh")}
 MKINITRD=$TOP/build/unlock-mkinitrd
 export TSS2_LOG=all+none
 
-# The guest reports PCR 7 and lets systemd's own token code try the root volume's tokens.
+# The guest reports PCRs 7 and 15 and the userspace event log the boot left in /run, and lets
+# systemd's own token code try the root volume's tokens.
 mkdir -p "$WORK/d/root"
 cat >"$WORK/d/root/guest-test" <<'GUEST'
 #!/bin/busybox sh
+echo "GUEST-TPM2 measure-log=$(tr -d '\036\n' </run/log/systemd/tpm2-measure.log 2>/dev/null)"
 mount -t tmpfs run /run 2>/dev/null
 echo "GUEST-TPM2 pcr7=$(cat /sys/class/tpm/tpm0/pcr-sha256/7)"
+echo "GUEST-TPM2 pcr15=$(cat /sys/class/tpm/tpm0/pcr-sha256/15)"
 if cryptsetup open --test-passphrase --token-only /dev/vda </dev/null; then r=opened; else r=failed; fi
 echo "GUEST-TPM2 systemd-token=$r"
 GUEST
@@ -42,9 +45,12 @@ enroll() { # DISK PCRS
 	cp "$WORK/d/disk.img" "$1"
 	PASSWORD="correct horse" systemd-cryptenroll --tpm2-device="swtpm:host=127.0.0.1,port=$port" --tpm2-pcrs="$2" "$1" \
 		>"$WORK/enroll.log" 2>&1 || not_ok "tpm2: systemd-cryptenroll --tpm2-pcrs=$2" "$(cat "$WORK/enroll.log")"
+	# it leaves a session loaded, and swtpm over TCP (no resource manager) holds only three
+	tpm2_flushcontext -T "swtpm:host=127.0.0.1,port=$port" -l >/dev/null 2>&1
 }
 enroll "$WORK/none.img" ""
 enroll "$WORK/pcr7.img" 7
+enroll "$WORK/pcr15.img" 15
 tpm_stop "$(cat "$WORK/enroll.pid")"
 tpm_tcp_start() { swtpm_tcp_start "$state" "$WORK/enroll.pid" "$port"; }
 
@@ -115,3 +121,29 @@ tpm_boot tpm2-helper-crash "$WORK/crash.img" "$WORK/none.img" "$APPEND" \
 
 tpm_boot tpm2-helper-hang "$WORK/hang.img" "$WORK/none.img" "$APPEND rd.luks.options=token-timeout=3s" \
 	"expect:did not answer within 3 s" "expect:Passphrase for luks-$L2" 'send:correct horse\n' "expect:UNLOCK-MARKER end"
+
+# tpm2-measure-pcr=yes: the token bound to PCR 15 as it was (zero) opens the root; unlock then
+# extends PCR 15 as systemd-cryptsetup does, so in the system the same token no longer unseals.
+tpm_boot tpm2-measure "$WORK/tpm2.img" "$WORK/pcr15.img" "$APPEND rd.luks.options=tpm2-measure-pcr=yes" \
+	"expect:opened with TPM2 token 0" "expect:extended PCR 15 with 'cryptsetup:luks-$L2:$L2'" \
+	"expect:GUEST-TPM2 systemd-token=" "expect:UNLOCK-MARKER end"
+printf 'correct horse' | cryptsetup luksDump --dump-volume-key --volume-key-file "$WORK/pcr15.vk" -q "$WORK/pcr15.img" \
+	--key-file - >/dev/null 2>&1
+hmac=$(printf 'cryptsetup:luks-%s:%s' "$L2" "$L2" | openssl dgst -sha256 -mac HMAC -macopt "hexkey:$(hex_of "$WORK/pcr15.vk")" -binary |
+	od -An -v -tx1 | tr -d ' \n')
+want15=$({ head -c 32 /dev/zero; printf '%s' "$hmac" | xxd -r -p; } | sha256sum | cut -c1-64)
+got15=$(console_text "$WORK/tpm2-measure.log" | sed -n 's/.*GUEST-TPM2 pcr15=\([0-9A-Fa-f]\{64\}\).*/\1/p' | head -n1)
+check_eq "tpm2: PCR 15 holds systemd's measurement: SHA-256 of zeros and HMAC(volume key, 'cryptsetup:NAME:UUID')" \
+	"$want15" "$(echo "$got15" | tr 'A-F' 'a-f')"
+if seen tpm2-measure "GUEST-TPM2 systemd-token=failed"; then
+	ok "tpm2: after the measurement, the token bound to PCR 15 no longer unseals in the system"
+else
+	not_ok "tpm2: after the measurement, the token bound to PCR 15 no longer unseals in the system" "$(grep -a GUEST-TPM2 "$WORK/tpm2-measure.log")"
+fi
+if console_text "$WORK/tpm2-measure.log" | grep -a "GUEST-TPM2 measure-log=" | grep -F "\"string\":\"cryptsetup:luks-$L2:$L2\"" |
+	grep -qF '"eventType":"volume-key"'; then
+	ok "tpm2: the event is in systemd's userspace event log in /run, which the system inherits"
+else
+	not_ok "tpm2: the event is in systemd's userspace event log in /run, which the system inherits" \
+		"$(console_text "$WORK/tpm2-measure.log" | grep -a "GUEST-TPM2 measure-log=")"
+fi

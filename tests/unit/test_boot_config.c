@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Kernel command line and crypttab: the meanings systemd-cryptsetup and crypttab(5) give them. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +15,7 @@
 #include "boot/boot.h"
 #include "boot/console.h"
 #include "boot/devices.h"
+#include "boot/measure.h"
 #include "boot/passcache.h"
 #include "luks/luks.h"
 
@@ -69,6 +71,33 @@ static void token_options(void **state)
 	assert_string_equal(cfg.volumes[0].tpm2_signature, "/etc/sig.json");
 	assert_int_equal(cfg.volumes[0].token_timeout_sec, 30);
 	assert_string_equal(cfg.volumes[1].tpm2_device, "");
+}
+
+/* tpm2-measure-pcr= as systemd reads it: a PCR number first, else a boolean (yes: 15); banks add up. */
+static void measure_options(void **state)
+{
+	char text[256];
+
+	(void)state;
+	boot_config_init(&cfg);
+	crypttab_parse(&cfg, "a UUID=1 none tpm2-measure-pcr=yes,tpm2-measure-bank=SHA256:sha1,tpm2-measure-bank=sha384\n"
+			     "b UUID=2 none tpm2-measure-pcr=0\n"
+			     "c UUID=3 none tpm2-measure-pcr=no\n"
+			     "d UUID=4 none tpm2-measure-pcr=24,tpm2-measure-bank=md5\n"
+			     "e UUID=5 none luks\n", "test");
+	assert_int_equal(cfg.volumes[0].tpm2_measure_pcr, 15);
+	assert_string_equal(cfg.volumes[0].tpm2_measure_banks, "sha256:sha1:sha384");
+	assert_int_equal(cfg.volumes[1].tpm2_measure_pcr, 0);
+	assert_int_equal(cfg.volumes[2].tpm2_measure_pcr, -1);
+	assert_int_equal(cfg.volumes[3].tpm2_measure_pcr, -1);
+	assert_string_equal(cfg.volumes[3].tpm2_measure_banks, "");
+	assert_int_equal(cfg.volumes[4].tpm2_measure_pcr, -1);
+	/* the event's text: ':' and '\\' and bytes outside ASCII's printable ones escaped as systemd's xescape */
+	assert_int_equal(measure_event_text("root", "1234", text, sizeof(text)), 0);
+	assert_string_equal(text, "cryptsetup:root:1234");
+	assert_int_equal(measure_event_text("a:b\\c\x7f\xc3\xa9", "u", text, sizeof(text)), 0);
+	assert_string_equal(text, "cryptsetup:a\\x3ab\\x5cc\\x7f\\xc3\\xa9:u");
+	assert_int_equal(measure_event_text("root", "1234", text, 20), -ENAMETOOLONG);
 }
 
 static void cmdline_switches(void **state)
@@ -639,6 +668,7 @@ int main(void)
 		cmocka_unit_test(debian_content_checks),
 		cmocka_unit_test(content_checks_as_debian_scripts),
 		cmocka_unit_test(console_names_registered),
+		cmocka_unit_test(measure_options),
 	};
 	log_set_max_level(LOG_LEVEL_QUIET);
 	return cmocka_run_group_tests(tests, NULL, NULL);

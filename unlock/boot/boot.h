@@ -64,6 +64,8 @@ struct boot_volume {
 	char pkcs11_uri[1024];        /* pkcs11-uri=: auto or a URI, its token waited for; empty: auto, not waited for */
 	char tpm2_signature[BOOT_PATH_MAX]; /* tpm2-signature=; empty: systemd's default places */
 	int token_timeout_sec;        /* token-timeout=: the TPM's wait and a helper's time (systemd: 30 s) */
+	int tpm2_measure_pcr;         /* tpm2-measure-pcr=: the PCR extended once it opened (yes: 15); -1: none */
+	char tpm2_measure_banks[64];  /* tpm2-measure-bank=, colon-separated; empty: the banks systemd picks */
 	char unsupported[160];        /* why unlock cannot open it (a key script, a volume type); empty: it can */
 	bool from_cmdline;            /* made by the kernel command line, not by a crypttab line */
 };

@@ -21,6 +21,7 @@ void boot_volume_init(struct boot_volume *vol)
 	vol->timeout_sec = -1;
 	vol->keyfile_timeout_sec = -1;
 	vol->token_timeout_sec = 30;
+	vol->tpm2_measure_pcr = -1;
 }
 
 static void cmdline_timeout(struct boot_config *cfg, const char *key, const char *value)

@@ -147,6 +147,41 @@ static bool option_boolean(const char *value, bool *out)
 	return true;
 }
 
+/* systemd's tpm2-measure-pcr=: a PCR number, or a boolean (yes: PCR 15, the system identity's). */
+static bool option_measure_pcr(const char *value, int *pcr)
+{
+	uint64_t n;
+	bool on;
+
+	if (option_number(value, 23, &n))
+		return *pcr = (int)n, true;
+	if (!option_boolean(value, &on))
+		return false;
+	*pcr = on ? 15 : -1;
+	return true;
+}
+
+/* tpm2-measure-bank=sha256:sha1; given again, its banks are added (systemd's strv_extend). */
+static bool option_measure_banks(const char *value, char *banks, size_t size)
+{
+	static const char *const known[] = { "sha1", "sha256", "sha384", "sha512" };
+	char list[64], *save = NULL;
+	size_t used = strlen(banks);
+
+	if (!value || !*value || strlen(value) >= sizeof(list))
+		return false;
+	snprintf(list, sizeof(list), "%s", value);
+	for (char *b = strtok_r(list, ":", &save); b; b = strtok_r(NULL, ":", &save)) {
+		size_t i = 0;
+		while (i < ARRAY_SIZE(known) && strcasecmp(b, known[i]) != 0)
+			i++;
+		if (i == ARRAY_SIZE(known) || used + strlen(known[i]) + 2 > size)
+			return false;
+		used += (size_t)snprintf(banks + used, size - used, "%s%s", used ? ":" : "", known[i]);
+	}
+	return true;
+}
+
 static bool crypttab_flag_option(struct boot_volume *vol, const char *name)
 {
 	static const struct {
@@ -230,6 +265,10 @@ static bool crypttab_value_option(struct boot_volume *vol, const char *name, con
 		return snprintf(vol->tpm2_signature, sizeof(vol->tpm2_signature), "%s", value), true;
 	if (strcmp(name, "token-timeout") == 0 && value && parse_time_span_sec(value, &vol->token_timeout_sec) == 0)
 		return true;
+	if (strcmp(name, "tpm2-measure-pcr") == 0)
+		return option_measure_pcr(value, &vol->tpm2_measure_pcr);
+	if (strcmp(name, "tpm2-measure-bank") == 0)
+		return option_measure_banks(value, vol->tpm2_measure_banks, sizeof(vol->tpm2_measure_banks));
 	if (strcmp(name, "tpm2-pin") == 0)
 		return option_boolean(value, &(bool){ false }); /* a LUKS2 token says itself whether it has a PIN */
 	if (strcmp(name, "sector-size") == 0 && option_number(value, 4096, &n))

@@ -13,6 +13,7 @@
 #include "boot/content_check.h"
 #include "boot/devices.h"
 #include "boot/keydev.h"
+#include "boot/measure.h"
 #include "boot/modules.h"
 #include "boot/plain_volume.h"
 #include "boot/preload.h"
@@ -119,6 +120,8 @@ static int boot_volume_open(const struct boot_volume *vol, const char *dev, stru
 		modules_load_for_cipher(m, v.hdr.segment.cipher);
 		r = volume_activate(&v, vol->name, key, digest, vol->flags, vol->read_only);
 	}
+	if (r == 0)
+		boot_volume_measure(vol, &v, key, m);
 	volume_done(&v);
 	return r;
 }

@@ -34,8 +34,7 @@ static bool tpm2_device_present(const char *device)
 	return found;
 }
 
-/* The TPM's drivers (they load with async probing) and then its device, waited for a bounded time. */
-static void tpm2_device_wait(const struct boot_volume *vol, struct modules *m)
+void boot_tpm2_device_wait(const struct boot_volume *vol, struct modules *m)
 {
 	const char *device = vol->tpm2_device[0] ? vol->tpm2_device : "auto";
 	bool explicit = vol->tpm2_device[0] != '\0';
@@ -107,7 +106,7 @@ int boot_volume_unlock_by_tokens(const struct boot_volume *vol, const struct vol
 		return -ENOENT;
 	}
 	if (header_has_token(v, "systemd-tpm2"))
-		tpm2_device_wait(vol, m);
+		boot_tpm2_device_wait(vol, m);
 	ask_consoles_refresh();
 	r = volume_unlock_by_tokens(v, &step, key, digest);
 	if (r == -LUKS_ERR_WRONG_SECRET)

@@ -11,6 +11,9 @@
 
 struct modules;
 
+/* The TPM's drivers (they load with async probing) and then its device, waited for a bounded time:
+ * token-timeout= when tpm2-device= names it, else at most 5 s. */
+void boot_tpm2_device_wait(const struct boot_volume *vol, struct modules *m);
 /* 0 with the volume key; -LUKS_ERR_WRONG_SECRET when the tokens did not open it (said why);
  * -ENOENT when the header has no token this image can use; -ENOMEM. */
 int boot_volume_unlock_by_tokens(const struct boot_volume *vol, const struct volume *v, struct modules *m,

@@ -178,6 +178,8 @@ static int token_try_one(const struct token_try *t, struct secret **key, int *di
 		if (r < 0)
 			return r;
 		/* a wrong PIN's answer does not repeat the token's name the question gives */
+		if (a.status == TOKEN_STATUS_OK && !a.passphrase)
+			token_answer_fail(&a, TOKEN_FAIL_HELPER, "the helper answered with no secret");
 		if (a.label[0])
 			memcpy(label, a.label, sizeof(label));
 		else

@@ -15,7 +15,7 @@
 #include "crypto/secret.h"
 
 #define TOKEN_MESSAGE_MAX (256u << 10)
-#define TOKEN_FIELDS_MAX 8
+#define TOKEN_FIELDS_MAX 12
 #define TOKEN_FIELD_NAME_MAX 16
 
 struct token_field {

@@ -27,6 +27,9 @@ static const char *const status_names[] = {
 	[TOKEN_STATUS_FAIL] = "fail",
 };
 
+const char *const token_measure_bank_names[TOKEN_MEASURE_BANKS] = { "sha1", "sha256", "sha384", "sha512" };
+const size_t token_measure_digest_sizes[TOKEN_MEASURE_BANKS] = { 20, 32, 48, 64 };
+
 const char *token_failure_name(enum token_failure c)
 {
 	return (size_t)c < ARRAY_SIZE(failure_names) ? failure_names[c] : "?";
@@ -70,6 +73,54 @@ int token_request_build(const char *device, const char *signature, const struct 
 	return 0;
 }
 
+int token_measure_request_build(const char *device, const struct token_measure *m, struct secret **out)
+{
+	struct secret *msg = secret_new(TOKEN_MESSAGE_MAX);
+	char pcr[16];
+	int r;
+
+	if (!msg)
+		return -ENOMEM;
+	snprintf(pcr, sizeof(pcr), "%u", m->pcr);
+	r = token_message_add_text(msg, "device", device);
+	if (r == 0)
+		r = token_message_add_text(msg, "measure-pcr", pcr);
+	if (r == 0 && m->banks[0])
+		r = token_message_add_text(msg, "measure-banks", m->banks);
+	if (r == 0)
+		r = token_message_add_text(msg, "measure-event", m->event);
+	for (size_t i = 0; r == 0 && i < TOKEN_MEASURE_BANKS; i++)
+		r = token_message_add(msg, token_measure_bank_names[i], m->digests[i], token_measure_digest_sizes[i]);
+	if (r < 0) {
+		secret_free(msg);
+		return r;
+	}
+	*out = msg;
+	return 0;
+}
+
+/* A measurement request's records: a PCR number of 0-23, the banks and event as text, every digest
+ * of its size. */
+static int measure_parse(const struct token_message *m, struct token_measure *out)
+{
+	const struct token_field *banks = token_message_get(m, "measure-banks");
+	char pcr[8];
+	uint64_t n;
+
+	if (field_text(token_message_get(m, "measure-pcr"), pcr, sizeof(pcr)) < 0 || parse_u64(pcr, &n) < 0 || n > 23 ||
+	    (banks && field_text(banks, out->banks, sizeof(out->banks)) < 0) ||
+	    field_text(token_message_get(m, "measure-event"), out->event, sizeof(out->event)) < 0)
+		return -EBADMSG;
+	out->pcr = (unsigned)n;
+	for (size_t i = 0; i < TOKEN_MEASURE_BANKS; i++) {
+		const struct token_field *d = token_message_get(m, token_measure_bank_names[i]);
+		if (!d || d->len != token_measure_digest_sizes[i])
+			return -EBADMSG;
+		memcpy(out->digests[i], d->value, d->len);
+	}
+	return 0;
+}
+
 int token_request_parse(const uint8_t *buf, size_t len, struct token_request *r)
 {
 	struct token_message m;
@@ -82,6 +133,10 @@ int token_request_parse(const uint8_t *buf, size_t len, struct token_request *r)
 	sig = token_message_get(&m, "signature");
 	if (sig && field_text(sig, r->signature, sizeof(r->signature)) < 0)
 		return -EBADMSG;
+	if (token_message_get(&m, "measure-pcr")) {
+		r->measure = true;
+		return measure_parse(&m, &r->m);
+	}
 	if ((pin = token_message_get(&m, "pin"))) {
 		if (pin->len > TOKEN_PIN_MAX)
 			return -EBADMSG;
@@ -104,7 +159,9 @@ int token_answer_build(const struct token_answer *a, const uint8_t *pass, size_t
 	if (!m)
 		return -ENOMEM;
 	r = token_message_add_text(m, "status", status_names[a->status]);
-	if (r == 0 && a->status == TOKEN_STATUS_OK)
+	if (r == 0 && a->status == TOKEN_STATUS_OK && !pass)
+		r = token_message_add_text(m, "measured", a->measured);
+	else if (r == 0 && a->status == TOKEN_STATUS_OK)
 		r = token_message_add(m, "passphrase", pass, pass_len);
 	if (r == 0 && a->status == TOKEN_STATUS_NEED_PIN && a->label[0])
 		r = token_message_add_text(m, "label", a->label);
@@ -191,6 +248,12 @@ int token_answer_parse(const uint8_t *buf, size_t len, struct token_answer *a)
 		return answer_failure(&m, a);
 	if (a->status == TOKEN_STATUS_NEED_PIN)
 		return answer_need_pin(&m, a);
+	if (token_message_get(&m, "measured")) {
+		if (field_text(token_message_get(&m, "measured"), a->measured, sizeof(a->measured)) < 0 || !a->measured[0])
+			return -EBADMSG;
+		printable(a->measured);
+		return 0;
+	}
 	pass = token_message_get(&m, "passphrase");
 	if (!pass || pass->len == 0 || pass->len > TOKEN_PASSPHRASE_MAX)
 		return -EBADMSG;

@@ -9,6 +9,11 @@
  * ok with "passphrase" (the keyslot's passphrase the token yields); need-pin, optionally with
  * "label" (the token's name, for the question) and "reason" (a warning about the PIN); or fail
  * with "class", "tries" (PIN tries left, -1 unknown) and "reason" (one line for the console).
+ *
+ * A measurement request (unlock-tpm2 only) has "measure-pcr" instead of "token": with
+ * "measure-banks" (optional), "measure-event" (the event's text) and one digest record per bank
+ * ("sha1", "sha256", "sha384", "sha512"), to extend the PCR with. Its answer: ok with "measured"
+ * (the banks extended), or fail.
  */
 
 #include <stdbool.h>
@@ -38,6 +43,20 @@ enum token_failure {
 	TOKEN_FAIL_HELPER,      /* the helper crashed, hung or answered garbage (set by unlock) */
 };
 
+#define TOKEN_MEASURE_BANKS 4
+
+/* What a PCR is extended with: a digest for each bank it may have, made by unlock. */
+struct token_measure {
+	unsigned pcr;
+	char banks[64];                     /* "sha256:sha1" (tpm2-measure-bank=); empty: systemd's choice */
+	char event[TOKEN_REASON_MAX];       /* the event's text, for the event log */
+	uint8_t digests[TOKEN_MEASURE_BANKS][64]; /* sha1, sha256, sha384, sha512 */
+};
+
+/* The record names of the digests, in the order of token_measure.digests, and their sizes. */
+extern const char *const token_measure_bank_names[TOKEN_MEASURE_BANKS];
+extern const size_t token_measure_digest_sizes[TOKEN_MEASURE_BANKS];
+
 struct token_request {
 	char device[TOKEN_DEVICE_MAX];
 	char signature[TOKEN_PATH_MAX]; /* empty: the default places */
@@ -45,6 +64,8 @@ struct token_request {
 	size_t pin_len;
 	const uint8_t *json;            /* in the parsed buffer */
 	size_t json_len;
+	bool measure;                   /* a measurement request: m, not json */
+	struct token_measure m;
 };
 
 struct token_answer {
@@ -53,12 +74,14 @@ struct token_answer {
 	int tries_left;
 	char reason[TOKEN_REASON_MAX];
 	char label[TOKEN_LABEL_MAX]; /* need-pin: the token's name, or empty */
+	char measured[64];           /* ok to a measurement: the banks extended */
 	struct secret *passphrase;   /* status ok only */
 };
 
 /* unlock's side: the request in locked memory (it may hold a PIN). */
 int token_request_build(const char *device, const char *signature, const struct secret *pin, const char *json,
 			struct secret **out);
+int token_measure_request_build(const char *device, const struct token_measure *m, struct secret **out);
 /* A helper's answer; -EBADMSG when garbled. The reason is kept printable. */
 int token_answer_parse(const uint8_t *buf, size_t len, struct token_answer *a);
 void token_answer_done(struct token_answer *a);

@@ -48,7 +48,7 @@ int token_serve(const char *helper_name, token_answer_fn answer)
 		token_answer_fail(&a, TOKEN_FAIL_HELPER, "%s got no valid request", helper_name);
 	else
 		answer(&req, &a, &pass);
-	if (a.status == TOKEN_STATUS_OK && !pass)
+	if (a.status == TOKEN_STATUS_OK && !pass && !a.measured[0])
 		token_answer_fail(&a, TOKEN_FAIL_HELPER, "%s gave no secret", helper_name);
 	if (a.status == TOKEN_STATUS_FAIL && a.failure == TOKEN_FAIL_NONE)
 		token_answer_fail(&a, TOKEN_FAIL_HELPER, "%s failed without a reason", helper_name);
