@@ -4,7 +4,9 @@
 # (systemd-tpm2-setup), exports it (systemd-analyze srk) and enrolls tokens online and offline
 # (--tpm2-device-key: a blob with a seed for TPM2_Import); this host's unlock-tpm2 gives back the
 # known volume key from each, under an ECC and an RSA storage root key. A token without
-# tpm2-pcr-bank binds the bank systemd thinks best.
+# tpm2-pcr-bank binds the bank systemd thinks best. The other way round: unlock enroll writes
+# systemd 257's tokens (the SRK it makes when there is none, a salted PIN, sealing without the
+# TPM), and systemd 257's own code opens them (systemd-cryptenroll --unlock-tpm2-device=).
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 source "$(dirname "$0")/../lib.sh"
 # shellcheck source-path=SCRIPTDIR source=../trixie.sh
@@ -64,6 +66,40 @@ srk_export() {
 	in_chroot "$BASE" env SYSTEMD_TPM2_DEVICE="$TCTI" systemd-analyze srk >"$T/$1.pub" 2>"$WORK/srk.err"
 }
 
+# ours NAME ARGS...: a new image NAME, and unlock enroll --for-systemd 257 adding a TPM2 token with
+# ARGS (environment: NEWPIN).
+ours() {
+	local name=$1
+	shift
+	new_image "$name"
+	if printf 'secret\n' | "$UNLOCK" enroll --for-systemd 257 "$@" "$T/$name.img" >"$WORK/$name.enroll" 2>&1; then
+		ok "tpm2 trixie: unlock enroll --for-systemd 257 enrolls $name"
+	else
+		not_ok "tpm2 trixie: unlock enroll --for-systemd 257 enrolls $name" "$(cat "$WORK/$name.enroll")"
+	fi
+	tpm2_flushcontext -T "$TCTI" -l >/dev/null 2>&1
+}
+# systemd_opens NAME: Debian 13's systemd-cryptenroll unseals the image's TPM2 token with its own
+# code (environment: PIN) and adds the passphrase "other" with the key it got.
+systemd_opens() {
+	in_chroot "$BASE" env NEWPASSWORD=other PIN="${PIN:-}" systemd-cryptenroll --unlock-tpm2-device="$TCTI" --password \
+		"$inside/$1.img" >"$WORK/$1.systemd" 2>&1 && printf other | cryptsetup open --test-passphrase "$T/$1.img" -
+	local r=$?
+	tpm2_flushcontext -T "$TCTI" -l >/dev/null 2>&1
+	return $r
+}
+keys_of() { cryptsetup token export --token-id 0 "$T/$1.img" | python3 -c 'import json,sys; print(" ".join(sorted(json.load(sys.stdin))))'; }
+
+# A TPM without a storage root key: unlock enroll makes one where systemd-tpm2-setup would.
+tpm_start fresh
+ours ours-fresh --tpm2-device="$TCTI" --tpm2-pcrs=
+check_eq "tpm2 trixie: unlock enroll made the SRK at 0x81000001 on a TPM that had none" yes \
+	"$(tpm2_getcap -T "$TCTI" handles-persistent | grep -q 0x81000001 && echo yes)"
+check_eq "tpm2 trixie: its token opens with unlock-tpm2" "$want" "$(dump "$T/ours-fresh.img" </dev/null 2>/dev/null)"
+if systemd_opens ours-fresh; then ok "tpm2 trixie: and with systemd 257's own code"
+else not_ok "tpm2 trixie: and with systemd 257's own code" "$(cat "$WORK/ours-fresh.systemd")"; fi
+tpm_stop "$(cat "$WORK/fresh.pid")"
+
 # An ECC storage root key, made by systemd as at a first boot.
 tpm_start ecc
 if in_chroot "$BASE" /usr/lib/systemd/systemd-tpm2-setup --tpm2-device="$TCTI" --early=yes >"$WORK/setup.log" 2>&1 &&
@@ -95,6 +131,28 @@ NEWPIN=2468 enroll online-pin --tpm2-device="$TCTI" --tpm2-pcrs=7 --tpm2-with-pi
 check_eq "tpm2 trixie: enrolled online with a PIN, the token has systemd 253's PIN salt and 254's SRK" "yes yes" \
 	"$([ -n "$(field online-pin tpm2_salt)" ] && echo yes) $([ -n "$(field online-pin tpm2_srk)" ] && echo yes)"
 check_eq "tpm2 trixie: and the PIN gives the volume key" "$want" "$(echo 2468 | dump "$T/online-pin.img" 2>/dev/null)"
+
+enroll plain257 --tpm2-device="$TCTI" --tpm2-pcrs=
+ours ours-plain --tpm2-device="$TCTI" --tpm2-pcrs=
+check_eq "tpm2 trixie: unlock enroll's token has systemd 257's fields" "$(keys_of plain257)" "$(keys_of ours-plain)"
+NEWPIN=1357 ours ours-pin --tpm2-device="$TCTI" --tpm2-pcrs=7 --tpm2-with-pin
+check_eq "tpm2 trixie: unlock enroll's PIN token has systemd 257's fields (tpm2_salt, tpm2_srk)" "$(keys_of online-pin)" \
+	"$(keys_of ours-pin)"
+check_eq "tpm2 trixie: its PIN opens it with unlock-tpm2" "$want" "$(echo 1357 | dump "$T/ours-pin.img" 2>/dev/null)"
+if PIN=1357 systemd_opens ours-pin; then ok "tpm2 trixie: and with systemd 257's own code"
+else not_ok "tpm2 trixie: and with systemd 257's own code" "$(cat "$WORK/ours-pin.systemd")"; fi
+NEWPIN=1357 ours ours-offline --tpm2-device-key="$T/ecc.pub" --tpm2-pcrs="7:sha256=$pcr7" --tpm2-with-pin
+check_eq "tpm2 trixie: unlock enroll sealed without the TPM (--tpm2-device-key, PCR 7's value, a PIN): the blob has a seed" \
+	yes "$([ "$(seed_size ours-offline)" -gt 0 ] && echo yes)"
+check_eq "tpm2 trixie: its fields are systemd 257's" "$(keys_of offline-pin | sed 's/ tpm2-pcr-bank//')" \
+	"$(keys_of ours-offline | sed 's/ tpm2-pcr-bank//')"
+check_eq "tpm2 trixie: it opens with unlock-tpm2" "$want" "$(echo 1357 | dump "$T/ours-offline.img" 2>/dev/null)"
+if PIN=1357 systemd_opens ours-offline; then ok "tpm2 trixie: and with systemd 257's own code"
+else not_ok "tpm2 trixie: and with systemd 257's own code" "$(cat "$WORK/ours-offline.systemd")"; fi
+check_exit "tpm2 trixie: unlock enroll --tpm2-device-key without PCR 7's value is a usage error" 1 "needs every PCR's value" -- \
+	"$UNLOCK" enroll --for-systemd 257 --tpm2-device-key="$T/ecc.pub" --tpm2-pcrs=7 "$T/ours-plain.img"
+check_exit "tpm2 trixie: unlock enroll --tpm2-device-key for systemd 252 is refused" 1 "255 or later" -- \
+	"$UNLOCK" enroll --for-systemd 252 --tpm2-device-key="$T/ecc.pub" --tpm2-pcrs= "$T/ours-plain.img"
 
 # A token without tpm2-pcr-bank (systemd before 250): the bank with measurements in the PCRs it
 # binds. PCR 9 extended in the SHA-1 bank only: a SHA-1 token opens without its bank named.
@@ -129,6 +187,15 @@ check_eq "tpm2 trixie: enrolled offline for an RSA SRK, it gives the volume key"
 enroll rsa-online --tpm2-device="$TCTI" --tpm2-pcrs=7
 check_eq "tpm2 trixie: enrolled online under an RSA SRK, it gives the volume key" "$want" \
 	"$(dump "$T/rsa-online.img" </dev/null 2>/dev/null)"
+ours ours-rsa-offline --tpm2-device-key="$T/rsa.pub" --tpm2-pcrs=
+check_eq "tpm2 trixie: unlock enroll sealed without the TPM for an RSA SRK: it opens with unlock-tpm2" "$want" \
+	"$(dump "$T/ours-rsa-offline.img" </dev/null 2>/dev/null)"
+if systemd_opens ours-rsa-offline; then ok "tpm2 trixie: and with systemd 257's own code"
+else not_ok "tpm2 trixie: and with systemd 257's own code" "$(cat "$WORK/ours-rsa-offline.systemd")"; fi
+ours ours-rsa --tpm2-device="$TCTI" --tpm2-pcrs=
+check_eq "tpm2 trixie: unlock enroll under an RSA SRK: tpm2-primary-alg rsa" rsa "$(field ours-rsa tpm2-primary-alg)"
+if systemd_opens ours-rsa; then ok "tpm2 trixie: and systemd 257's own code opens it"
+else not_ok "tpm2 trixie: and systemd 257's own code opens it" "$(cat "$WORK/ours-rsa.systemd")"; fi
 # The offline token of the ECC SRK does not fit this TPM: refused with the reason.
 check_exit "tpm2 trixie: a token of another TPM's SRK is refused, and says so" 2 "not the one the token was sealed under" -- \
 	dump "$T/offline.img"

@@ -23,6 +23,7 @@
 #include "enroll/seal.h"
 #include "open/keyfile.h"
 #include "open/prompt.h"
+#include "tpm2/pcr.h"
 #include "tpm2/token.h"
 
 enum { EXIT_OK, EXIT_USAGE, EXIT_WRONG_SECRET, EXIT_DAMAGED, EXIT_UNSUPPORTED, EXIT_IO };
@@ -32,18 +33,21 @@ struct enroll_options {
 	const char *unlock_key_file;
 	const char *pkcs11_uri;
 	bool with_pin;
+	int systemd;                 /* the systemd version the token is for */
 	struct seal_request seal;
 };
 
 static int usage(FILE *out, int code)
 {
-	fprintf(out, "Usage: unlock enroll [--tpm2-device auto|PATH|TCTI] [--tpm2-pcrs PCR[:BANK=HEX][+...]]\n"
-		     "                     [--tpm2-public-key FILE [--tpm2-public-key-pcrs PCR[+...]]] [--tpm2-with-pin]\n"
-		     "                     [--unlock-key-file FILE] DEVICE\n"
+	fprintf(out, "Usage: unlock enroll [--tpm2-device auto|PATH|TCTI | --tpm2-device-key SRK-FILE]\n"
+		     "                     [--tpm2-pcrs PCR[:BANK=HEX][+...]] [--tpm2-with-pin]\n"
+		     "                     [--tpm2-public-key FILE [--tpm2-public-key-pcrs PCR[+...]]]\n"
+		     "                     [--for-systemd VERSION] [--unlock-key-file FILE] DEVICE\n"
 		     "       unlock enroll --pkcs11-token-uri URI [--unlock-key-file FILE] DEVICE\n"
 		     "Adds a keyslot and a systemd-tpm2 or systemd-pkcs11 token to the LUKS2 header of DEVICE. The\n"
 		     "existing passphrase is read from $PASSWORD, the terminal or one line of standard input; a TPM2\n"
-		     "PIN from $NEWPIN, the terminal (twice) or the next line. Exit codes as unlock(8).\n");
+		     "PIN from $NEWPIN, the terminal (twice) or the next line. The token is one systemd VERSION\n"
+		     "opens (default: the installed systemd's). Exit codes as unlock(8).\n");
 	return code;
 }
 
@@ -83,11 +87,45 @@ static int pcrs_parse(const char *text, uint32_t *mask, struct seal_request *val
 			return -EINVAL;
 		*eq = '\0';
 		if (tpm2_bank_from_name(colon + 1, &bank) < 0 || (values->pcr_given && bank != values->bank) ||
-		    hex_value(eq + 1, values->pcr_values[n], tpm2_bank_size(bank)) < 0)
+		    hex_value(eq + 1, values->pcr_values[n], tpm2_bank_digest_size(bank)) < 0)
 			return -EINVAL;
 		values->bank = bank;
 		values->pcr_given |= 1u << n;
 	}
+	return 0;
+}
+
+/* The installed systemd's version (systemd-cryptenroll --version: "systemd 257 (257.9-1)"), or 0. */
+static int installed_systemd(void)
+{
+	FILE *p = popen("systemd-cryptenroll --version 2>/dev/null", "re");
+	int version = 0;
+
+	if (p) {
+		if (fscanf(p, "systemd %d", &version) != 1)
+			version = 0;
+		pclose(p);
+	}
+	return version;
+}
+
+/* systemd 254 and later seal under the SRK (tpm2_srk) and salt a PIN (tpm2_salt, 253); 252 opens
+ * neither. Sealing without the TPM came with 255. */
+static int token_format_choose(struct enroll_options *o)
+{
+	if (!o->systemd)
+		o->systemd = installed_systemd();
+	if (!o->systemd)
+		o->systemd = 257;
+	o->seal.srk = o->systemd >= 254;
+	if (o->seal.device_key && o->systemd < 255)
+		return fprintf(stderr, "unlock enroll: systemd %d cannot open a token sealed without the TPM (--tpm2-device-key): 255 or later\n",
+			       o->systemd), -EINVAL;
+	if (o->seal.device_key && o->seal.pubkey_path)
+		return fprintf(stderr, "unlock enroll: --tpm2-public-key is not supported with --tpm2-device-key yet\n"), -EINVAL;
+	if (o->seal.device_key && (o->seal.pcr_mask & ~o->seal.pcr_given))
+		return fprintf(stderr, "unlock enroll: --tpm2-device-key needs every PCR's value (--tpm2-pcrs PCR:BANK=HEX or \"\")\n"),
+		       -EINVAL;
 	return 0;
 }
 
@@ -99,17 +137,20 @@ static int options_parse(int argc, char **argv, struct enroll_options *o)
 		{ "tpm2-public-key", required_argument, NULL, 'k' },
 		{ "tpm2-public-key-pcrs", required_argument, NULL, 'K' },
 		{ "tpm2-with-pin", no_argument, NULL, 'P' },
+		{ "tpm2-device-key", required_argument, NULL, 'D' },
+		{ "for-systemd", required_argument, NULL, 'S' },
 		{ "unlock-key-file", required_argument, NULL, 'u' },
 		{ "pkcs11-token-uri", required_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	bool pubkey_pcrs = false, tpm2_options = false;
+	uint64_t version;
 	int c;
 
 	o->seal = (struct seal_request){ .device = "auto", .pcr_mask = 1u << 7, .bank = TPM2_ALG_SHA256 };
 	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
-		tpm2_options |= strchr("dpkKP", c) != NULL;
+		tpm2_options |= strchr("dpkKPDS", c) != NULL;
 		switch (c) {
 		case 'd': o->seal.device = optarg; break;
 		case 'p':
@@ -123,6 +164,12 @@ static int options_parse(int argc, char **argv, struct enroll_options *o)
 			pubkey_pcrs = true;
 			break;
 		case 'P': o->with_pin = true; break;
+		case 'D': o->seal.device_key = optarg; break;
+		case 'S':
+			if (parse_u64(optarg, &version) < 0 || version < 252 || version > 999)
+				return fprintf(stderr, "unlock enroll: --for-systemd: want a systemd version, 252 or later\n"), -EINVAL;
+			o->systemd = (int)version;
+			break;
 		case 'u': o->unlock_key_file = optarg; break;
 		case 'U': o->pkcs11_uri = optarg; break;
 		case 'h': exit(usage(stdout, EXIT_OK));
@@ -137,8 +184,7 @@ static int options_parse(int argc, char **argv, struct enroll_options *o)
 		o->seal.pubkey_pcr_mask = 1u << 11; /* systemd's default for a signed policy */
 	if (!o->seal.pubkey_path && o->seal.pubkey_pcr_mask)
 		return fprintf(stderr, "unlock enroll: --tpm2-public-key-pcrs needs --tpm2-public-key\n"), -EINVAL;
-	o->device = argv[optind];
-	return 0;
+	return token_format_choose(o) < 0 ? -EINVAL : (o->device = argv[optind], 0);
 }
 
 /* $NAME (systemd-cryptenroll reads PASSWORD and NEWPIN so), else the terminal or a line of input. */
@@ -220,7 +266,8 @@ static json_object *token_object_new(const char *type, int keyslot)
 	return o;
 }
 
-/* The token as systemd-cryptenroll 252 writes it (tpm2_make_luks2_json), field for field. */
+/* The token as systemd-cryptenroll writes it (tpm2_make_luks2_json), field for field: as 252 does,
+ * or with the SRK as 257 does (tpm2-pin only when true, tpm2_salt, tpm2_srk). */
 static json_object *tpm2_token_json(const void *ctx, int keyslot)
 {
 	const struct tpm2_token *t = ctx;
@@ -230,13 +277,18 @@ static json_object *tpm2_token_json(const void *ctx, int keyslot)
 	json_object_object_add(o, "tpm2-pcrs", pcr_array(t->pcr_mask));
 	if (t->pcr_mask | t->pubkey_pcr_mask)
 		json_object_object_add(o, "tpm2-pcr-bank", json_object_new_string(tpm2_bank_name(t->pcr_bank)));
-	json_object_object_add(o, "tpm2-primary-alg", json_object_new_string("ecc"));
+	json_object_object_add(o, "tpm2-primary-alg", json_object_new_string(t->primary_alg == TPM2_ALG_RSA ? "rsa" : "ecc"));
 	json_object_object_add(o, "tpm2-policy-hash", hex_string(t->policy_hash, t->policy_hash_len));
-	json_object_object_add(o, "tpm2-pin", json_object_new_boolean(t->pin));
+	if (t->pin || !t->srk_len)
+		json_object_object_add(o, "tpm2-pin", json_object_new_boolean(t->pin));
 	if (t->pubkey_pcr_mask) {
 		json_object_object_add(o, "tpm2_pubkey_pcrs", pcr_array(t->pubkey_pcr_mask));
 		json_object_object_add(o, "tpm2_pubkey", base64_string(t->pubkey, t->pubkey_len));
 	}
+	if (t->salt_len)
+		json_object_object_add(o, "tpm2_salt", base64_string(t->salt, t->salt_len));
+	if (t->srk_len)
+		json_object_object_add(o, "tpm2_srk", base64_string(t->srk, t->srk_len));
 	return o;
 }
 
@@ -306,7 +358,8 @@ static int tpm2_enroll(struct crypt_device *cd, const struct enroll_options *o, 
 	token = keyslot_and_token_add(cd, o->device, old, pass, tpm2_token_json, &t, &keyslot);
 	if (token < 0)
 		return EXIT_IO;
-	printf("New TPM2 token %d enrolled as keyslot %d.\nPolicy digest: ", token, keyslot);
+	printf("New TPM2 token %d enrolled as keyslot %d, for systemd %s and later%s.\nPolicy digest: ", token, keyslot,
+	       req.device_key ? "255" : req.srk ? "254" : "252", req.device_key ? " (sealed without the TPM)" : "");
 	for (size_t i = 0; i < t.policy_hash_len; i++)
 		printf("%02x", t.policy_hash[i]);
 	printf("\n");
@@ -354,6 +407,8 @@ int main(int argc, char **argv)
 	struct crypt_device *cd = NULL;
 	int r;
 
+	/* tpm2-tss logs what it expects to fail (no SRK yet) as errors; its own TSS2_LOG still wins */
+	setenv("TSS2_LOG", "all+none", 0);
 	if (options_parse(argc, argv, &o) < 0)
 		return usage(stderr, EXIT_USAGE);
 	if ((r = crypt_init(&cd, o.device)) < 0)

@@ -10,27 +10,23 @@
 #include <tss2/tss2_rc.h>
 
 #include "base/util.h"
+#include "enroll/offline.h"
+#include "enroll/srk.h"
+#include "tpm2/pcr.h"
 #include "tpm2/tpm2.h"
 
 #define SEALED_SECRET_LEN 32
-
-size_t tpm2_bank_size(uint16_t bank)
-{
-	switch (bank) {
-	case TPM2_ALG_SHA1: return 20;
-	case TPM2_ALG_SHA256: return 32;
-	case TPM2_ALG_SHA384: return 48;
-	case TPM2_ALG_SHA512: return 64;
-	}
-	return 0;
-}
 
 /* The PCRs whose values were not given, as they are now. */
 static int pcr_values_complete(struct tpm2 *tpm, const struct seal_request *req, uint8_t values[][64],
 			       struct token_answer *fail)
 {
-	size_t size = tpm2_bank_size(req->bank);
+	size_t size = tpm2_bank_digest_size(req->bank);
 
+	if (!tpm && (req->pcr_mask & ~req->pcr_given)) {
+		token_answer_fail(fail, TOKEN_FAIL_UNSUPPORTED, "sealing without the TPM needs every PCR value given (PCR:BANK=HEX)");
+		return -EINVAL;
+	}
 	for (int i = 0; i < TPM2_PCRS; i++) {
 		TPML_PCR_SELECTION sel = { .count = 1 }, *out_sel = NULL;
 		TPML_DIGEST *digests = NULL;
@@ -58,7 +54,7 @@ static int pcr_values_complete(struct tpm2 *tpm, const struct seal_request *req,
 }
 
 /* PolicyPCR's pcrDigest: SHA-256 (the session's hash) over the values in PCR order. */
-static int pcr_digest(struct tpm2 *tpm, const struct seal_request *req, TPM2B_DIGEST *digest, struct token_answer *fail)
+int tpm2_pcr_digest(struct tpm2 *tpm, const struct seal_request *req, TPM2B_DIGEST *digest, struct token_answer *fail)
 {
 	uint8_t values[TPM2_PCRS][64];
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
@@ -72,7 +68,7 @@ static int pcr_digest(struct tpm2 *tpm, const struct seal_request *req, TPM2B_DI
 	ok = EVP_DigestInit_ex(md, EVP_sha256(), NULL);
 	for (int i = 0; ok && i < TPM2_PCRS; i++)
 		if (req->pcr_mask & (1u << i))
-			ok = EVP_DigestUpdate(md, values[i], tpm2_bank_size(req->bank));
+			ok = EVP_DigestUpdate(md, values[i], tpm2_bank_digest_size(req->bank));
 	ok = ok && EVP_DigestFinal_ex(md, digest->buffer, &len);
 	digest->size = 32;
 	EVP_MD_CTX_free(md);
@@ -90,7 +86,7 @@ static int blob_marshal(const TPM2B_PRIVATE *private, const TPM2B_PUBLIC *public
 	return 0;
 }
 
-static int passphrase_of(const uint8_t *secret, size_t len, struct secret **out)
+int tpm2_passphrase_of(const uint8_t *secret, size_t len, struct secret **out)
 {
 	struct secret *s = secret_new(4 * (len / 3 + 1) + 1);
 	int n;
@@ -103,12 +99,23 @@ static int passphrase_of(const uint8_t *secret, size_t len, struct secret **out)
 	return n > 0 ? 0 : -EIO;
 }
 
+int tpm2_salt_new(struct tpm2_token *t, struct token_answer *fail)
+{
+	t->salt_len = 32; /* systemd's: a SHA-256 digest's size */
+	if (getrandom(t->salt, t->salt_len, 0) == (ssize_t)t->salt_len)
+		return 0;
+	token_answer_fail(fail, TOKEN_FAIL_HELPER, "no random bytes from the kernel");
+	return -EIO;
+}
+
 struct sealing {
 	struct tpm2 tpm;
 	ESYS_TR primary, hmac, policy;
+	bool primary_persistent;
 };
 
-/* The object: KEYEDHASH, SHA-256 name, fixedTPM|fixedParent, no userWithAuth, the policy digest. */
+/* The object: KEYEDHASH, SHA-256 name, fixedTPM|fixedParent, no userWithAuth, the policy digest;
+ * under the SRK without a PIN also noDA (systemd 257: a PCR policy gains nothing from lockout). */
 static int object_create(struct sealing *s, const struct seal_request *req, const TPM2B_DIGEST *policy,
 			 struct tpm2_token *t, struct secret **passphrase, struct token_answer *fail)
 {
@@ -118,7 +125,8 @@ static int object_create(struct sealing *s, const struct seal_request *req, cons
 		.publicArea = {
 			.type = TPM2_ALG_KEYEDHASH,
 			.nameAlg = TPM2_ALG_SHA256,
-			.objectAttributes = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT,
+			.objectAttributes = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT |
+					    (req->srk && !req->pin ? TPMA_OBJECT_NODA : 0),
 			.parameters.keyedHashDetail.scheme.scheme = TPM2_ALG_NULL,
 			.unique.keyedHash.size = 32,
 			.authPolicy = *policy,
@@ -141,7 +149,7 @@ static int object_create(struct sealing *s, const struct seal_request *req, cons
 	if (rc != TSS2_RC_SUCCESS)
 		tpm2_fail_rc(&s->tpm, rc, "the TPM did not seal the secret", fail);
 	else if ((r = blob_marshal(private, public, t)) == 0)
-		r = passphrase_of(sensitive.sensitive.data.buffer, SEALED_SECRET_LEN, passphrase);
+		r = tpm2_passphrase_of(sensitive.sensitive.data.buffer, SEALED_SECRET_LEN, passphrase);
 	explicit_bzero(&sensitive, sizeof(sensitive));
 	Esys_Free(private);
 	Esys_Free(public);
@@ -173,7 +181,7 @@ static int policy_compute(struct sealing *s, const struct seal_request *req, str
 	TSS2_RC rc;
 	int r;
 
-	if (req->pcr_given && (r = pcr_digest(&s->tpm, req, &digest, fail)) < 0)
+	if (req->pcr_given && (r = tpm2_pcr_digest(&s->tpm, req, &digest, fail)) < 0)
 		return r;
 	if ((r = tpm2_policy_session(&s->tpm, t, s->primary, s->hmac, &args, &s->policy, fail)) < 0)
 		return r;
@@ -189,6 +197,20 @@ static int policy_compute(struct sealing *s, const struct seal_request *req, str
 	return 0;
 }
 
+/* The token's fields the request fixes: PCRs, bank, PIN (and its salt), signing key. */
+static int tpm2_token_start(const struct seal_request *req, struct tpm2_token *t, struct token_answer *fail)
+{
+	memset(t, 0, sizeof(*t));
+	t->pcr_mask = req->pcr_mask;
+	t->pcr_bank = req->bank;
+	t->primary_alg = TPM2_ALG_ECC;
+	t->pin = req->pin != NULL;
+	t->pubkey_pcr_mask = req->pubkey_pcr_mask;
+	if (req->pubkey_path && pubkey_load(req->pubkey_path, t, fail) < 0)
+		return -EINVAL;
+	return req->srk && req->pin ? tpm2_salt_new(t, fail) : 0;
+}
+
 int tpm2_seal(const struct seal_request *req, struct tpm2_token *t, struct secret **passphrase,
 	      struct token_answer *fail)
 {
@@ -196,17 +218,17 @@ int tpm2_seal(const struct seal_request *req, struct tpm2_token *t, struct secre
 	TPM2B_DIGEST policy;
 	int r;
 
-	memset(t, 0, sizeof(*t));
-	t->pcr_mask = req->pcr_mask;
-	t->pcr_bank = req->bank;
-	t->primary_alg = TPM2_ALG_ECC;
-	t->pin = req->pin != NULL;
-	t->pubkey_pcr_mask = req->pubkey_pcr_mask;
-	if (req->pubkey_path && (r = pubkey_load(req->pubkey_path, t, fail)) < 0)
+	if ((r = tpm2_token_start(req, t, fail)) < 0)
 		return r;
+	if (req->device_key)
+		return tpm2_seal_offline(req, t, passphrase, fail);
 	if ((r = tpm2_connect(&s.tpm, req->device, fail)) < 0)
 		return r;
-	r = tpm2_parent_load(&s.tpm, t, &s.primary, fail);
+	if (req->srk)
+		r = tpm2_srk_get_or_create(&s.tpm, &s.primary, t->srk, sizeof(t->srk), &t->srk_len, &t->primary_alg, fail);
+	else
+		r = tpm2_parent_load(&s.tpm, t, &s.primary, fail);
+	s.primary_persistent = req->srk;
 	/* the object does not exist yet: the session is salted by the primary key only */
 	if (r == 0)
 		r = tpm2_hmac_session_start(&s.tpm, s.primary, ESYS_TR_NONE, &s.hmac, fail);
@@ -216,6 +238,8 @@ int tpm2_seal(const struct seal_request *req, struct tpm2_token *t, struct secre
 		r = object_create(&s, req, &policy, t, passphrase, fail);
 	tpm2_handle_flush(&s.tpm, &s.policy);
 	tpm2_handle_flush(&s.tpm, &s.hmac);
+	if (s.primary_persistent && s.primary != ESYS_TR_NONE)
+		Esys_TR_Close(s.tpm.esys, &s.primary);
 	tpm2_handle_flush(&s.tpm, &s.primary);
 	tpm2_disconnect(&s.tpm);
 	return r;
