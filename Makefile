@@ -8,10 +8,10 @@ PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 # build/unlock is one static-pie program: Debian's static archives, and libdevmapper and libkmod
 # built once from Debian's source packages (unlock/deps/build-libs.sh) into build/deps.
 DEPS_DIR := build/deps
-DEPS_LIBS := $(DEPS_DIR)/lib/libdevmapper.a $(DEPS_DIR)/lib/libkmod.a $(DEPS_DIR)/bin/lvm.static
+DEPS_LIBS := $(DEPS_DIR)/lib/libdevmapper.a $(DEPS_DIR)/lib/libkmod.a $(DEPS_DIR)/bin/lvm.static $(DEPS_DIR)/lib/libtss2.a
 STATIC_PKGS := nettle json-c libargon2 blkid libzstd liblzma
 STATIC_CFLAGS = -I$(DEPS_DIR)/include $(shell pkg-config --cflags $(STATIC_PKGS) 2>/dev/null)
-STATIC_LIBS = $(filter %.a,$(DEPS_LIBS)) $(shell pkg-config --static --libs $(STATIC_PKGS) 2>/dev/null)
+STATIC_LIBS = $(DEPS_DIR)/lib/libdevmapper.a $(DEPS_DIR)/lib/libkmod.a $(shell pkg-config --static --libs $(STATIC_PKGS) 2>/dev/null)
 
 WARN := -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2
 HARDEN := -O2 -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fstack-clash-protection -fPIE
@@ -33,13 +33,18 @@ ALL_SRC := $(wildcard unlock/*/*.c)
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 UNIT_TESTS := $(patsubst tests/unit/%.c,build/unit/%,$(wildcard tests/unit/test_*.c))
 
-# The token helper links tpm2-tss, which Debian ships only shared (DESIGN.md): dynamic, hardened.
-TPM2_PKGS := tss2-esys tss2-mu tss2-rc tss2-tctildr json-c libcrypto
+# The TPM2 helper is static like unlock (DESIGN.md), so it runs unchanged on Debian 12 and 13 and an
+# image carries no shared library for it: tpm2-tss built from Debian's source with mbedTLS as its
+# crypto backend (build/deps/lib/libtss2.a, unlock/deps/build-libs.sh), Nettle for the helper's own
+# hashing and base64, json-c, all from their archives. The sanitizer build links Debian's shared
+# tpm2-tss instead.
+TPM2_PKGS := tss2-esys tss2-mu tss2-rc tss2-tctildr json-c nettle hogweed
+TPM2_STATIC_LIBS = $(DEPS_DIR)/lib/libtss2.a -l:libmbedcrypto.a $(shell pkg-config --static --libs json-c) \
+	-l:libhogweed.a -l:libnettle.a -l:libgmp.a
 TPM2_SRC := $(wildcard unlock/tpm2/*.c) unlock/token/message.c unlock/token/protocol.c unlock/token/serve.c \
-	unlock/crypto/secret.c \
-	unlock/base/log.c
+	unlock/crypto/secret.c unlock/base/log.c unlock/luks/base64.c
 # The fuzz target of the helper's token reader builds with the helper's libraries, not unlock's.
-FUZZ_TPM2_SRC := unlock/tpm2/token.c unlock/tpm2/blob.c
+FUZZ_TPM2_SRC := unlock/tpm2/token.c unlock/tpm2/blob.c unlock/tpm2/rsa_pub.c unlock/luks/base64.c
 
 # The PKCS#11 helper: modules are shared objects (DESIGN.md), so it is dynamic too; Nettle, for
 # base64, is linked from its archive so that an image carries no libnettle.so for it.
@@ -50,11 +55,12 @@ PKCS11_LIBS = $(shell pkg-config --libs $(PKCS11_PKGS)) -Wl,-Bstatic -lnettle -W
 FUZZ_PKCS11_SRC := unlock/pkcs11/token.c unlock/pkcs11/ec_point.c unlock/luks/base64.c
 
 # Enrollment on the installed system: the helpers' TPM and PKCS#11 code, and libcryptsetup, which writes
-# the header.
+# the header; OpenSSL for sealing without the TPM. It links the same tpm2-tss archive as the helper.
 ENROLL_SRC := $(wildcard unlock/enroll/*.c) $(filter-out unlock/tpm2/main.c,$(wildcard unlock/tpm2/*.c)) \
 	unlock/pkcs11/find.c unlock/token/protocol.c unlock/token/message.c unlock/crypto/secret.c unlock/base/log.c \
-	unlock/open/prompt.c unlock/open/keyfile.c
-ENROLL_PKGS := $(TPM2_PKGS) libcryptsetup p11-kit-1
+	unlock/open/prompt.c unlock/open/keyfile.c unlock/luks/base64.c
+ENROLL_PKGS := $(TPM2_PKGS) libcryptsetup p11-kit-1 libcrypto
+ENROLL_DYNAMIC_PKGS := json-c libcryptsetup p11-kit-1 libcrypto
 HELPER_CFLAGS = $(shell pkg-config --cflags $(ENROLL_PKGS) $(PKCS11_PKGS) 2>/dev/null)
 
 # Each source is compiled once per flavour into build/obj/FLAVOUR/ (with its header dependencies
@@ -97,11 +103,13 @@ all: build/unlock build/unlock-mkinitrd build/unlock-tpm2 build/unlock-pkcs11 bu
 
 HELPER_LDFLAGS := -pie -Wl,-z,relro,-z,now -Wl,--as-needed
 
-build/unlock-enroll: $(call objs,release,$(ENROLL_SRC))
-	$(CC) $(HARDEN) $(CFLAGS) -o $@ $^ $(HELPER_LDFLAGS) $(LDFLAGS) $(shell pkg-config --libs $(ENROLL_PKGS))
+build/unlock-enroll: $(call objs,release,$(ENROLL_SRC)) $(DEPS_DIR)/lib/libtss2.a
+	$(CC) $(HARDEN) $(CFLAGS) -o $@ $(call objs,release,$(ENROLL_SRC)) $(HELPER_LDFLAGS) $(LDFLAGS) \
+		$(DEPS_DIR)/lib/libtss2.a -l:libmbedcrypto.a -l:libhogweed.a -l:libnettle.a -l:libgmp.a \
+		$(shell pkg-config --libs $(ENROLL_DYNAMIC_PKGS))
 
-build/unlock-tpm2: $(call objs,release,$(TPM2_SRC))
-	$(CC) $(HARDEN) $(CFLAGS) -o $@ $^ $(HELPER_LDFLAGS) $(LDFLAGS) $(shell pkg-config --libs $(TPM2_PKGS))
+build/unlock-tpm2: $(call objs,release,$(TPM2_SRC)) $(DEPS_DIR)/lib/libtss2.a
+	$(CC) $(HARDEN) $(CFLAGS) -o $@ $(call objs,release,$(TPM2_SRC)) $(LDHARDEN) $(LDFLAGS) $(TPM2_STATIC_LIBS)
 
 build/unlock-pkcs11: $(call objs,release,$(PKCS11_SRC))
 	$(CC) $(HARDEN) $(CFLAGS) -o $@ $^ $(HELPER_LDFLAGS) $(LDFLAGS) $(PKCS11_LIBS)
@@ -145,7 +153,7 @@ build/sector-crypt: build/obj/release/tests/tools/sector-crypt.o build/obj/relea
 
 build/fuzz/tpm2_token: build/obj/fuzz/tests/fuzz/fuzz_tpm2_token.o $(call objs,fuzz,$(FUZZ_TPM2_SRC))
 	@mkdir -p $(@D)
-	$(CLANG) -fsanitize=fuzzer,address,undefined -o $@ $^ $(shell pkg-config --libs json-c libcrypto tss2-mu)
+	$(CLANG) -fsanitize=fuzzer,address,undefined -o $@ $^ $(shell pkg-config --libs json-c tss2-mu hogweed nettle)
 
 build/fuzz/pkcs11_token: build/obj/fuzz/tests/fuzz/fuzz_pkcs11_token.o $(call objs,fuzz,$(FUZZ_PKCS11_SRC))
 	@mkdir -p $(@D)

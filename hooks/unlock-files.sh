@@ -31,8 +31,6 @@ ext4 xfs btrfs vfat"
 # The TPM's drivers (an image that can use TPM2 tokens): firmware TPMs (CRB) and discrete ones (TIS).
 # shellcheck disable=SC2034
 UNLOCK_TPM2_MODULES="tpm_crb tpm_tis"
-# The device TCTI libtss2-tctildr opens by name (dlopen): no library closure finds it.
-UNLOCK_TPM2_TCTI=libtss2-tcti-device.so.0
 
 # unlock_sysfs_drivers DEVICE-DIR: the modalias and driver module of a sysfs device and of each
 # parent up to the root of /sys/devices; modprobe resolves aliases and names alike.
@@ -218,14 +216,14 @@ unlock_library_closure() {
 	ldd "$1" 2>/dev/null | awk '/=> \// { print $3 } /^\t\/[^ ]+ \(/ { print $1 }' | sort -u
 }
 
-# unlock_tpm2_helper_files HELPER: the TPM2 token helper's libraries, its device TCTI and theirs.
-unlock_tpm2_helper_files() {
-	tcti=$(ldconfig -p 2>/dev/null | awk -v l="$UNLOCK_TPM2_TCTI" '$1 == l && /x86-64|x86_64|64bit/ { print $NF; exit }')
-	[ -n "$tcti" ] || tcti=$(for d in /lib/x86_64-linux-gnu /usr/lib/x86_64-linux-gnu /usr/lib64 /usr/lib; do
-		[ ! -e "$d/$UNLOCK_TPM2_TCTI" ] || { echo "$d/$UNLOCK_TPM2_TCTI"; break; }
-	done)
-	[ -n "$tcti" ] || return 1
-	{ unlock_library_closure "$1"; echo "$tcti"; unlock_library_closure "$tcti"; } | sort -u
+# unlock_tpm2_helper_usable HELPER: whether HELPER is the static TPM2 helper an image can carry
+# alone (it needs no library: tpm2-tss and its device TCTI are linked in). Says why not.
+unlock_tpm2_helper_usable() {
+	[ -x "$1" ] || { echo "the TPM2 helper $1 is missing" >&2; return 1; }
+	if LC_ALL=C readelf -l "$1" 2>/dev/null | grep -q INTERP; then
+		echo "the TPM2 helper $1 is not static (built by an older unlock?)" >&2
+		return 1
+	fi
 }
 
 # unlock_crypttab_sources CRYPTTAB: the devices its entries name, as this host's paths (UUID=,

@@ -11,14 +11,6 @@
 #   trixie-build  Debian 13 with what debian/control's Build-Depends name and the unit tests need
 set -eu
 dir=$1 suite=${2:-bookworm}
-[ -f "$dir/.complete" ] && exit 0
-# One debootstrap per tree: a second caller (make check starts them early, in the background)
-# waits for the first and finds the tree complete.
-mkdir -p "$(dirname "$dir")"
-exec 9>"$dir.lock"
-flock 9
-[ -f "$dir/.complete" ] && exit 0
-command -v debootstrap >/dev/null || { echo "debian-root.sh: debootstrap is not installed (make deps)" >&2; exit 1; }
 top=$(cd "$(dirname "$0")/.." && pwd)
 
 # The first Debian mirror apt is configured with, in either source list format; it serves every
@@ -56,6 +48,17 @@ trixie-build)
 	;;
 *) echo "debian-root.sh: unknown suite $suite" >&2; exit 1 ;;
 esac
+# A finished tree's .complete holds the release and packages it was made with: a tree made for
+# another list (debian/control's Build-Depends changed) is made again. One debootstrap per tree: a
+# second caller (make check starts them early, in the background) waits for the first and finds
+# the tree complete.
+stamp="$release $include"
+[ -f "$dir/.complete" ] && [ "$(cat "$dir/.complete")" = "$stamp" ] && exit 0
+mkdir -p "$(dirname "$dir")"
+exec 9>"$dir.lock"
+flock 9
+[ -f "$dir/.complete" ] && [ "$(cat "$dir/.complete")" = "$stamp" ] && exit 0
+command -v debootstrap >/dev/null || { echo "debian-root.sh: debootstrap is not installed (make deps)" >&2; exit 1; }
 mkdir -p "$top/build/debs"
 rm -rf "$dir.tmp"
 echo "debian-root.sh: debootstrap $suite from $mirror into $dir (once; a few minutes)" >&2
@@ -67,4 +70,4 @@ if ! debootstrap --variant=minbase --cache-dir="$top/build/debs" --include="$inc
 fi
 rm -rf "$dir"
 mv "$dir.tmp" "$dir"
-touch "$dir/.complete"
+echo "$stamp" >"$dir/.complete"

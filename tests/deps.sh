@@ -7,7 +7,7 @@ packages="build-essential pkg-config clang nettle-dev libzstd-dev liblzma-dev li
 libargon2-dev libdevmapper-dev libblkid-dev libkmod-dev libcmocka-dev meson ninja-build cryptsetup-bin dmsetup xz-utils
 python3 util-linux xxd time qemu-system-x86 ovmf linux-image-amd64 busybox-static e2fsprogs fdisk cpio zstd kmod kbd
 console-setup dosfstools mtools debootstrap lvm2 mdadm btrfs-progs
-libtss2-dev libcryptsetup-dev swtpm swtpm-tools tpm2-tools openssl libp11-kit-dev softhsm2 opensc pcscd libccid libnss3-tools
+libtss2-dev libmbedtls-dev libgmp-dev libcryptsetup-dev swtpm swtpm-tools tpm2-tools openssl libp11-kit-dev softhsm2 opensc pcscd libccid libnss3-tools
 initramfs-tools cryptsetup-initramfs dracut-core debhelper python3-jsonschema"
 
 missing_of() { # PACKAGE...: those not installed

@@ -107,3 +107,9 @@ depends_on() {
 		if grep -qw -- "$lib" <<<"$depends"; then ok "$prefix: depends on $lib"; else not_ok "$prefix: depends on $lib" "$depends"; fi
 	done
 }
+# depends_not_on PREFIX DEB PATTERN: no dependency of the package matches PATTERN (grep -E).
+depends_not_on() {
+	local depends
+	depends=$(dpkg-deb -f "$2" Depends)
+	if ! grep -qE -- "$3" <<<"$depends"; then ok "$1: depends on nothing matching $3"; else not_ok "$1: depends on nothing matching $3" "$depends"; fi
+}

@@ -65,9 +65,8 @@ install() {
     done
     # shellcheck disable=SC2086
     [[ -z $(unlock_key_and_header_devices "$initdir/etc/unlock/crypttab") ]] || hostonly='' instmods $UNLOCK_KEY_DEVICE_MODULES
-    if [[ -x $UNLOCK_TPM2_HELPER ]] && tcti=$(unlock_tpm2_helper_files "$UNLOCK_TPM2_HELPER" | grep -F "$UNLOCK_TPM2_TCTI"); then
+    if unlock_tpm2_helper_usable "$UNLOCK_TPM2_HELPER" 2>/dev/null; then
         inst_binary "$UNLOCK_TPM2_HELPER" /usr/lib/unlock/unlock-tpm2
-        inst_library "$tcti"
     fi
     # PKCS#11 only for a volume that can use it: no module fits every token (unlock-mkinitrd(8)).
     if [[ -x $UNLOCK_PKCS11_HELPER ]] && unlock_crypttab_wants_pkcs11 "$initdir/etc/unlock/crypttab" "$UNLOCK_BIN"; then

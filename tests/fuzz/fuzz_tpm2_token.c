@@ -1,16 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* unlock-tpm2's reading of a systemd-tpm2 token's JSON, as a hostile header would hand it over,
- * and of the blob in it (with or without an import seed). */
+ * of the blob in it (with or without an import seed) and of its signed policy's PEM key. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "tpm2/blob.h"
+#include "tpm2/rsa_pub.h"
 #include "tpm2/token.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct tpm2_token t;
 	static struct tpm2_sealed sealed;
+	static struct rsa_pub key;
 	char why[256];
 
 	if (size > 65536)
@@ -22,6 +24,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* the blob's parts as the TPM would get them: the raw input too, for the seed's paths */
 	if (tpm2_blob_split(data, size, &sealed) == 0 &&
 	    (sealed.private.size > sizeof(sealed.private.buffer) || sealed.seed.size > sizeof(sealed.seed.secret)))
+		abort();
+	/* and as a signed policy's PEM key */
+	if (rsa_pub_from_pem((const char *)data, size, &key) == 0 &&
+	    (key.modulus_len == 0 || key.modulus_len > sizeof(key.modulus) || key.pkcs1_len > sizeof(key.pkcs1) || key.exponent < 3))
 		abort();
 	return 0;
 }

@@ -2,7 +2,8 @@
 # shellcheck disable=SC2016 # expanded inside the chroot
 # Debian 13 builds unlock as its users would: inside a Debian 13 root (build/trixie-build, made by
 # debootstrap with what debian/control's Build-Depends name), make fetches Debian 13's own lvm2
-# and kmod sources and builds the static libraries from them, the unit tests run there, and
+# and kmod sources (and tpm2-tss's, the same on both) and builds the static libraries from them, the
+# static TPM2 helper built there runs on this host, the unit tests run there, and
 # dpkg-buildpackage makes the Debian 13 package that tests/suites/guest_trixie.sh installs and
 # boots. make check runs this suite in the background from its start (tests/run-all.sh).
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
@@ -48,10 +49,28 @@ for lib in libkmod2 libdevmapper1.02.1; do
 		not_ok "trixie: the static $lib is built from Debian 13's source, $v" "$(ls -a "$BUILD"/src/deps/src/*/.unpacked-* 2>&1)"
 	fi
 done
-if file "$src/build/unlock" | grep -q 'static-pie linked'; then
-	ok "trixie: unlock is static"
+for p in unlock unlock-tpm2; do
+	if file "$src/build/$p" | grep -q 'static-pie linked'; then
+		ok "trixie: $p is static"
+	else
+		not_ok "trixie: $p is static" "$(file "$src/build/$p")"
+	fi
+done
+# The other direction: the static TPM2 helper built in Debian 13 runs unchanged on this host
+# (Debian 12), against a software TPM, on a token of this host's systemd-cryptenroll.
+mkdir -p "$WORK/tpm"
+if swtpm_tcp_start "$WORK/tpm" "$WORK/swtpm.pid"; then
+	tcti=swtpm:host=127.0.0.1,port=$SWTPM_PORT
+	head -c 64 /dev/urandom >"$WORK/vk"
+	truncate -s 16M "$WORK/tpm.img"
+	printf secret | cryptsetup luksFormat -q --type luks2 --pbkdf pbkdf2 --pbkdf-force-iterations 1000 \
+		--volume-key-file "$WORK/vk" --key-size 512 "$WORK/tpm.img" - >/dev/null
+	PASSWORD=secret systemd-cryptenroll --tpm2-device="$tcti" --tpm2-pcrs= "$WORK/tpm.img" >/dev/null 2>&1
+	check_eq "trixie: the static unlock-tpm2 built in Debian 13 runs unchanged on this host and gives the volume key" \
+		"$(hex_of "$WORK/vk")" "$("$src/build/unlock" open --tpm2-device "$tcti" --token-only --dump-volume-key "$WORK/tpm.img" </dev/null 2>/dev/null)"
+	tpm_stop "$(cat "$WORK/swtpm.pid")"
 else
-	not_ok "trixie: unlock is static" "$(file "$src/build/unlock")"
+	not_ok "trixie: swtpm started"
 fi
 for t in $units; do
 	if in_chroot "$BUILD" sh -c "cd /src/unlock && $t" >"$WORK/unit.log" 2>&1; then
@@ -67,4 +86,5 @@ else
 	exit 0
 fi
 DEB=$(ls "$BUILD"/src/unlock_*_amd64.deb)
-depends_on "trixie: the package" "$DEB" libtss2-esys-3.0.2-0t64 libtss2-tcti-device0t64 libcryptsetup12 libjson-c5 libp11-kit0
+depends_on "trixie: the package" "$DEB" libcryptsetup12 libjson-c5 libp11-kit0
+depends_not_on "trixie: the package" "$DEB" 'libtss2|libmbed' 

@@ -121,6 +121,13 @@ check_eq "tpm2 trixie: enrolled offline bound to PCR 7's value, it gives the vol
 enroll offline-next --tpm2-device-key="$inside/ecc.pub" --tpm2-pcrs="7:sha256=$(echo next | sha256sum | cut -c1-64)"
 check_exit "tpm2 trixie: enrolled offline for a PCR 7 value not there, it is refused with the reason" 2 \
 	"PCR values differ from those the token was sealed to (it binds PCRs 7 of bank sha256)" -- dump "$T/offline-next.img"
+# The static helper built on this host runs unchanged in Debian 13.
+mkdir -p "$T/bin"
+cp "$TOP/build/unlock" "$TOP/build/unlock-tpm2" "$T/bin/"
+got=$(in_chroot "$BASE" "$inside/bin/unlock" open --tpm2-device "$TCTI" --token-only --dump-volume-key "$inside/offline.img" \
+	</dev/null 2>"$WORK/err")
+if [ "$got" = "$want" ]; then ok "tpm2 trixie: this host's static unlock-tpm2 runs unchanged in Debian 13 and gives the volume key"
+else not_ok "tpm2 trixie: this host's static unlock-tpm2 runs unchanged in Debian 13 and gives the volume key" "$(cat "$WORK/err")"; fi
 NEWPIN=2468 enroll offline-pin --tpm2-device-key="$inside/ecc.pub" --tpm2-pcrs= --tpm2-with-pin=yes
 check_eq "tpm2 trixie: enrolled offline with a PIN, the PIN gives the volume key" "$want" \
 	"$(echo 2468 | dump "$T/offline-pin.img" 2>/dev/null)"

@@ -7,6 +7,10 @@
 #   DIR/lib/libkmod.a       kmod's libkmod: plain modules, xz-compressed (Debian 13), zstd-compressed
 #                           (Ubuntu, Fedora, Arch) ones; no zlib (94 KB more for gzip's, which no target
 #                           distribution uses) and no openssl
+#   DIR/lib/libtss2.a       tpm2-tss's ESAPI, SAPI, marshalling, error decoding and its device and
+#                           swtpm TCTIs (loaded without dlopen), mbedTLS as its crypto backend
+#                           (TSS2_CRYPTO=ossl for OpenSSL), no logging; from Debian 13's source package
+#                           on every build host (Debian 12's orig tarball is gone from the mirror)
 # with their headers in DIR/include. Each is built once; delete DIR/lib to build again.
 set -eu
 dir=$1
@@ -115,5 +119,56 @@ build_libkmod() {
 	cp "$tree/libkmod/libkmod.h" "$dir/include/libkmod.h"
 }
 
+# tpm2-tss: its autotools build needs a bootstrap from git and configures much the helper does not use
+# (FAPI, policy, a dozen TCTIs); the library's own files the helper needs are compiled here with the
+# configuration they read (config.h), as for kmod 30.
+TSS2_SOURCE_VERSION=4.1.3-1.2
+build_tpm2_tss() {
+	tree=$("$here/fetch-source.sh" "$dir" --source tpm2-tss "$TSS2_SOURCE_VERSION" trixie)
+	crypto=${TSS2_CRYPTO:-mbed}
+	echo "build-libs.sh: libtss2.a from $(basename "$tree") with the $crypto crypto backend" >&2
+	obj=$dir/tss2-obj
+	rm -rf "$obj"
+	mkdir -p "$obj" "$dir/include/tss2"
+	cat >"$obj/config.h" <<EOF
+#define $(echo "$crypto" | tr a-z A-Z) 1
+#define NO_DL 1
+#define TCTI_DEVICE 1
+#define TCTI_SWTPM 1
+#define MAXLOGLEVEL 0
+#define DISABLE_VENDOR 1
+#define SYSCONFDIR "/etc"
+#define VERSION "${TSS2_SOURCE_VERSION%-*}"
+EOF
+	for src in "$tree"/src/tss2-esys/api/*.c "$tree"/src/tss2-sys/api/*.c "$tree"/src/tss2-mu/*.c \
+		"$tree"/src/tss2-esys/esys_context.c "$tree"/src/tss2-esys/esys_crypto.c \
+		"$tree/src/tss2-esys/esys_crypto_$crypto.c" "$tree"/src/tss2-esys/esys_free.c \
+		"$tree"/src/tss2-esys/esys_iutil.c "$tree"/src/tss2-esys/esys_mu.c "$tree"/src/tss2-esys/esys_tr.c \
+		"$tree"/src/tss2-sys/sysapi_util.c "$tree"/src/tss2-rc/tss2_rc.c "$tree"/src/tss2-tcti/tcti-common.c \
+		"$tree"/src/tss2-tcti/tcti-device.c "$tree"/src/tss2-tcti/tcti-swtpm.c "$tree"/src/tss2-tcti/tctildr.c \
+		"$tree"/src/tss2-tcti/tctildr-nodl.c "$tree"/src/util/log.c "$tree"/src/util/key-value-parse.c \
+		"$tree"/src/util-io/io.c "$here/tss2-numeric-addr.c"; do
+		printf '%s\n' "$src"
+	done | CC=$CC CFLAGS=$CFLAGS xargs -P "$jobs" -I{} sh -c 'o=$(echo "${1#"$2"/src/}" | tr / _ | sed "s/\.c$/.o/")
+		# each TCTI names its dlopen entry point Tss2_Tcti_Info: linked together, they need names of their own
+		# and the swtpm TCTI resolves numeric addresses only (tss2-numeric-addr.c says why)
+		case $1 in
+		*/tcti-device.c) info=-DTss2_Tcti_Info=Tss2_Tcti_Device_Info ;;
+		*/tcti-swtpm.c) info=-DTss2_Tcti_Info=Tss2_Tcti_Swtpm_Info ;;
+		*/io.c) info="-Dgetaddrinfo=tss2_numeric_getaddrinfo -Dfreeaddrinfo=tss2_numeric_freeaddrinfo" ;;
+		*) info= ;;
+		esac
+		# shellcheck disable=SC2086 # CFLAGS is a list of flags
+		$CC $CFLAGS -w -DHAVE_CONFIG_H $info -I"$3" -I"$2/include/tss2" -I"$2/src" -I"$2/src/tss2-esys" \
+			-I"$2/src/tss2-sys" -I"$2/src/tss2-tcti" -c "$1" -o "$3/$o"' tss2 {} "$tree" "$obj" 2>"$dir/tss2-make.log" || {
+		echo "build-libs.sh: compiling tpm2-tss failed; see $dir/tss2-make.log" >&2
+		exit 1
+	}
+	rm -f "$dir/lib/libtss2.a"
+	ar rcs "$dir/lib/libtss2.a" "$obj"/*.o
+	cp "$tree"/include/tss2/*.h "$dir/include/tss2/"
+}
+
 if [ ! -f "$dir/lib/libdevmapper.a" ] || [ ! -f "$dir/bin/lvm.static" ]; then build_lvm2; fi
 [ -f "$dir/lib/libkmod.a" ] || build_libkmod
+[ -f "$dir/lib/libtss2.a" ] || build_tpm2_tss

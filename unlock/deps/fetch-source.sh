@@ -3,6 +3,8 @@
 # installed BINARY-PACKAGE, at exactly the installed version (for example libdevmapper1.02.1 gives
 # lvm2 2.03.16-2), and prints the unpacked tree's path. Debian ships libdevmapper and libkmod only
 # as shared objects; their archives are built from these trees.
+# fetch-source.sh DIR --source SOURCE VERSION SUITE: that source package from that suite instead,
+# whatever is installed (tpm2-tss: one version for the static TPM2 helper on every build host).
 #
 # apt-get runs with a private configuration under DIR/apt (a deb-src list for the mirror the host's
 # apt already uses, its own lists and cache): the host's apt configuration is never changed. apt
@@ -13,11 +15,16 @@ dir=$1 binary=$2
 mkdir -p "$dir/src"
 dir=$(cd "$dir" && pwd)
 
-installed=$(dpkg-query -W -f='${source:Package} ${source:Version}' "$binary" 2>/dev/null) || {
-	echo "fetch-source.sh: $binary is not installed (make deps installs it)" >&2
-	exit 1
-}
-source=${installed% *} version=${installed#* }
+suite=""
+if [ "$binary" = --source ]; then
+	source=$3 version=$4 suite=$5
+else
+	installed=$(dpkg-query -W -f='${source:Package} ${source:Version}' "$binary" 2>/dev/null) || {
+		echo "fetch-source.sh: $binary is not installed (make deps installs it)" >&2
+		exit 1
+	}
+	source=${installed% *} version=${installed#* }
+fi
 upstream=${version#*:}
 upstream=${upstream%-*}
 tree=$dir/src/$source-$upstream
@@ -35,9 +42,9 @@ mirror=$(
 	} | grep -v security | head -n 1
 )
 mirror=${DEBIAN_MIRROR:-${mirror:-http://deb.debian.org/debian}}
-codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
+codename=${suite:-$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")}
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-apt=$dir/apt
+apt=$dir/apt${suite:+-$suite}
 mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$apt/parts" "$apt/prefs.d"
 cat >"$apt/sources.list" <<EOF
 deb-src [signed-by=$keyring] $mirror $codename main

@@ -5,7 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Decodes standard base64 with '=' padding and no line breaks; -EINVAL or -ENOSPC on failure. */
+/* Decodes standard base64 with '=' padding and no line breaks (at most 1 MiB of text); -EINVAL,
+ * -ENOSPC or -ENOMEM on failure. */
 int base64_decode(const char *text, uint8_t *out, size_t out_size, size_t *out_len);
 
 #endif

@@ -1,17 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <json.h>
-#include <openssl/bn.h>
-#include <openssl/core_names.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
+#include <nettle/sha2.h>
 #include <stdio.h>
 #include <string.h>
 #include <tss2/tss2_rc.h>
 
 #include "base/util.h"
+#include "luks/base64.h"
 #include "tpm2/pcr.h"
+#include "tpm2/rsa_pub.h"
 #include "tpm2/tpm2.h"
 
 #define SIGNATURE_FILE_MAX (1u << 20)
@@ -19,17 +17,8 @@
 
 /* The signing key as the TPM loads it: RSA, SHA-256 name, no scheme (systemd's conversion);
  * exponent_zero writes 65537 as 0, which the TPM reads as the same exponent but names differently. */
-static int pubkey_to_tpm2(EVP_PKEY *pk, bool exponent_zero, TPM2B_PUBLIC *out)
+static void pubkey_to_tpm2(const struct rsa_pub *key, bool exponent_zero, TPM2B_PUBLIC *out)
 {
-	BIGNUM *n = NULL, *e = NULL;
-	int n_len, r = -EINVAL;
-
-	if (EVP_PKEY_base_id(pk) != EVP_PKEY_RSA || !EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_N, &n) ||
-	    !EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_E, &e))
-		goto done;
-	n_len = BN_num_bytes(n);
-	if (n_len <= 0 || (size_t)n_len > sizeof(out->publicArea.unique.rsa.buffer) || BN_num_bytes(e) > 4)
-		goto done;
 	*out = (TPM2B_PUBLIC){
 		.size = sizeof(TPMT_PUBLIC),
 		.publicArea = {
@@ -39,32 +28,22 @@ static int pubkey_to_tpm2(EVP_PKEY *pk, bool exponent_zero, TPM2B_PUBLIC *out)
 			.parameters.rsaDetail = {
 				.scheme = { .scheme = TPM2_ALG_NULL, .details.anySig.hashAlg = TPM2_ALG_NULL },
 				.symmetric = { .algorithm = TPM2_ALG_NULL, .mode.sym = TPM2_ALG_NULL },
-				.keyBits = (TPMI_RSA_KEY_BITS)(n_len * 8),
-				.exponent = (UINT32)BN_get_word(e),
+				.keyBits = (TPMI_RSA_KEY_BITS)(key->modulus_len * 8),
+				.exponent = exponent_zero && key->exponent == RSA_DEFAULT_EXPONENT ? 0 : key->exponent,
 			},
-			.unique.rsa.size = (UINT16)n_len,
+			.unique.rsa.size = (UINT16)key->modulus_len,
 		},
 	};
-	if (exponent_zero && out->publicArea.parameters.rsaDetail.exponent == RSA_DEFAULT_EXPONENT)
-		out->publicArea.parameters.rsaDetail.exponent = 0;
-	if (BN_bn2bin(n, out->publicArea.unique.rsa.buffer) == n_len)
-		r = 0;
-done:
-	BN_free(n);
-	BN_free(e);
-	return r;
+	memcpy(out->publicArea.unique.rsa.buffer, key->modulus, key->modulus_len);
 }
 
-/* SHA-256 of the key's DER (PKCS#1) form, which names it in a signature file ("pkfp"). */
-static int pubkey_fingerprint(EVP_PKEY *pk, uint8_t fp[32])
+static void sha256_of(const void *data, size_t len, uint8_t out[SHA256_DIGEST_SIZE])
 {
-	unsigned char *der = NULL;
-	unsigned int len = 32;
-	int n = i2d_PublicKey(pk, &der);
-	int ok = n > 0 && EVP_Digest(der, (size_t)n, fp, &len, EVP_sha256(), NULL);
+	struct sha256_ctx c;
 
-	OPENSSL_free(der);
-	return ok ? 0 : -EINVAL;
+	sha256_init(&c);
+	sha256_update(&c, len, data);
+	sha256_digest(&c, SHA256_DIGEST_SIZE, out);
 }
 
 static json_object *signature_file_load(const char *given, char *used, size_t size)
@@ -134,7 +113,7 @@ static int signature_find(json_object *file, const struct tpm2_token *t, const u
 		return -ENOENT;
 	for (size_t i = 0; i < json_object_array_length(list); i++) {
 		const char *b64;
-		int n;
+		size_t n;
 		e = json_object_array_get_idx(list, i);
 		if (!json_object_object_get_ex(e, "pcrs", &v) || !pcrs_equal(v, t->pubkey_pcr_mask) ||
 		    !json_object_object_get_ex(e, "pkfp", &v) || !hex_equal(v, fp, 32) ||
@@ -142,41 +121,20 @@ static int signature_find(json_object *file, const struct tpm2_token *t, const u
 		    !json_object_object_get_ex(e, "sig", &v) || !json_object_is_type(v, json_type_string))
 			continue;
 		b64 = json_object_get_string(v);
-		if (strlen(b64) % 4 || strlen(b64) / 4 * 3 > sizeof(sig->signature.rsassa.sig.buffer) + 2)
-			return -EINVAL;
 		*sig = (TPMT_SIGNATURE){ .sigAlg = TPM2_ALG_RSASSA, .signature.rsassa.hash = TPM2_ALG_SHA256 };
-		uint8_t tmp[sizeof(sig->signature.rsassa.sig.buffer) + 3];
-		n = EVP_DecodeBlock(tmp, (const unsigned char *)b64, (int)strlen(b64));
-		if (n < 0)
+		if (base64_decode(b64, sig->signature.rsassa.sig.buffer, sizeof(sig->signature.rsassa.sig.buffer), &n) < 0 || n == 0)
 			return -EINVAL;
-		n -= (b64[0] && b64[strlen(b64) - 1] == '=') + (strlen(b64) > 1 && b64[strlen(b64) - 2] == '=');
-		if (n <= 0 || (size_t)n > sizeof(sig->signature.rsassa.sig.buffer))
-			return -EINVAL;
-		memcpy(sig->signature.rsassa.sig.buffer, tmp, (size_t)n);
 		sig->signature.rsassa.sig.size = (UINT16)n;
 		return 0;
 	}
 	return -ENOENT;
 }
 
-static EVP_PKEY *pubkey_read(const struct tpm2_token *t)
-{
-	BIO *bio = BIO_new_mem_buf(t->pubkey, (int)t->pubkey_len);
-	EVP_PKEY *pk = bio ? PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL) : NULL;
-
-	BIO_free(bio);
-	return pk;
-}
-
 static bool pubkey_exponent_is_default(const struct tpm2_token *t)
 {
-	EVP_PKEY *pk = pubkey_read(t);
-	TPM2B_PUBLIC pub;
-	bool is = pk && pubkey_to_tpm2(pk, false, &pub) == 0 &&
-		  pub.publicArea.parameters.rsaDetail.exponent == RSA_DEFAULT_EXPONENT;
+	struct rsa_pub key;
 
-	EVP_PKEY_free(pk);
-	return is;
+	return rsa_pub_from_pem(t->pubkey, t->pubkey_len, &key) == 0 && key.exponent == RSA_DEFAULT_EXPONENT;
 }
 
 struct signed_policy {
@@ -184,7 +142,7 @@ struct signed_policy {
 	const struct tpm2_token *t;
 	const struct tpm2_policy_args *args;
 	ESYS_TR session;
-	EVP_PKEY *pk;
+	struct rsa_pub pk;
 	ESYS_TR key;
 	struct token_answer *fail;
 };
@@ -193,10 +151,9 @@ static int signed_policy_verify(struct signed_policy *s, const char *signature_p
 				TPMT_TK_VERIFIED **ticket)
 {
 	char used[TOKEN_PATH_MAX], pcrs[64];
-	uint8_t fp[32];
+	uint8_t fp[SHA256_DIGEST_SIZE];
 	TPMT_SIGNATURE sig;
-	TPM2B_DIGEST digest = { .size = 32 };
-	unsigned int len = 32;
+	TPM2B_DIGEST digest = { .size = SHA256_DIGEST_SIZE };
 	json_object *file = signature_file_load(signature_path, used, sizeof(used));
 	int r;
 	TSS2_RC rc;
@@ -206,16 +163,15 @@ static int signed_policy_verify(struct signed_policy *s, const char *signature_p
 		token_answer_fail(s->fail, TOKEN_FAIL_POLICY, "the token needs a signed PCR policy, and %s is missing or not JSON (tpm2-signature=)", used);
 		return -ENOENT;
 	}
-	r = pubkey_fingerprint(s->pk, fp);
-	if (r == 0)
-		r = signature_find(file, s->t, fp, approved, &sig);
+	sha256_of(s->pk.pkcs1, s->pk.pkcs1_len, fp);
+	r = signature_find(file, s->t, fp, approved, &sig);
 	json_object_put(file);
 	if (r < 0) {
 		token_answer_fail(s->fail, TOKEN_FAIL_POLICY, "%s holds no signature for this key and the current values of PCRs %s (%s)",
 				  used, pcrs, tpm2_bank_name(s->t->pcr_bank));
 		return r;
 	}
-	EVP_Digest(approved->buffer, approved->size, digest.buffer, &len, EVP_sha256(), NULL);
+	sha256_of(approved->buffer, approved->size, digest.buffer);
 	rc = Esys_VerifySignature(s->tpm->esys, s->key, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &digest, &sig, ticket);
 	if (rc != TSS2_RC_SUCCESS) {
 		token_answer_fail(s->fail, TOKEN_FAIL_POLICY, "the TPM rejected the PCR policy signature from %s: %s", used,
@@ -238,10 +194,7 @@ static int signed_policy_apply(struct signed_policy *s)
 	TSS2_RC rc;
 	int r = -EIO;
 
-	if (pubkey_to_tpm2(s->pk, s->args->rsa_exponent_zero, &pub) < 0) {
-		token_answer_fail(s->fail, TOKEN_FAIL_UNSUPPORTED, "the token's PCR policy key is not an RSA key the TPM can load");
-		return -EINVAL;
-	}
+	pubkey_to_tpm2(&s->pk, s->args->rsa_exponent_zero, &pub);
 	rc = Esys_LoadExternal(s->tpm->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, NULL, &pub, ESYS_TR_RH_OWNER, &s->key);
 	if (rc == TSS2_RC_SUCCESS)
 		rc = Esys_TR_GetName(s->tpm->esys, s->key, &name);
@@ -277,14 +230,13 @@ static int policy_steps(struct tpm2 *tpm, const struct tpm2_token *t, ESYS_TR se
 	if (t->pubkey_len) {
 		struct signed_policy s = { .tpm = tpm, .t = t, .args = args, .session = session, .key = ESYS_TR_NONE, .fail = fail };
 		/* systemd checks the key even when no PCR is signed, so a damaged one is never ignored */
-		if (!(s.pk = pubkey_read(t))) {
-			token_answer_fail(fail, TOKEN_FAIL_BAD_TOKEN, "the token's tpm2_pubkey is not a PEM public key");
+		if (rsa_pub_from_pem(t->pubkey, t->pubkey_len, &s.pk) < 0) {
+			token_answer_fail(fail, TOKEN_FAIL_BAD_TOKEN, "the token's tpm2_pubkey is not a PEM RSA public key the TPM can load");
 			return -EINVAL;
 		}
 		if (t->pubkey_pcr_mask)
 			r = signed_policy_apply(&s);
 		tpm2_handle_flush(tpm, &s.key);
-		EVP_PKEY_free(s.pk);
 		if (r < 0)
 			return r;
 	}

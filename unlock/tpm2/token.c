@@ -3,13 +3,13 @@
 
 #include <errno.h>
 #include <json.h>
-#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <tss2/tss2_tpm2_types.h>
 
 #include "base/util.h"
+#include "luks/base64.h"
 
 #define TOKEN_DEPTH_MAX 6
 
@@ -31,25 +31,8 @@ static int __attribute__((format(printf, 3, 4))) refuse(struct parse *p, int r, 
 
 static int base64_field(struct parse *p, json_object *v, const char *name, uint8_t *out, size_t size, size_t *len)
 {
-	const char *text = json_object_get_string(v);
-	size_t n = text ? strlen(text) : 0;
-	uint8_t *tmp;
-	int got;
-
-	if (!json_object_is_type(v, json_type_string) || n == 0 || n % 4 || n / 4 * 3 > size + 2)
+	if (!json_object_is_type(v, json_type_string) || base64_decode(json_object_get_string(v), out, size, len) < 0)
 		return refuse(p, -EBADMSG, "the token's %s is not base64 of the right size", name);
-	if (!(tmp = OPENSSL_malloc(n / 4 * 3 + 1)))
-		return -ENOMEM;
-	got = EVP_DecodeBlock(tmp, (const unsigned char *)text, (int)n);
-	if (got >= 0)
-		got -= (text[n - 1] == '=') + (text[n - 2] == '=');
-	if (got < 0 || (size_t)got > size) {
-		OPENSSL_clear_free(tmp, n / 4 * 3 + 1);
-		return refuse(p, -EBADMSG, "the token's %s is not base64 of the right size", name);
-	}
-	memcpy(out, tmp, (size_t)got);
-	*len = (size_t)got;
-	OPENSSL_clear_free(tmp, n / 4 * 3 + 1);
 	return 0;
 }
 

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <dirent.h>
 #include <errno.h>
-#include <openssl/evp.h>
+#include <nettle/base64.h>
+#include <nettle/pbkdf2.h>
+#include <nettle/sha2.h>
 #include <stdio.h>
 #include <string.h>
 #include <tss2/tss2_rc.h>
@@ -177,24 +179,26 @@ int tpm2_parent_load(struct tpm2 *tpm, const struct tpm2_token *t, ESYS_TR *pare
 
 int tpm2_pin_auth(const struct tpm2_token *t, const uint8_t *pin, size_t len, TPM2B_AUTH *auth)
 {
-	uint8_t derived[32];
-	unsigned char text[48];
-	unsigned int n = 32;
-	int ok;
+	uint8_t derived[SHA256_DIGEST_SIZE];
+	char text[BASE64_ENCODE_RAW_LENGTH(SHA256_DIGEST_SIZE)];
+	struct sha256_ctx c;
 
-	*auth = (TPM2B_AUTH){ .size = 32 };
+	*auth = (TPM2B_AUTH){ .size = SHA256_DIGEST_SIZE };
+	sha256_init(&c);
 	if (t->salt_len) {
-		ok = PKCS5_PBKDF2_HMAC((const char *)pin, (int)len, t->salt, (int)t->salt_len, 10000, EVP_sha256(), 32, derived);
-		ok = ok && EVP_EncodeBlock(text, derived, 32) == 44;
-		ok = ok && EVP_Digest(text, 44, auth->buffer, &n, EVP_sha256(), NULL);
+		pbkdf2_hmac_sha256(len, pin, 10000, t->salt_len, t->salt, sizeof(derived), derived);
+		base64_encode_raw(text, sizeof(derived), derived);
+		sha256_update(&c, sizeof(text), (const uint8_t *)text);
 		explicit_bzero(derived, sizeof(derived));
 		explicit_bzero(text, sizeof(text));
 	} else
-		ok = EVP_Digest(pin, len, auth->buffer, &n, EVP_sha256(), NULL);
+		sha256_update(&c, len, pin);
+	sha256_digest(&c, SHA256_DIGEST_SIZE, auth->buffer);
+	explicit_bzero(&c, sizeof(c));
 	/* The TPM drops an authValue's trailing zeros; the HMAC must be keyed as it sees it (systemd 254). */
 	while (auth->size > 0 && auth->buffer[auth->size - 1] == 0)
 		auth->size--;
-	return ok ? 0 : -EIO;
+	return 0;
 }
 
 static void tries_left(struct tpm2 *tpm, int *left)
@@ -297,17 +301,12 @@ int tpm2_hmac_session_start(struct tpm2 *tpm, ESYS_TR parent, ESYS_TR bind, ESYS
 
 static int passphrase_encode(const TPM2B_SENSITIVE_DATA *data, struct secret **out)
 {
-	struct secret *s = secret_new(4 * ((size_t)data->size / 3 + 1) + 1);
-	int n;
+	struct secret *s = secret_new(BASE64_ENCODE_RAW_LENGTH((size_t)data->size) + 1);
 
 	if (!s)
 		return -ENOMEM;
-	n = EVP_EncodeBlock(s->data, data->buffer, data->size);
-	if (n <= 0) {
-		secret_free(s);
-		return -EIO;
-	}
-	s->len = (size_t)n;
+	base64_encode_raw((char *)s->data, data->size, data->buffer);
+	s->len = BASE64_ENCODE_RAW_LENGTH((size_t)data->size);
 	*out = s;
 	return 0;
 }
