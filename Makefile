@@ -204,6 +204,7 @@ install: build/unlock build/unlock-mkinitrd build/unlock-tpm2 build/unlock-pkcs1
 	$(INSTALL_PATHS) mkinitrd/unlock-mkinitrd >$(DESTDIR)$(SBINDIR)/unlock-mkinitrd
 	chmod 0755 $(DESTDIR)$(SBINDIR)/unlock-mkinitrd
 	install -m 0644 hooks/unlock-files.sh $(DESTDIR)$(LIBDIR)/hooks/unlock-files.sh
+	install -m 0755 hooks/unlock-rebuild $(DESTDIR)$(LIBDIR)/unlock-rebuild
 	install -m 0755 $(DEPS_DIR)/bin/lvm.static $(DESTDIR)$(LIBDIR)/lvm.static
 	install -m 0755 build/unlock-tpm2 $(DESTDIR)$(LIBDIR)/unlock-tpm2
 	install -m 0755 build/unlock-pkcs11 $(DESTDIR)$(LIBDIR)/unlock-pkcs11

@@ -226,6 +226,19 @@ unlock_tpm2_helper_usable() {
 	fi
 }
 
+# unlock_pcrlock_files CRYPTTAB: the systemd-pcrlock predictions an image with TPM2 support carries,
+# as "SOURCE DESTINATION" lines: the system's (UNLOCK_PCRLOCK, by default
+# /var/lib/systemd/pcrlock.json, where systemd-pcrlock make-policy writes it) at that place in the
+# image, where the helper looks, and each file a tpm2-pcrlock= option names, at its own path.
+unlock_pcrlock_files() {
+	prediction=${UNLOCK_PCRLOCK:-/var/lib/systemd/pcrlock.json}
+	[ ! -f "$prediction" ] || echo "$prediction /var/lib/systemd/pcrlock.json"
+	[ -z "$1" ] || [ ! -f "$1" ] || awk '!/^[ \t]*(#|$)/ && NF >= 4 {
+		n = split($4, opts, ",")
+		for (i = 1; i <= n; i++) if (opts[i] ~ /^tpm2-pcrlock=\//) print substr(opts[i], 14) " " substr(opts[i], 14)
+	}' "$1" | while read -r src dest; do [ ! -f "$src" ] || echo "$src $dest"; done
+}
+
 # unlock_crypttab_sources CRYPTTAB: the devices its entries name, as this host's paths (UUID=,
 # LABEL=, PARTUUID= and PARTLABEL= resolved by blkid), those present here.
 unlock_crypttab_sources() {

@@ -67,6 +67,7 @@ install() {
     [[ -z $(unlock_key_and_header_devices "$initdir/etc/unlock/crypttab") ]] || hostonly='' instmods $UNLOCK_KEY_DEVICE_MODULES
     if unlock_tpm2_helper_usable "$UNLOCK_TPM2_HELPER" 2>/dev/null; then
         inst_binary "$UNLOCK_TPM2_HELPER" /usr/lib/unlock/unlock-tpm2
+        unlock_pcrlock_files "$initdir/etc/unlock/crypttab" | while read -r src dest; do inst_simple "$src" "$dest"; done
     fi
     # PKCS#11 only for a volume that can use it: no module fits every token (unlock-mkinitrd(8)).
     if [[ -x $UNLOCK_PKCS11_HELPER ]] && unlock_crypttab_wants_pkcs11 "$initdir/etc/unlock/crypttab" "$UNLOCK_BIN"; then

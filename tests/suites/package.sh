@@ -16,6 +16,7 @@ check_eq "package: make install puts every file in its FHS place" "$(printf '%s\
 	/usr/lib/dracut/modules.d/90unlock/module-setup.sh /usr/lib/dracut/modules.d/90unlock/unlock-boot.sh \
 	/usr/lib/dracut/modules.d/90unlock/unlock.service /usr/local/lib/unlock/hooks/unlock-files.sh \
 	/usr/local/lib/unlock/lvm.static /usr/local/lib/unlock/unlock-enroll /usr/local/lib/unlock/unlock-pkcs11 \
+	/usr/local/lib/unlock/unlock-rebuild \
 	/usr/local/lib/unlock/unlock-tpm2 \
 	/usr/local/sbin/unlock /usr/local/sbin/unlock-mkinitrd /usr/local/share/doc/unlock/unlock-check.schema.json \
 	/usr/local/share/man/man7/unlock-boot.7 /usr/local/share/man/man8/unlock-mkinitrd.8 \
@@ -65,12 +66,21 @@ if dpkg_root -i "$DEB"; then ok "package: dpkg --root installs it"; else not_ok 
 check_eq "package: with no encrypted volume the initramfs is not rebuilt" 0 "$(calls)"
 listed=$(dpkg --root="$ROOT" -L unlock)
 for f in /usr/sbin/unlock /usr/sbin/unlock-mkinitrd /usr/lib/unlock/unlock-tpm2 /usr/lib/unlock/unlock-pkcs11 \
-	/usr/lib/unlock/unlock-enroll \
-	/usr/lib/unlock/hooks/unlock-files.sh /usr/lib/dracut/modules.d/90unlock/module-setup.sh \
+	/usr/lib/unlock/unlock-enroll /usr/lib/unlock/unlock-rebuild /lib/systemd/system/unlock-pcrlock.path \
+	/lib/systemd/system/unlock-pcrlock.service /usr/lib/unlock/hooks/unlock-files.sh /usr/lib/dracut/modules.d/90unlock/module-setup.sh \
 	/usr/share/initramfs-tools/hooks/unlock /usr/share/initramfs-tools/scripts/local-top/unlock \
 	/usr/share/man/man8/unlock.8.gz /usr/share/man/man7/unlock-boot.7.gz /usr/share/doc/unlock/unlock-check.schema.json; do
 	if grep -qx "$f" <<<"$listed" && [ -e "$ROOT$f" ]; then ok "package: dpkg -L: $f"; else not_ok "package: dpkg -L: $f"; fi
 done
+# systemd-pcrlock make-policy's new prediction rebuilds the images that carry it.
+if systemd-analyze verify --man=no "$ROOT/lib/systemd/system/unlock-pcrlock.path" >"$WORK/verify.log" 2>&1 &&
+	grep -qx 'PathChanged=/var/lib/systemd/pcrlock.json' "$ROOT/lib/systemd/system/unlock-pcrlock.path" &&
+	[ -L "$ROOT/etc/systemd/system/paths.target.wants/unlock-pcrlock.path" ]; then
+	ok "package: unlock-pcrlock.path watches systemd-pcrlock's prediction, enabled, and systemd-analyze verify accepts it"
+else
+	not_ok "package: unlock-pcrlock.path watches systemd-pcrlock's prediction, enabled, and systemd-analyze verify accepts it" \
+		"$(cat "$WORK/verify.log")" "$(ls -la "$ROOT/etc/systemd/system/paths.target.wants" 2>&1)"
+fi
 echo "root UUID=4c0c2b1e-5a55-4d3e-9a77-2f60c0f1e001 none luks" >"$ROOT/etc/crypttab"
 dpkg_root -i "$DEB"
 check_eq "package: with an encrypted volume the install rebuilds the initramfs once" "1|update-initramfs -u" \

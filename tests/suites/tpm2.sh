@@ -160,7 +160,7 @@ variant() { # NAME PYTHON-EXPRESSION-ON-t: an image whose only token is the no-P
 	cryptsetup token import --disable-external-tokens --json-file "$WORK/$1.json" "$WORK/$1.img"
 }
 variant pcrlock 't["tpm2_pcrlock"]=True'
-check_exit "tpm2: a pcrlock token is refused as not implemented" 2 "PCR lock policy" -- dump "$WORK/pcrlock.img"
+check_exit "tpm2: a pcrlock token without its NV index is a damaged token" 2 "names no NV index" -- dump "$WORK/pcrlock.img"
 variant unknown 't["tpm2_future"]=1'
 check_exit "tpm2: a token with a field unlock does not know is refused, not guessed at" 2 'field "tpm2_future" unlock does not know' -- dump "$WORK/unknown.img"
 variant shards 't["tpm2-blob"]=[t["tpm2-blob"]]'

@@ -207,3 +207,71 @@ else not_ok "tpm2 trixie: and systemd 257's own code opens it" "$(cat "$WORK/our
 check_exit "tpm2 trixie: a token of another TPM's SRK is refused, and says so" 2 "not the one the token was sealed under" -- \
 	dump "$T/offline.img"
 tpm_stop "$(cat "$WORK/rsa.pid")"
+
+# systemd-pcrlock's policy (tpm2_pcrlock): Debian 13's systemd-pcrlock predicts PCR 7 from two
+# components (boot one, boot two), writes the policy to an NV index and pcrlock.json, and
+# systemd-cryptenroll binds a token to it. The log it checks the PCRs against is a userspace event
+# log with this boot's one measurement (no firmware here).
+tpm_start lock
+E=(env SYSTEMD_TPM2_DEVICE="$TCTI" SYSTEMD_MEASURE_LOG_FIRMWARE=/dev/null SYSTEMD_MEASURE_LOG_USERSPACE="$inside/ulog")
+mkdir -p "$T/comp/250-kernel.pcrlock.d"
+for v in one two three; do echo "boot $v" >"$T/$v"; done
+boot_as() { # WHAT: PCR 7 extended with the digest of file WHAT, and the userspace log saying so
+	local h
+	h=$(sha256sum "$T/$1" | cut -c1-64)
+	tpm2_pcrextend -T "$TCTI" "7:sha256=$h"
+	printf '\036{"pcr":7,"digests":[{"hashAlg":"sha256","digest":"%s"}],"content_type":"systemd","content":{"string":"boot %s"}}\n' \
+		"$h" "$1" >"$T/ulog"
+}
+component() { in_chroot "$BASE" "${E[@]}" /usr/lib/systemd/systemd-pcrlock lock-raw --pcr=7 --pcrlock="$inside/comp/250-kernel.pcrlock.d/$1.pcrlock" "$inside/$1" >/dev/null 2>&1; }
+make_policy() {
+	in_chroot "$BASE" "${E[@]}" /usr/lib/systemd/systemd-pcrlock make-policy --pcr=7 --components="$inside/comp" \
+		--policy="$inside/pcrlock.json" >"$WORK/make-policy.log" 2>&1
+	local r=$?
+	tpm2_flushcontext -T "$TCTI" -l >/dev/null 2>&1
+	return $r
+}
+reboot_tpm() { tpm_stop "$(cat "$WORK/lock.pid")"; swtpm_tcp_start "$WORK/lock" "$WORK/lock.pid" "$SWTPM_PORT"; }
+boot_as one
+component one
+component two
+if make_policy && [ "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(len(d["pcrValues"][0]["values"]))' "$T/pcrlock.json")" = 2 ]; then
+	ok "tpm2 trixie: systemd-pcrlock make-policy predicts two values of PCR 7 and writes its NV index"
+else
+	not_ok "tpm2 trixie: systemd-pcrlock make-policy predicts two values of PCR 7 and writes its NV index" "$(cat "$WORK/make-policy.log")"
+fi
+enroll pcrlock --tpm2-device="$TCTI" --tpm2-pcrs= --tpm2-pcrlock="$inside/pcrlock.json"
+check_eq "tpm2 trixie: the token is a pcrlock one" True "$(field pcrlock tpm2_pcrlock)"
+cp "$T/pcrlock.json" "$T/first.json"
+check_eq "tpm2 trixie: the pcrlock token opens with the prediction (tpm2-pcrlock=)" "$want" \
+	"$(dump --tpm2-pcrlock "$T/pcrlock.json" "$T/pcrlock.img" </dev/null 2>/dev/null)"
+check_exit "tpm2 trixie: without a prediction it is refused, and says where it looked" 2 \
+	"no prediction (pcrlock.json) is in /run/systemd or /var/lib/systemd" -- dump "$T/pcrlock.img"
+reboot_tpm
+boot_as two
+check_eq "tpm2 trixie: after a boot that measured the other predicted value, it opens (PolicyOR's other branch)" "$want" \
+	"$(dump --tpm2-pcrlock "$T/pcrlock.json" "$T/pcrlock.img" </dev/null 2>/dev/null)"
+tpm2_pcrextend -T "$TCTI" "7:sha256=$(echo unexpected | sha256sum | cut -c1-64)"
+check_exit "tpm2 trixie: a PCR 7 value nothing predicted is refused with the reason" 2 "PCR 7 holds none of the 2 values" -- \
+	dump --tpm2-pcrlock "$T/pcrlock.json" "$T/pcrlock.img"
+# A new prediction (a third component) rewrites the NV index: the old pcrlock.json no longer fits.
+reboot_tpm
+boot_as one
+component three
+make_policy || not_ok "tpm2 trixie: systemd-pcrlock make-policy again" "$(cat "$WORK/make-policy.log")"
+check_exit "tpm2 trixie: a stale pcrlock.json (make-policy ran since) is refused, and says so" 2 \
+	"differ from the policy systemd-pcrlock make-policy last wrote" -- dump --tpm2-pcrlock "$T/first.json" "$T/pcrlock.img"
+check_eq "tpm2 trixie: the new prediction opens it" "$want" \
+	"$(dump --tpm2-pcrlock "$T/pcrlock.json" "$T/pcrlock.img" </dev/null 2>/dev/null)"
+tpm_stop "$(cat "$WORK/lock.pid")"
+
+# The image carries the system's prediction where the helper looks for it at boot.
+KVER=${UNLOCK_TEST_KVER:-$("$TOP/qemu/kver.sh")}
+if UNLOCK_PCRLOCK="$T/pcrlock.json" "$TOP/build/unlock-mkinitrd" -o "$WORK/pcrlock.cpio.zst" --kver "$KVER" --generic \
+	2>"$WORK/mk.err"; then
+	check_eq "mkinitrd: an image with TPM2 support carries systemd-pcrlock's prediction at /var/lib/systemd/pcrlock.json" \
+		"$(sha_of "$T/pcrlock.json")" \
+		"$(zstd -dc "$WORK/pcrlock.cpio.zst" | cpio -i --quiet --to-stdout var/lib/systemd/pcrlock.json 2>/dev/null | sha256sum | cut -d' ' -f1)"
+else
+	not_ok "mkinitrd: an image with TPM2 support carries systemd-pcrlock's prediction" "$(cat "$WORK/mk.err")"
+fi

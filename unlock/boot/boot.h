@@ -63,6 +63,7 @@ struct boot_volume {
 	char tpm2_device[256];        /* tpm2-device=: auto, a path or a TCTI string; empty: auto, not waited for */
 	char pkcs11_uri[1024];        /* pkcs11-uri=: auto or a URI, its token waited for; empty: auto, not waited for */
 	char tpm2_signature[BOOT_PATH_MAX]; /* tpm2-signature=; empty: systemd's default places */
+	char tpm2_pcrlock[BOOT_PATH_MAX]; /* tpm2-pcrlock=: the pcrlock prediction; empty: systemd's places */
 	int token_timeout_sec;        /* token-timeout=: the TPM's wait and a helper's time (systemd: 30 s) */
 	int tpm2_measure_pcr;         /* tpm2-measure-pcr=: the PCR extended once it opened (yes: 15); -1: none */
 	char tpm2_measure_banks[64];  /* tpm2-measure-bank=, colon-separated; empty: the banks systemd picks */

@@ -263,6 +263,8 @@ static bool crypttab_value_option(struct boot_volume *vol, const char *name, con
 		return snprintf(vol->pkcs11_uri, sizeof(vol->pkcs11_uri), "%s", value), true;
 	if (strcmp(name, "tpm2-signature") == 0 && value && value[0] == '/' && strlen(value) < sizeof(vol->tpm2_signature))
 		return snprintf(vol->tpm2_signature, sizeof(vol->tpm2_signature), "%s", value), true;
+	if (strcmp(name, "tpm2-pcrlock") == 0 && value && value[0] == '/' && strlen(value) < sizeof(vol->tpm2_pcrlock))
+		return snprintf(vol->tpm2_pcrlock, sizeof(vol->tpm2_pcrlock), "%s", value), true;
 	if (strcmp(name, "token-timeout") == 0 && value && parse_time_span_sec(value, &vol->token_timeout_sec) == 0)
 		return true;
 	if (strcmp(name, "tpm2-measure-pcr") == 0)

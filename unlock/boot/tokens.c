@@ -91,6 +91,7 @@ int boot_volume_unlock_by_tokens(const struct boot_volume *vol, const struct vol
 		.tpm2_device = vol->tpm2_device[0] ? vol->tpm2_device : NULL,
 		.pkcs11_uri = vol->pkcs11_uri[0] ? vol->pkcs11_uri : NULL,
 		.signature = vol->tpm2_signature[0] ? vol->tpm2_signature : NULL,
+		.pcrlock = vol->tpm2_pcrlock[0] ? vol->tpm2_pcrlock : NULL,
 		.timeout_sec = vol->token_timeout_sec > 0 ? vol->token_timeout_sec : 30,
 		.tries = vol->tries,
 		.key_slot = vol->key_slot,

@@ -3,7 +3,7 @@
 #define UNLOCK_BOOT_TOKENS_H
 
 /* The token step at boot: the TPM's drivers and device first, then the header's tokens
- * (open/tokens.h) with the volume's tpm2-device=, tpm2-signature=, token-timeout=, headless=. */
+ * (open/tokens.h) with the volume's tpm2-device=, tpm2-signature=, tpm2-pcrlock=, token-timeout=, headless=. */
 
 #include "boot/boot.h"
 #include "crypto/secret.h"

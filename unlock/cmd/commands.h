@@ -41,6 +41,7 @@ struct open_options {
 	bool allow_discards;
 	const char *tpm2_device;
 	const char *tpm2_signature;
+	const char *tpm2_pcrlock;
 	int token_timeout_sec; /* 0: 30 s, as systemd */
 	const char *pkcs11_uri;
 	bool token_only;

@@ -26,7 +26,7 @@ static void usage(FILE *out)
 		     "  unlock inspect [--json] [--header FILE] DEVICE\n"
 		     "  unlock open [--key-file FILE] [--keyfile-offset N] [--keyfile-size N] [--key-slot N]\n"
 		     "              [--header FILE] [--volume-key-file FILE] [--readonly] [--allow-discards]\n"
-		     "              [--tpm2-device auto|PATH|TCTI] [--tpm2-signature FILE]\n"
+		     "              [--tpm2-device auto|PATH|TCTI] [--tpm2-signature FILE] [--tpm2-pcrlock FILE]\n"
 		     "              [--pkcs11-uri auto|URI] [--token-timeout S] [--token-only]\n"
 		     "              [--test-passphrase | --dump-volume-key | --print-table [--show-key]]\n"
 		     "              DEVICE [NAME]\n"
@@ -113,6 +113,7 @@ enum {
 	OPT_PKCS11,
 	OPT_TOKEN_ONLY,
 	OPT_TPM2_SIGNATURE,
+	OPT_TPM2_PCRLOCK,
 	OPT_TOKEN_TIMEOUT,
 };
 
@@ -139,6 +140,7 @@ static int open_parse_option(struct open_options *opts, int c, const char *arg)
 	case OPT_PKCS11: opts->pkcs11_uri = arg; return 0;
 	case OPT_TOKEN_ONLY: opts->token_only = true; return 0;
 	case OPT_TPM2_SIGNATURE: opts->tpm2_signature = arg; return 0;
+	case OPT_TPM2_PCRLOCK: opts->tpm2_pcrlock = arg; return 0;
 	case OPT_TOKEN_TIMEOUT:
 		if (parse_number(arg, 86400, &n) < 0 || n == 0)
 			return -EINVAL;
@@ -175,6 +177,8 @@ static int open_check(const struct open_options *opts, int positional)
 		return usage_error("--tpm2-device, --pkcs11-uri and --token-only take no key file");
 	if (opts->tpm2_signature && (!*opts->tpm2_signature || strlen(opts->tpm2_signature) >= 4096))
 		return usage_error("--tpm2-signature takes a file");
+	if (opts->tpm2_pcrlock && (!*opts->tpm2_pcrlock || strlen(opts->tpm2_pcrlock) >= 4096))
+		return usage_error("--tpm2-pcrlock takes a file");
 	if (opts->tpm2_device && (!*opts->tpm2_device || strlen(opts->tpm2_device) >= 256))
 		return usage_error("--tpm2-device takes auto, a device path or a TCTI string");
 	if (opts->pkcs11_uri && strcmp(opts->pkcs11_uri, "auto") != 0 &&
@@ -204,6 +208,7 @@ static int main_open(int argc, char **argv)
 		{ "pkcs11-uri", required_argument, NULL, OPT_PKCS11 },
 		{ "token-only", no_argument, NULL, OPT_TOKEN_ONLY },
 		{ "tpm2-signature", required_argument, NULL, OPT_TPM2_SIGNATURE },
+		{ "tpm2-pcrlock", required_argument, NULL, OPT_TPM2_PCRLOCK },
 		{ "token-timeout", required_argument, NULL, OPT_TOKEN_TIMEOUT },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },

@@ -63,6 +63,7 @@ static int volume_key_from_tokens(const struct open_options *opts, const struct 
 		.pkcs11_uri = opts->pkcs11_uri,
 		.types = (opts->tpm2_device ? TOKEN_TYPE_TPM2 : 0) | (opts->pkcs11_uri ? TOKEN_TYPE_PKCS11 : 0),
 		.signature = opts->tpm2_signature,
+		.pcrlock = opts->tpm2_pcrlock,
 		.timeout_sec = opts->token_timeout_sec,
 		.tries = 3,
 		.key_slot = opts->key_slot,

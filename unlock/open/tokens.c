@@ -150,7 +150,8 @@ static int token_run(const struct token_try *t, const struct secret *pin, long l
 		int r;
 		if (s->before_pkcs11 && token_is_pkcs11(t->type))
 			s->before_pkcs11(attempt);
-		r = token_request_build(token_device(t), s->signature, pin, t->json, &request);
+		r = token_request_build(token_device(t), &(const struct token_files){ s->signature, s->pcrlock }, pin, t->json,
+					&request);
 		if (r < 0 || (r = token_helper_run(t->helper, request, (int)(left > 1000 ? (left + 999) / 1000 : 1), a)) < 0)
 			return r;
 		if (a->status != TOKEN_STATUS_FAIL || a->failure != TOKEN_FAIL_NO_DEVICE || !token_is_pkcs11(t->type) ||

@@ -24,6 +24,7 @@ struct token_step {
 	const char *pkcs11_uri;  /* "auto" or a URI: its token is waited for; NULL: auto, not waited for */
 	unsigned types;          /* TOKEN_TYPE_* to try; 0: every type with a helper */
 	const char *signature;   /* tpm2-signature=; NULL: systemd's default places */
+	const char *pcrlock;     /* tpm2-pcrlock=; NULL: systemd's default places */
 	int timeout_sec;         /* token-timeout=: how long one helper may take */
 	int tries;               /* PIN questions per token; 0: until the TPM locks out */
 	int key_slot;            /* -1: any */

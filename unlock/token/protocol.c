@@ -50,7 +50,7 @@ static int field_text(const struct token_field *f, char *out, size_t size)
 	return 0;
 }
 
-int token_request_build(const char *device, const char *signature, const struct secret *pin, const char *json,
+int token_request_build(const char *device, const struct token_files *files, const struct secret *pin, const char *json,
 			struct secret **out)
 {
 	struct secret *m = secret_new(TOKEN_MESSAGE_MAX);
@@ -59,8 +59,10 @@ int token_request_build(const char *device, const char *signature, const struct 
 	if (!m)
 		return -ENOMEM;
 	r = token_message_add_text(m, "device", device);
-	if (r == 0 && signature && *signature)
-		r = token_message_add_text(m, "signature", signature);
+	if (r == 0 && files->signature && *files->signature)
+		r = token_message_add_text(m, "signature", files->signature);
+	if (r == 0 && files->pcrlock && *files->pcrlock)
+		r = token_message_add_text(m, "pcrlock", files->pcrlock);
 	if (r == 0 && pin)
 		r = token_message_add(m, "pin", pin->data, pin->len);
 	if (r == 0)
@@ -124,7 +126,7 @@ static int measure_parse(const struct token_message *m, struct token_measure *ou
 int token_request_parse(const uint8_t *buf, size_t len, struct token_request *r)
 {
 	struct token_message m;
-	const struct token_field *pin, *json, *sig;
+	const struct token_field *pin, *json, *sig, *pcrlock;
 
 	memset(r, 0, sizeof(*r));
 	if (token_message_parse(buf, len, &m) < 0 || field_text(token_message_get(&m, "device"), r->device,
@@ -132,6 +134,8 @@ int token_request_parse(const uint8_t *buf, size_t len, struct token_request *r)
 		return -EBADMSG;
 	sig = token_message_get(&m, "signature");
 	if (sig && field_text(sig, r->signature, sizeof(r->signature)) < 0)
+		return -EBADMSG;
+	if ((pcrlock = token_message_get(&m, "pcrlock")) && field_text(pcrlock, r->pcrlock, sizeof(r->pcrlock)) < 0)
 		return -EBADMSG;
 	if (token_message_get(&m, "measure-pcr")) {
 		r->measure = true;

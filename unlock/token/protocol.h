@@ -4,8 +4,8 @@
 
 /*
  * The request unlock sends a token helper and the answer it gets back (records of message.h).
- * Request: "device" (auto, a TPM path or TCTI string, or a PKCS#11 URI), "signature" (a file,
- * optional), "pin" (optional) and "token" (the token's JSON from the LUKS2 header). Answer: "status"
+ * Request: "device" (auto, a TPM path or TCTI string, or a PKCS#11 URI), "signature" and "pcrlock"
+ * (files, optional), "pin" (optional) and "token" (the token's JSON from the LUKS2 header). Answer: "status"
  * ok with "passphrase" (the keyslot's passphrase the token yields); need-pin, optionally with
  * "label" (the token's name, for the question) and "reason" (a warning about the PIN); or fail
  * with "class", "tries" (PIN tries left, -1 unknown) and "reason" (one line for the console).
@@ -60,6 +60,7 @@ extern const size_t token_measure_digest_sizes[TOKEN_MEASURE_BANKS];
 struct token_request {
 	char device[TOKEN_DEVICE_MAX];
 	char signature[TOKEN_PATH_MAX]; /* empty: the default places */
+	char pcrlock[TOKEN_PATH_MAX];   /* the pcrlock prediction; empty: the default places */
 	const uint8_t *pin;             /* NULL: none given */
 	size_t pin_len;
 	const uint8_t *json;            /* in the parsed buffer */
@@ -79,7 +80,11 @@ struct token_answer {
 };
 
 /* unlock's side: the request in locked memory (it may hold a PIN). */
-int token_request_build(const char *device, const char *signature, const struct secret *pin, const char *json,
+struct token_files {
+	const char *signature; /* NULL: systemd's places */
+	const char *pcrlock;   /* NULL: systemd's places */
+};
+int token_request_build(const char *device, const struct token_files *files, const struct secret *pin, const char *json,
 			struct secret **out);
 int token_measure_request_build(const char *device, const struct token_measure *m, struct secret **out);
 /* A helper's answer; -EBADMSG when garbled. The reason is kept printable. */

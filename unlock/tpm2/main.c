@@ -28,7 +28,8 @@ static void tpm2_answer(const struct token_request *req, struct token_answer *a,
 	r = tpm2_token_parse(req->json, req->json_len, &token, why, sizeof(why));
 	if (r < 0)
 		token_answer_fail(a, r == -EOPNOTSUPP ? TOKEN_FAIL_UNSUPPORTED : TOKEN_FAIL_BAD_TOKEN, "%s", why);
-	else if ((r = tpm2_unseal(&token, req->device, req->signature, req->pin, req->pin_len, pass, a)) == 0)
+	else if ((r = tpm2_unseal(&token, req->device, &(const struct tpm2_unseal_files){ req->signature, req->pcrlock },
+				  req->pin, req->pin_len, pass, a)) == 0)
 		a->status = TOKEN_STATUS_OK;
 	else if (r == -ENOMEM)
 		token_answer_fail(a, TOKEN_FAIL_HELPER, "out of memory");

@@ -9,6 +9,7 @@
 #include "base/util.h"
 #include "luks/base64.h"
 #include "tpm2/pcr.h"
+#include "tpm2/pcrlock.h"
 #include "tpm2/rsa_pub.h"
 #include "tpm2/tpm2.h"
 
@@ -240,6 +241,8 @@ static int policy_steps(struct tpm2 *tpm, const struct tpm2_token *t, ESYS_TR se
 		if (r < 0)
 			return r;
 	}
+	if (args->pcrlock && (r = tpm2_pcrlock_policy(tpm, t, args->pcrlock, session, fail)) < 0)
+		return r;
 	if (t->pcr_mask) {
 		tpm2_pcr_selection(t->pcr_mask, t->pcr_bank, &sel);
 		rc = Esys_PolicyPCR(tpm->esys, session, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, args->pcr_digest, &sel);

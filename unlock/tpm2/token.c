@@ -159,10 +159,13 @@ static int field_parse(struct parse *p, const char *key, json_object *v)
 		return base64_field(p, v, key, t->salt, sizeof(t->salt), &t->salt_len);
 	if (strcmp(key, "tpm2_srk") == 0)
 		return base64_field(p, v, key, t->srk, sizeof(t->srk), &t->srk_len);
-	if (strcmp(key, "tpm2_pcrlock") == 0 && json_object_is_type(v, json_type_boolean) && !json_object_get_boolean(v))
-		return 0;
-	if (strcmp(key, "tpm2_pcrlock") == 0)
-		return refuse(p, -EOPNOTSUPP, "the token uses a PCR lock policy (%s, systemd 255's systemd-pcrlock), which unlock does not implement", key);
+	if (strcmp(key, "tpm2_pcrlock") == 0) {
+		if (!json_object_is_type(v, json_type_boolean))
+			return refuse(p, -EBADMSG, "the token's %s is not true or false", key);
+		return t->pcrlock = json_object_get_boolean(v), 0;
+	}
+	if (strcmp(key, "tpm2_pcrlock_nv") == 0)
+		return base64_field(p, v, key, t->pcrlock_nv, sizeof(t->pcrlock_nv), &t->pcrlock_nv_len);
 	return refuse(p, -EOPNOTSUPP, "the token has a field \"%.64s\" unlock does not know (a newer systemd's?); it is not guessed at", key);
 }
 
@@ -181,6 +184,10 @@ static int token_complete(struct parse *p, json_object *root)
 		return refuse(p, -EBADMSG, "%s", "the token has no tpm2-policy-hash");
 	if (p->t->pubkey_pcr_mask && !p->t->pubkey_len)
 		return refuse(p, -EBADMSG, "%s", "the token names tpm2_pubkey_pcrs but holds no tpm2_pubkey");
+	if (p->t->pcrlock && !p->t->pcrlock_nv_len)
+		return refuse(p, -EBADMSG, "%s", "the token uses a pcrlock policy but names no NV index (tpm2_pcrlock_nv)");
+	if (p->t->pcrlock && p->t->pubkey_pcr_mask)
+		return refuse(p, -EOPNOTSUPP, "%s", "the token combines a pcrlock policy with a signed one (two shards), which unlock does not implement yet");
 	return 0;
 }
 

@@ -4,8 +4,8 @@
 
 /*
  * A systemd-tpm2 token of a LUKS2 header (../shared/FORMATS.md), as systemd 252 to 257 write it:
- * every field checked, and a field this helper does not implement (tpm2_pcrlock, a blob split in
- * shards, one it does not know) refused with the reason rather than guessed at. The blob may carry
+ * every field checked, and a field this helper does not implement (a blob split in shards, one it
+ * does not know) refused with the reason rather than guessed at. The blob may carry
  * a seed for TPM2_Import after its two parts (systemd 255's enrollment without the TPM).
  */
 
@@ -33,6 +33,9 @@ struct tpm2_token {
 	size_t salt_len;
 	uint8_t srk[1024];           /* tpm2_srk: the serialized handle of the persistent primary key */
 	size_t srk_len;
+	bool pcrlock;                /* tpm2_pcrlock: systemd-pcrlock's policy (tpm2/pcrlock.h) */
+	uint8_t pcrlock_nv[1024];    /* tpm2_pcrlock_nv: the serialized handle of its NV index */
+	size_t pcrlock_nv_len;
 };
 
 /* -EBADMSG (damaged) or -EOPNOTSUPP (not implemented) with the reason in why. */

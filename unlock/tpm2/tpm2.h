@@ -15,6 +15,8 @@
 #include "token/protocol.h"
 #include "tpm2/token.h"
 
+struct tpm2_pcrlock;
+
 struct tpm2 {
 	ESYS_CONTEXT *esys;
 	TSS2_TCTI_CONTEXT *tcti;
@@ -38,6 +40,7 @@ struct tpm2_policy_args {
 	bool trial;                     /* sealing: the policy is computed, not satisfied */
 	const TPM2B_DIGEST *pcr_digest; /* sealing for given PCR values: their digest; NULL: current values */
 	bool rsa_exponent_zero;         /* the signing key named with exponent 0 for 65537 */
+	const struct tpm2_pcrlock *pcrlock; /* unsealing a pcrlock token: its prediction */
 };
 
 /* The policy the token's object was sealed with, built in a policy session (salted by parent);
@@ -48,9 +51,14 @@ int tpm2_policy_session(struct tpm2 *tpm, const struct tpm2_token *t, ESYS_TR pa
 			const struct tpm2_policy_args *args, ESYS_TR *session, struct token_answer *fail);
 /* The PIN's authValue as systemd derives it (SHA-256, salted PBKDF2 first with tpm2_salt). */
 int tpm2_pin_auth(const struct tpm2_token *t, const uint8_t *pin, size_t len, TPM2B_AUTH *auth);
-/* The keyslot passphrase from the token: base64 of the unsealed secret, in locked memory. */
-/* t's missing PCR bank is filled in with the one chosen. */
-int tpm2_unseal(struct tpm2_token *t, const char *device, const char *signature_path, const uint8_t *pin,
+/* Where unsealing finds what a token's policy needs besides the TPM: NULL or "" for systemd's places. */
+struct tpm2_unseal_files {
+	const char *signature; /* tpm2-signature= */
+	const char *pcrlock;   /* tpm2-pcrlock= */
+};
+/* The keyslot passphrase from the token: base64 of the unsealed secret, in locked memory.
+ * t's missing PCR bank is filled in with the one chosen. */
+int tpm2_unseal(struct tpm2_token *t, const char *device, const struct tpm2_unseal_files *files, const uint8_t *pin,
 		size_t pin_len, struct secret **passphrase, struct token_answer *fail);
 /* Fills fail from a TPM error: lockout, wrong PIN (with the tries left), policy, or what failed. */
 void tpm2_fail_rc(struct tpm2 *tpm, TSS2_RC rc, const char *what, struct token_answer *fail);

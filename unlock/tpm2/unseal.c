@@ -13,6 +13,7 @@
 #include "base/util.h"
 #include "tpm2/blob.h"
 #include "tpm2/pcr.h"
+#include "tpm2/pcrlock.h"
 #include "tpm2/tpm2.h"
 
 #define UNSEAL_PCR_CHANGED_RETRIES 30
@@ -378,15 +379,19 @@ static int bank_choose(struct tpm2 *tpm, struct tpm2_token *t, struct token_answ
 	return r;
 }
 
-int tpm2_unseal(struct tpm2_token *t, const char *device, const char *signature_path, const uint8_t *pin,
+int tpm2_unseal(struct tpm2_token *t, const char *device, const struct tpm2_unseal_files *files, const uint8_t *pin,
 		size_t pin_len, struct secret **passphrase, struct token_answer *fail)
 {
+	static struct tpm2_pcrlock prediction;
 	struct unseal u = { .parent = ESYS_TR_NONE, .object = ESYS_TR_NONE, .hmac = ESYS_TR_NONE, .policy = ESYS_TR_NONE };
-	struct tpm2_policy_args args = { .signature_path = signature_path };
+	struct tpm2_policy_args args = { .signature_path = files->signature, .pcrlock = t->pcrlock ? &prediction : NULL };
 	TPM2B_SENSITIVE_DATA *data = NULL;
 	TSS2_RC rc = TPM2_RC_PCR_CHANGED;
 	int r;
 
+	/* without the prediction nothing is worth a PIN */
+	if (t->pcrlock && (r = tpm2_pcrlock_load(files->pcrlock, &prediction, fail)) < 0)
+		return r;
 	if ((r = tpm2_connect(&u.tpm, device, fail)) < 0)
 		return r;
 	if (t->pin && !pin) {
