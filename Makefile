@@ -44,7 +44,8 @@ TPM2_STATIC_LIBS = $(DEPS_DIR)/lib/libtss2.a -l:libmbedcrypto.a $(shell pkg-conf
 TPM2_SRC := $(wildcard unlock/tpm2/*.c) unlock/token/message.c unlock/token/protocol.c unlock/token/serve.c \
 	unlock/crypto/secret.c unlock/base/log.c unlock/luks/base64.c
 # The fuzz target of the helper's token reader builds with the helper's libraries, not unlock's.
-FUZZ_TPM2_SRC := unlock/tpm2/token.c unlock/tpm2/blob.c unlock/tpm2/rsa_pub.c unlock/luks/base64.c
+FUZZ_TPM2_SRC := unlock/tpm2/token.c unlock/tpm2/blob.c unlock/tpm2/rsa_pub.c unlock/tpm2/prediction.c unlock/luks/base64.c \
+	unlock/token/protocol.c unlock/token/message.c unlock/crypto/secret.c unlock/base/log.c
 
 # The PKCS#11 helper: modules are shared objects (DESIGN.md), so it is dynamic too; Nettle, for
 # base64, is linked from its archive so that an image carries no libnettle.so for it.

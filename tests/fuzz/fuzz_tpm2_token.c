@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* unlock-tpm2's reading of a systemd-tpm2 token's JSON, as a hostile header would hand it over,
- * of the blob in it (with or without an import seed) and of its signed policy's PEM key. */
+ * of the blob in it (with or without an import seed), of its signed policy's PEM key and of
+ * systemd-pcrlock's prediction file. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "tpm2/blob.h"
+#include "tpm2/pcrlock.h"
 #include "tpm2/rsa_pub.h"
 #include "tpm2/token.h"
 
@@ -13,6 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct tpm2_token t;
 	static struct tpm2_sealed sealed;
 	static struct rsa_pub key;
+	static struct tpm2_pcrlock prediction;
 	char why[256];
 
 	if (size > 65536)
@@ -29,5 +32,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rsa_pub_from_pem((const char *)data, size, &key) == 0 &&
 	    (key.modulus_len == 0 || key.modulus_len > sizeof(key.modulus) || key.pkcs1_len > sizeof(key.pkcs1) || key.exponent < 3))
 		abort();
+	/* and as systemd-pcrlock's prediction file */
+	if (tpm2_pcrlock_parse((const char *)data, size, &prediction, why, sizeof(why)) == 0)
+		for (int pcr = 0; pcr < TPM2_PCRS; pcr++)
+			if (prediction.n_values[pcr] > PCRLOCK_VALUES_MAX || (!(prediction.pcrs & (1u << pcr)) != !prediction.n_values[pcr]))
+				abort();
 	return 0;
 }

@@ -65,10 +65,12 @@ static void token_options(void **state)
 	assert_string_equal(cfg.volumes[0].tpm2_device, "auto");
 	assert_true(cfg.volumes[0].headless);
 	boot_config_init(&cfg);
-	crypttab_parse(&cfg, "a UUID=1 none tpm2-device=/dev/tpmrm0,tpm2-signature=/etc/sig.json,tpm2-pin=yes,tpm2-pcrs=7\n"
+	crypttab_parse(&cfg, "a UUID=1 none tpm2-device=/dev/tpmrm0,tpm2-signature=/etc/sig.json,tpm2-pin=yes,tpm2-pcrs=7,"
+			     "tpm2-pcrlock=/etc/pl.json\n"
 			     "b UUID=2 none luks\n", "test");
 	assert_string_equal(cfg.volumes[0].tpm2_device, "/dev/tpmrm0");
 	assert_string_equal(cfg.volumes[0].tpm2_signature, "/etc/sig.json");
+	assert_string_equal(cfg.volumes[0].tpm2_pcrlock, "/etc/pl.json");
 	assert_int_equal(cfg.volumes[0].token_timeout_sec, 30);
 	assert_string_equal(cfg.volumes[1].tpm2_device, "");
 }

@@ -131,19 +131,3 @@ int tpm2_good_banks(struct tpm2 *tpm, uint32_t mask, uint16_t banks[TPM2_BANKS_M
 	}
 	return 0;
 }
-
-size_t tpm2_bank_digest_size(uint16_t bank)
-{
-	switch (bank) {
-	case TPM2_ALG_SHA1:
-		return 20;
-	case TPM2_ALG_SHA256:
-		return 32;
-	case TPM2_ALG_SHA384:
-		return 48;
-	case TPM2_ALG_SHA512:
-		return 64;
-	default:
-		return 0;
-	}
-}

@@ -19,7 +19,5 @@ void tpm2_pcr_selection(uint32_t mask, uint16_t bank, TPML_PCR_SELECTION *sel);
 /* -EOPNOTSUPP when the TPM has neither a SHA-1 nor a SHA-256 bank; -EIO when it does not answer. */
 int tpm2_best_bank(struct tpm2 *tpm, uint32_t mask, uint16_t *bank);
 int tpm2_good_banks(struct tpm2 *tpm, uint32_t mask, uint16_t banks[TPM2_BANKS_MAX], size_t *n);
-/* 20, 32, 48, 64, or 0 for a bank other than SHA-1 and SHA-2. */
-size_t tpm2_bank_digest_size(uint16_t bank);
 
 #endif

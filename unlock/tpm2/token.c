@@ -232,3 +232,19 @@ void tpm2_pcr_mask_text(uint32_t mask, char *out, size_t size)
 	if (!mask)
 		snprintf(out, size, "none");
 }
+
+size_t tpm2_bank_digest_size(uint16_t bank)
+{
+	switch (bank) {
+	case TPM2_ALG_SHA1:
+		return 20;
+	case TPM2_ALG_SHA256:
+		return 32;
+	case TPM2_ALG_SHA384:
+		return 48;
+	case TPM2_ALG_SHA512:
+		return 64;
+	default:
+		return 0;
+	}
+}

@@ -45,5 +45,7 @@ void tpm2_pcr_mask_text(uint32_t mask, char *out, size_t size);
 const char *tpm2_bank_name(uint16_t bank);
 /* sha1, sha256, sha384 or sha512 (any case); -EINVAL for others. */
 int tpm2_bank_from_name(const char *name, uint16_t *bank);
+/* 20, 32, 48, 64, or 0 for a bank other than SHA-1 and SHA-2. */
+size_t tpm2_bank_digest_size(uint16_t bank);
 
 #endif
