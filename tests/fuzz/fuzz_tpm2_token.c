@@ -21,8 +21,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > 65536)
 		return 0;
 	if (tpm2_token_parse(data, size, &t, why, sizeof(why)) == 0 &&
-	    (t.blob_len == 0 || t.blob_len > sizeof(t.blob) || t.pubkey_len >= sizeof(t.pubkey) ||
-	     t.salt_len > sizeof(t.salt) || t.srk_len > sizeof(t.srk) || t.policy_hash_len > sizeof(t.policy_hash)))
+	    (t.n_shards < 1 || t.n_shards > TPM2_SHARDS_MAX || t.shards[0].blob_len == 0 || t.shards[0].blob_len > sizeof(t.shards[0].blob) || t.pubkey_len >= sizeof(t.pubkey) ||
+	     t.salt_len > sizeof(t.salt) || t.srk_len > sizeof(t.srk) || t.shards[0].policy_hash_len > sizeof(t.shards[0].policy_hash)))
 		abort();
 	/* the blob's parts as the TPM would get them: the raw input too, for the seed's paths */
 	if (tpm2_blob_split(data, size, &sealed) == 0 &&

@@ -163,8 +163,12 @@ variant pcrlock 't["tpm2_pcrlock"]=True'
 check_exit "tpm2: a pcrlock token without its NV index is a damaged token" 2 "names no NV index" -- dump "$WORK/pcrlock.img"
 variant unknown 't["tpm2_future"]=1'
 check_exit "tpm2: a token with a field unlock does not know is refused, not guessed at" 2 'field "tpm2_future" unlock does not know' -- dump "$WORK/unknown.img"
-variant shards 't["tpm2-blob"]=[t["tpm2-blob"]]'
-check_exit "tpm2: a blob split in shards (systemd 257) is refused as not implemented" 2 "split in shards" -- dump "$WORK/shards.img"
+variant shards 't["tpm2-blob"]=[t["tpm2-blob"]]; t["tpm2-policy-hash"]=[t["tpm2-policy-hash"]]'
+check_eq "tpm2: a blob and policy hash as arrays of one shard (systemd 257's form) open" "$want" \
+	"$(dump "$WORK/shards.img" </dev/null 2>/dev/null)"
+variant twoshards 't["tpm2-blob"]=[t["tpm2-blob"], t["tpm2-blob"]]; t["tpm2-policy-hash"]=[t["tpm2-policy-hash"]] * 2'
+check_exit "tpm2: two shards without a pcrlock and a signed policy are a damaged token" 2 "has 2 blobs, and its policies" -- \
+	dump "$WORK/twoshards.img"
 variant short 't["tpm2-blob"]=t["tpm2-blob"][:40]'
 check_exit "tpm2: a truncated blob is a damaged token" 2 "not a sealed TPM2 object" -- dump "$WORK/short.img"
 variant badpcr 't["tpm2-pcrs"]=[24]'

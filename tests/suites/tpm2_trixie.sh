@@ -263,6 +263,33 @@ check_exit "tpm2 trixie: a stale pcrlock.json (make-policy ran since) is refused
 	"differ from the policy systemd-pcrlock make-policy last wrote" -- dump --tpm2-pcrlock "$T/first.json" "$T/pcrlock.img"
 check_eq "tpm2 trixie: the new prediction opens it" "$want" \
 	"$(dump --tpm2-pcrlock "$T/pcrlock.json" "$T/pcrlock.img" </dev/null 2>/dev/null)"
+# pcrlock with a signed PCR 11 policy (systemd-measure's signature): systemd 257 splits the secret
+# in two shards, one per policy, and both are needed.
+echo kernel >"$T/linux"
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$T/pcr.key" 2>/dev/null
+openssl pkey -in "$T/pcr.key" -pubout -out "$T/pcr.pub" 2>/dev/null
+for part in .linux linux enter-initrd; do
+	case $part in
+	.linux) d=$(printf '.linux\0' | sha256sum | cut -c1-64) ;;
+	linux) d=$(sha256sum "$T/linux" | cut -c1-64) ;;
+	*) d=$(printf '%s' "$part" | sha256sum | cut -c1-64) ;;
+	esac
+	tpm2_pcrextend -T "$TCTI" "11:sha256=$d"
+done
+in_chroot "$BASE" /usr/lib/systemd/systemd-measure sign --tpm2-device="$TCTI" --linux="$inside/linux" --phase=enter-initrd \
+	--bank=sha256 --private-key="$inside/pcr.key" --public-key="$inside/pcr.pub" >"$T/sig.json" 2>"$WORK/measure.log"
+tpm2_flushcontext -T "$TCTI" -l >/dev/null 2>&1
+enroll shards --tpm2-device="$TCTI" --tpm2-pcrs= --tpm2-pcrlock="$inside/pcrlock.json" --tpm2-public-key="$inside/pcr.pub" \
+	--tpm2-public-key-pcrs=11 --tpm2-signature="$inside/sig.json"
+check_eq "tpm2 trixie: pcrlock with a signed policy: systemd 257 wrote two shards" 2 \
+	"$(cryptsetup token export --token-id 0 "$T/shards.img" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["tpm2-blob"]))')"
+check_eq "tpm2 trixie: with the prediction and the signature, both shards unseal and give the volume key" "$want" \
+	"$(dump --tpm2-pcrlock "$T/pcrlock.json" --tpm2-signature "$T/sig.json" "$T/shards.img" </dev/null 2>/dev/null)"
+check_exit "tpm2 trixie: without the signature the first shard fails, and says why" 2 "tpm2-pcr-signature.json is missing" -- \
+	dump --tpm2-pcrlock "$T/pcrlock.json" "$T/shards.img"
+check_exit "tpm2 trixie: with a stale prediction the second shard fails, and says why" 2 \
+	"differ from the policy systemd-pcrlock make-policy last wrote" -- \
+	dump --tpm2-pcrlock "$T/first.json" --tpm2-signature "$T/sig.json" "$T/shards.img"
 tpm_stop "$(cat "$WORK/lock.pid")"
 
 # The image carries the system's prediction where the helper looks for it at boot.

@@ -273,12 +273,12 @@ static json_object *tpm2_token_json(const void *ctx, int keyslot)
 	const struct tpm2_token *t = ctx;
 	json_object *o = token_object_new("systemd-tpm2", keyslot);
 
-	json_object_object_add(o, "tpm2-blob", base64_string(t->blob, t->blob_len));
+	json_object_object_add(o, "tpm2-blob", base64_string(t->shards[0].blob, t->shards[0].blob_len));
 	json_object_object_add(o, "tpm2-pcrs", pcr_array(t->pcr_mask));
 	if (t->pcr_mask | t->pubkey_pcr_mask)
 		json_object_object_add(o, "tpm2-pcr-bank", json_object_new_string(tpm2_bank_name(t->pcr_bank)));
 	json_object_object_add(o, "tpm2-primary-alg", json_object_new_string(t->primary_alg == TPM2_ALG_RSA ? "rsa" : "ecc"));
-	json_object_object_add(o, "tpm2-policy-hash", hex_string(t->policy_hash, t->policy_hash_len));
+	json_object_object_add(o, "tpm2-policy-hash", hex_string(t->shards[0].policy_hash, t->shards[0].policy_hash_len));
 	if (t->pin || !t->srk_len)
 		json_object_object_add(o, "tpm2-pin", json_object_new_boolean(t->pin));
 	if (t->pubkey_pcr_mask) {
@@ -360,8 +360,8 @@ static int tpm2_enroll(struct crypt_device *cd, const struct enroll_options *o, 
 		return EXIT_IO;
 	printf("New TPM2 token %d enrolled as keyslot %d, for systemd %s and later%s.\nPolicy digest: ", token, keyslot,
 	       req.device_key ? "255" : req.srk ? "254" : "252", req.device_key ? " (sealed without the TPM)" : "");
-	for (size_t i = 0; i < t.policy_hash_len; i++)
-		printf("%02x", t.policy_hash[i]);
+	for (size_t i = 0; i < t.shards[0].policy_hash_len; i++)
+		printf("%02x", t.shards[0].policy_hash[i]);
 	printf("\n");
 	explicit_bzero(&t, sizeof(t));
 	return EXIT_OK;

@@ -337,11 +337,11 @@ static int blob_marshal(const TPM2B_PRIVATE *priv, const TPM2B_PUBLIC *pub, cons
 {
 	size_t off = 0;
 
-	if (Tss2_MU_TPM2B_PRIVATE_Marshal(priv, t->blob, sizeof(t->blob), &off) != TSS2_RC_SUCCESS ||
-	    Tss2_MU_TPM2B_PUBLIC_Marshal(pub, t->blob, sizeof(t->blob), &off) != TSS2_RC_SUCCESS ||
-	    Tss2_MU_TPM2B_ENCRYPTED_SECRET_Marshal(seed, t->blob, sizeof(t->blob), &off) != TSS2_RC_SUCCESS)
+	if (Tss2_MU_TPM2B_PRIVATE_Marshal(priv, t->shards[0].blob, sizeof(t->shards[0].blob), &off) != TSS2_RC_SUCCESS ||
+	    Tss2_MU_TPM2B_PUBLIC_Marshal(pub, t->shards[0].blob, sizeof(t->shards[0].blob), &off) != TSS2_RC_SUCCESS ||
+	    Tss2_MU_TPM2B_ENCRYPTED_SECRET_Marshal(seed, t->shards[0].blob, sizeof(t->shards[0].blob), &off) != TSS2_RC_SUCCESS)
 		return -ENOSPC;
-	t->blob_len = off;
+	t->shards[0].blob_len = off;
 	return 0;
 }
 
@@ -395,8 +395,8 @@ int tpm2_seal_offline(const struct seal_request *req, struct tpm2_token *t, stru
 	r = offline_build(req, t, &o, fail);
 	if (r == 0) {
 		t->primary_alg = o.srk.publicArea.type;
-		memcpy(t->policy_hash, o.policy.buffer, o.policy.size);
-		t->policy_hash_len = o.policy.size;
+		memcpy(t->shards[0].policy_hash, o.policy.buffer, o.policy.size);
+		t->shards[0].policy_hash_len = o.policy.size;
 		r = tpm2_passphrase_of(o.secret, sizeof(o.secret), passphrase);
 	}
 	explicit_bzero(&o, sizeof(o));

@@ -79,10 +79,10 @@ static int blob_marshal(const TPM2B_PRIVATE *private, const TPM2B_PUBLIC *public
 {
 	size_t offset = 0;
 
-	if (Tss2_MU_TPM2B_PRIVATE_Marshal(private, t->blob, sizeof(t->blob), &offset) != TSS2_RC_SUCCESS ||
-	    Tss2_MU_TPM2B_PUBLIC_Marshal(public, t->blob, sizeof(t->blob), &offset) != TSS2_RC_SUCCESS)
+	if (Tss2_MU_TPM2B_PRIVATE_Marshal(private, t->shards[0].blob, sizeof(t->shards[0].blob), &offset) != TSS2_RC_SUCCESS ||
+	    Tss2_MU_TPM2B_PUBLIC_Marshal(public, t->shards[0].blob, sizeof(t->shards[0].blob), &offset) != TSS2_RC_SUCCESS)
 		return -ENOSPC;
-	t->blob_len = offset;
+	t->shards[0].blob_len = offset;
 	return 0;
 }
 
@@ -192,8 +192,8 @@ static int policy_compute(struct sealing *s, const struct seal_request *req, str
 	}
 	*policy = *got;
 	Esys_Free(got);
-	memcpy(t->policy_hash, policy->buffer, policy->size);
-	t->policy_hash_len = policy->size;
+	memcpy(t->shards[0].policy_hash, policy->buffer, policy->size);
+	t->shards[0].policy_hash_len = policy->size;
 	return 0;
 }
 

@@ -228,7 +228,7 @@ static int policy_steps(struct tpm2 *tpm, const struct tpm2_token *t, ESYS_TR se
 	TSS2_RC rc = TSS2_RC_SUCCESS;
 	int r = 0;
 
-	if (t->pubkey_len) {
+	if (t->pubkey_len && !args->skip_signed) {
 		struct signed_policy s = { .tpm = tpm, .t = t, .args = args, .session = session, .key = ESYS_TR_NONE, .fail = fail };
 		/* systemd checks the key even when no PCR is signed, so a damaged one is never ignored */
 		if (rsa_pub_from_pem(t->pubkey, t->pubkey_len, &s.pk) < 0) {
@@ -260,23 +260,24 @@ static int policy_steps(struct tpm2 *tpm, const struct tpm2_token *t, ESYS_TR se
 static int policy_digest_check(struct tpm2 *tpm, const struct tpm2_token *t, const struct tpm2_policy_args *args,
 			       ESYS_TR session, struct token_answer *fail)
 {
+	const struct tpm2_shard *expect = args->shard;
 	TPM2B_DIGEST *digest = NULL;
 	TSS2_RC rc;
 	char pcrs[64], signed_pcrs[64];
 	bool same;
 
-	if (!t->policy_hash_len)
+	if (!expect || !expect->policy_hash_len)
 		return 0;
 	rc = Esys_PolicyGetDigest(tpm->esys, session, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &digest);
 	if (rc != TSS2_RC_SUCCESS) {
 		token_answer_fail(fail, TOKEN_FAIL_DEVICE, "the TPM gave no policy digest: %s", Tss2_RC_Decode(rc));
 		return -EIO;
 	}
-	same = digest->size == t->policy_hash_len && memcmp(digest->buffer, t->policy_hash, t->policy_hash_len) == 0;
+	same = digest->size == expect->policy_hash_len && memcmp(digest->buffer, expect->policy_hash, expect->policy_hash_len) == 0;
 	Esys_Free(digest);
 	if (same)
 		return 0;
-	if (t->pubkey_pcr_mask && !args->rsa_exponent_zero && pubkey_exponent_is_default(t))
+	if (t->pubkey_pcr_mask && !args->skip_signed && !args->rsa_exponent_zero && pubkey_exponent_is_default(t))
 		return -ESTALE;
 	tpm2_pcr_mask_text(t->pcr_mask, pcrs, sizeof(pcrs));
 	tpm2_pcr_mask_text(t->pubkey_pcr_mask, signed_pcrs, sizeof(signed_pcrs));

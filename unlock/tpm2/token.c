@@ -15,6 +15,7 @@
 
 struct parse {
 	struct tpm2_token *t;
+	size_t policy_hashes;
 	char *why;
 	size_t why_size;
 };
@@ -126,26 +127,40 @@ static int pubkey_field(struct parse *p, json_object *v)
 	return 0;
 }
 
-/* Fields an array where systemd 257 splits a blob or policy hash over several TPMs. */
+/* tpm2-blob or tpm2-policy-hash: one string, or an array of one string per shard (systemd 257). */
+static int shard_field(struct parse *p, json_object *v, const char *key, bool blob, size_t *n)
+{
+	size_t count = json_object_is_type(v, json_type_array) ? json_object_array_length(v) : 1;
+	int r = 0;
+
+	if (count < 1 || count > TPM2_SHARDS_MAX)
+		return refuse(p, -EBADMSG, "the token's %s has %zu shards, not 1 or 2", key, count);
+	for (size_t i = 0; r == 0 && i < count; i++) {
+		json_object *e = json_object_is_type(v, json_type_array) ? json_object_array_get_idx(v, i) : v;
+		struct tpm2_shard *s = &p->t->shards[i];
+		r = blob ? base64_field(p, e, key, s->blob, sizeof(s->blob), &s->blob_len)
+			 : hex_field(p, e, key, s->policy_hash, sizeof(s->policy_hash), &s->policy_hash_len);
+	}
+	*n = count;
+	return r;
+}
+
 static int field_parse(struct parse *p, const char *key, json_object *v)
 {
 	struct tpm2_token *t = p->t;
 
 	if (strcmp(key, "type") == 0 || strcmp(key, "keyslots") == 0)
 		return 0;
-	if ((strcmp(key, "tpm2-blob") == 0 || strcmp(key, "tpm2-policy-hash") == 0) &&
-	    json_object_is_type(v, json_type_array))
-		return refuse(p, -EOPNOTSUPP, "the token's %s is split in shards (systemd 257's multi-TPM sealing), which unlock does not implement", key);
 	if (strcmp(key, "tpm2-blob") == 0)
-		return base64_field(p, v, key, t->blob, sizeof(t->blob), &t->blob_len);
+		return shard_field(p, v, key, true, &t->n_shards);
+	if (strcmp(key, "tpm2-policy-hash") == 0)
+		return shard_field(p, v, key, false, &p->policy_hashes);
 	if (strcmp(key, "tpm2-pcrs") == 0)
 		return pcr_array(p, v, key, &t->pcr_mask);
 	if (strcmp(key, "tpm2-pcr-bank") == 0)
 		return bank_field(p, v);
 	if (strcmp(key, "tpm2-primary-alg") == 0)
 		return primary_alg_field(p, v);
-	if (strcmp(key, "tpm2-policy-hash") == 0)
-		return hex_field(p, v, key, t->policy_hash, sizeof(t->policy_hash), &t->policy_hash_len);
 	if (strcmp(key, "tpm2-pin") == 0) {
 		if (!json_object_is_type(v, json_type_boolean))
 			return refuse(p, -EBADMSG, "the token's %s is not true or false", key);
@@ -176,7 +191,7 @@ static int token_complete(struct parse *p, json_object *root)
 	if (!json_object_object_get_ex(root, "type", &v) || !json_object_is_type(v, json_type_string) ||
 	    strcmp(json_object_get_string(v), "systemd-tpm2") != 0)
 		return refuse(p, -EBADMSG, "%s", "the token is not of type systemd-tpm2");
-	if (!p->t->blob_len)
+	if (!p->t->n_shards)
 		return refuse(p, -EBADMSG, "%s", "the token has no tpm2-blob");
 	if (!json_object_object_get_ex(root, "tpm2-pcrs", &v))
 		return refuse(p, -EBADMSG, "%s", "the token has no tpm2-pcrs");
@@ -186,8 +201,11 @@ static int token_complete(struct parse *p, json_object *root)
 		return refuse(p, -EBADMSG, "%s", "the token names tpm2_pubkey_pcrs but holds no tpm2_pubkey");
 	if (p->t->pcrlock && !p->t->pcrlock_nv_len)
 		return refuse(p, -EBADMSG, "%s", "the token uses a pcrlock policy but names no NV index (tpm2_pcrlock_nv)");
-	if (p->t->pcrlock && p->t->pubkey_pcr_mask)
-		return refuse(p, -EOPNOTSUPP, "%s", "the token combines a pcrlock policy with a signed one (two shards), which unlock does not implement yet");
+	if (p->t->n_shards != (p->t->pcrlock && p->t->pubkey_len ? 2u : 1u))
+		return refuse(p, -EBADMSG, "the token has %zu blobs, and its policies (%s) make %d", p->t->n_shards,
+			      p->t->pcrlock && p->t->pubkey_len ? "pcrlock and signed" : "one shard", p->t->pcrlock && p->t->pubkey_len ? 2 : 1);
+	if (p->policy_hashes != p->t->n_shards)
+		return refuse(p, -EBADMSG, "the token has %zu policy hashes for %zu blobs", p->policy_hashes, p->t->n_shards);
 	return 0;
 }
 

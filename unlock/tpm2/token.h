@@ -4,8 +4,9 @@
 
 /*
  * A systemd-tpm2 token of a LUKS2 header (../shared/FORMATS.md), as systemd 252 to 257 write it:
- * every field checked, and a field this helper does not implement (a blob split in shards, one it
- * does not know) refused with the reason rather than guessed at. The blob may carry
+ * every field checked, and a field this helper does not know refused with the reason rather than
+ * guessed at. systemd 257 splits the secret in two shards when a pcrlock policy and a signed one
+ * are combined: tpm2-blob and tpm2-policy-hash are then arrays, shard 0 the signed policy's. The blob may carry
  * a seed for TPM2_Import after its two parts (systemd 255's enrollment without the TPM).
  */
 
@@ -17,14 +18,21 @@
 #define TPM2_PUBKEY_MAX 8192
 #define TPM2_PCRS 24
 
-struct tpm2_token {
-	uint8_t blob[TPM2_BLOB_MAX]; /* TPM2B_PRIVATE || TPM2B_PUBLIC */
+#define TPM2_SHARDS_MAX 2
+
+struct tpm2_shard {
+	uint8_t blob[TPM2_BLOB_MAX]; /* TPM2B_PRIVATE || TPM2B_PUBLIC (|| an import seed) */
 	size_t blob_len;
+	uint8_t policy_hash[64];     /* tpm2-policy-hash; empty: not checked before unsealing */
+	size_t policy_hash_len;
+};
+
+struct tpm2_token {
+	struct tpm2_shard shards[TPM2_SHARDS_MAX];
+	size_t n_shards;             /* blobs: 2 for pcrlock with a signed policy, else 1 */
 	uint32_t pcr_mask;           /* tpm2-pcrs */
 	uint16_t pcr_bank;           /* TPM2_ALG_SHA1/SHA256/SHA384/SHA512; 0: none written, the best one */
 	uint16_t primary_alg;        /* TPM2_ALG_ECC or TPM2_ALG_RSA */
-	uint8_t policy_hash[64];     /* tpm2-policy-hash; empty: not checked before unsealing */
-	size_t policy_hash_len;
 	bool pin;                    /* tpm2-pin */
 	char pubkey[TPM2_PUBKEY_MAX]; /* tpm2_pubkey: the PEM text of the PCR policy signing key */
 	size_t pubkey_len;

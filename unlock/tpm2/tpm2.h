@@ -40,7 +40,9 @@ struct tpm2_policy_args {
 	bool trial;                     /* sealing: the policy is computed, not satisfied */
 	const TPM2B_DIGEST *pcr_digest; /* sealing for given PCR values: their digest; NULL: current values */
 	bool rsa_exponent_zero;         /* the signing key named with exponent 0 for 65537 */
-	const struct tpm2_pcrlock *pcrlock; /* unsealing a pcrlock token: its prediction */
+	const struct tpm2_pcrlock *pcrlock; /* the pcrlock policy's prediction (for this shard), or NULL */
+	bool skip_signed;               /* a second shard: the signed policy is the first's */
+	const struct tpm2_shard *shard; /* unsealing: the shard whose policy hash is checked; NULL: none */
 };
 
 /* The policy the token's object was sealed with, built in a policy session (salted by parent);

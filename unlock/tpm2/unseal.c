@@ -253,9 +253,9 @@ void tpm2_fail_rc(struct tpm2 *tpm, TSS2_RC rc, const char *what, struct token_a
 		token_answer_fail(fail, TOKEN_FAIL_DEVICE, "%s: %s", what, Tss2_RC_Decode(rc));
 }
 
-static int blob_split(const struct tpm2_token *t, struct tpm2_sealed *s, struct token_answer *fail)
+static int blob_split(const struct tpm2_shard *shard, struct tpm2_sealed *s, struct token_answer *fail)
 {
-	if (tpm2_blob_split(t->blob, t->blob_len, s) == 0)
+	if (tpm2_blob_split(shard->blob, shard->blob_len, s) == 0)
 		return 0;
 	token_answer_fail(fail, TOKEN_FAIL_BAD_TOKEN, "the token's tpm2-blob is not a sealed TPM2 object");
 	return -EINVAL;
@@ -300,14 +300,15 @@ int tpm2_hmac_session_start(struct tpm2 *tpm, ESYS_TR parent, ESYS_TR bind, ESYS
 	return 0;
 }
 
-static int passphrase_encode(const TPM2B_SENSITIVE_DATA *data, struct secret **out)
+/* The keyslot's passphrase: base64 of the shards' secrets, one after the other (systemd 257). */
+static int passphrase_encode(const struct secret *secrets, struct secret **out)
 {
-	struct secret *s = secret_new(BASE64_ENCODE_RAW_LENGTH((size_t)data->size) + 1);
+	struct secret *s = secret_new(BASE64_ENCODE_RAW_LENGTH(secrets->len) + 1);
 
 	if (!s)
 		return -ENOMEM;
-	base64_encode_raw((char *)s->data, data->size, data->buffer);
-	s->len = BASE64_ENCODE_RAW_LENGTH((size_t)data->size);
+	base64_encode_raw((char *)s->data, secrets->len, secrets->data);
+	s->len = BASE64_ENCODE_RAW_LENGTH(secrets->len);
 	*out = s;
 	return 0;
 }
@@ -318,18 +319,16 @@ struct unseal {
 	bool parent_persistent;
 };
 
-static int object_load(struct unseal *u, const struct tpm2_token *t, const uint8_t *pin, size_t pin_len,
-		       struct token_answer *fail)
+/* One shard's object under the parent, its PIN given, and an HMAC session bound to it. */
+static int object_load(struct unseal *u, const struct tpm2_token *t, const struct tpm2_shard *shard, const uint8_t *pin,
+		       size_t pin_len, struct token_answer *fail)
 {
 	struct tpm2_sealed s;
 	TPM2B_AUTH auth;
 	TSS2_RC rc;
 	int r;
 
-	if ((r = blob_split(t, &s, fail)) < 0 || (r = tpm2_parent_load(&u->tpm, t, &u->parent, fail)) < 0)
-		return r;
-	u->parent_persistent = t->srk_len > 0;
-	if ((r = sealed_import(&u->tpm, u->parent, &s, fail)) < 0)
+	if ((r = blob_split(shard, &s, fail)) < 0 || (r = sealed_import(&u->tpm, u->parent, &s, fail)) < 0)
 		return r;
 	rc = Esys_Load(u->tpm.esys, u->parent, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &s.private, &s.public, &u->object);
 	if (rc != TSS2_RC_SUCCESS) {
@@ -352,11 +351,16 @@ static int object_load(struct unseal *u, const struct tpm2_token *t, const uint8
 	return tpm2_hmac_session_start(&u->tpm, u->parent, u->object, &u->hmac, fail);
 }
 
-static void unseal_done(struct unseal *u)
+static void object_done(struct unseal *u)
 {
 	tpm2_handle_flush(&u->tpm, &u->policy);
 	tpm2_handle_flush(&u->tpm, &u->hmac);
 	tpm2_handle_flush(&u->tpm, &u->object);
+}
+
+static void unseal_done(struct unseal *u)
+{
+	object_done(u);
 	if (u->parent_persistent && u->parent != ESYS_TR_NONE)
 		Esys_TR_Close(u->tpm.esys, &u->parent);
 	else
@@ -379,16 +383,57 @@ static int bank_choose(struct tpm2 *tpm, struct tpm2_token *t, struct token_answ
 	return r;
 }
 
+/* One shard: its object loaded, its policy satisfied (again while a PCR changes under it), its
+ * secret appended to secrets. Shard 0 carries the signed policy, the last one the pcrlock policy. */
+static int shard_unseal(struct unseal *u, const struct tpm2_token *t, size_t shard, const struct tpm2_pcrlock *pcrlock,
+			const struct tpm2_unseal_files *files, const uint8_t *pin, size_t pin_len, struct secret *secrets,
+			struct token_answer *fail)
+{
+	struct tpm2_policy_args args = {
+		.signature_path = files->signature,
+		.pcrlock = shard == t->n_shards - 1 ? pcrlock : NULL,
+		.skip_signed = shard > 0,
+		.shard = &t->shards[shard],
+	};
+	TPM2B_SENSITIVE_DATA *data = NULL;
+	TSS2_RC rc = TPM2_RC_PCR_CHANGED;
+	int r = object_load(u, t, &t->shards[shard], pin, pin_len, fail);
+
+	for (int i = 0; r == 0 && tpm2_rc_base(rc) == TPM2_RC_PCR_CHANGED && i < UNSEAL_PCR_CHANGED_RETRIES; i++) {
+		tpm2_handle_flush(&u->tpm, &u->policy);
+		args.rsa_exponent_zero = false;
+		r = tpm2_policy_session(&u->tpm, t, u->parent, u->hmac, &args, &u->policy, fail);
+		if (r == -ESTALE) {
+			/* systemd 255 named a signing key of exponent 65537 by exponent 0 (systemd issue 30546) */
+			args.rsa_exponent_zero = true;
+			r = tpm2_policy_session(&u->tpm, t, u->parent, u->hmac, &args, &u->policy, fail);
+		}
+		if (r == 0)
+			rc = Esys_Unseal(u->tpm.esys, u->object, u->policy, u->hmac, ESYS_TR_NONE, &data);
+	}
+	if (r == 0 && rc != TSS2_RC_SUCCESS) {
+		tpm2_fail_rc(&u->tpm, rc, "the TPM refused to unseal", fail);
+		r = -EPERM;
+	}
+	if (r == 0) {
+		r = secret_append(secrets, data->buffer, data->size);
+		explicit_bzero(data->buffer, sizeof(data->buffer));
+	}
+	Esys_Free(data);
+	object_done(u);
+	return r;
+}
+
 int tpm2_unseal(struct tpm2_token *t, const char *device, const struct tpm2_unseal_files *files, const uint8_t *pin,
 		size_t pin_len, struct secret **passphrase, struct token_answer *fail)
 {
 	static struct tpm2_pcrlock prediction;
 	struct unseal u = { .parent = ESYS_TR_NONE, .object = ESYS_TR_NONE, .hmac = ESYS_TR_NONE, .policy = ESYS_TR_NONE };
-	struct tpm2_policy_args args = { .signature_path = files->signature, .pcrlock = t->pcrlock ? &prediction : NULL };
-	TPM2B_SENSITIVE_DATA *data = NULL;
-	TSS2_RC rc = TPM2_RC_PCR_CHANGED;
+	_cleanup_secret_ struct secret *secrets = secret_new(TPM2_SHARDS_MAX * sizeof(((TPM2B_SENSITIVE_DATA *)0)->buffer));
 	int r;
 
+	if (!secrets)
+		return -ENOMEM;
 	/* without the prediction nothing is worth a PIN */
 	if (t->pcrlock && (r = tpm2_pcrlock_load(files->pcrlock, &prediction, fail)) < 0)
 		return r;
@@ -405,28 +450,12 @@ int tpm2_unseal(struct tpm2_token *t, const char *device, const struct tpm2_unse
 	}
 	r = bank_choose(&u.tpm, t, fail);
 	if (r == 0)
-		r = object_load(&u, t, pin, pin_len, fail);
-	for (int i = 0; r == 0 && tpm2_rc_base(rc) == TPM2_RC_PCR_CHANGED && i < UNSEAL_PCR_CHANGED_RETRIES; i++) {
-		tpm2_handle_flush(&u.tpm, &u.policy);
-		args.rsa_exponent_zero = false;
-		r = tpm2_policy_session(&u.tpm, t, u.parent, u.hmac, &args, &u.policy, fail);
-		if (r == -ESTALE) {
-			/* systemd 255 named a signing key of exponent 65537 by exponent 0 (systemd issue 30546) */
-			args.rsa_exponent_zero = true;
-			r = tpm2_policy_session(&u.tpm, t, u.parent, u.hmac, &args, &u.policy, fail);
-		}
-		if (r == 0)
-			rc = Esys_Unseal(u.tpm.esys, u.object, u.policy, u.hmac, ESYS_TR_NONE, &data);
-	}
-	if (r == 0 && rc != TSS2_RC_SUCCESS) {
-		tpm2_fail_rc(&u.tpm, rc, "the TPM refused to unseal", fail);
-		r = -EPERM;
-	}
-	if (r == 0) {
-		r = passphrase_encode(data, passphrase);
-		explicit_bzero(data->buffer, sizeof(data->buffer));
-	}
-	Esys_Free(data);
+		r = tpm2_parent_load(&u.tpm, t, &u.parent, fail);
+	u.parent_persistent = t->srk_len > 0;
+	for (size_t shard = 0; r == 0 && shard < t->n_shards; shard++)
+		r = shard_unseal(&u, t, shard, t->pcrlock ? &prediction : NULL, files, pin, pin_len, secrets, fail);
+	if (r == 0)
+		r = passphrase_encode(secrets, passphrase);
 	unseal_done(&u);
 	return r;
 }
