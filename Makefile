@@ -42,10 +42,10 @@ TPM2_PKGS := tss2-esys tss2-mu tss2-rc tss2-tctildr json-c nettle hogweed
 TPM2_STATIC_LIBS = $(DEPS_DIR)/lib/libtss2.a -l:libmbedcrypto.a $(shell pkg-config --static --libs json-c) \
 	-l:libhogweed.a -l:libnettle.a -l:libgmp.a
 TPM2_SRC := $(wildcard unlock/tpm2/*.c) unlock/token/message.c unlock/token/protocol.c unlock/token/serve.c \
-	unlock/crypto/secret.c unlock/base/log.c unlock/luks/base64.c
+	unlock/crypto/secret.c unlock/base/log.c unlock/base/hex.c unlock/luks/base64.c
 # The fuzz target of the helper's token reader builds with the helper's libraries, not unlock's.
 FUZZ_TPM2_SRC := unlock/tpm2/token.c unlock/tpm2/blob.c unlock/tpm2/rsa_pub.c unlock/tpm2/prediction.c unlock/luks/base64.c \
-	unlock/token/protocol.c unlock/token/message.c unlock/crypto/secret.c unlock/base/log.c
+	unlock/token/protocol.c unlock/token/message.c unlock/crypto/secret.c unlock/base/log.c unlock/base/hex.c
 
 # The PKCS#11 helper: modules are shared objects (DESIGN.md), so it is dynamic too; Nettle, for
 # base64, is linked from its archive so that an image carries no libnettle.so for it.
@@ -59,7 +59,7 @@ FUZZ_PKCS11_SRC := unlock/pkcs11/token.c unlock/pkcs11/ec_point.c unlock/luks/ba
 # the header; OpenSSL for sealing without the TPM. It links the same tpm2-tss archive as the helper.
 ENROLL_SRC := $(wildcard unlock/enroll/*.c) $(filter-out unlock/tpm2/main.c,$(wildcard unlock/tpm2/*.c)) \
 	unlock/pkcs11/find.c unlock/token/protocol.c unlock/token/message.c unlock/crypto/secret.c unlock/base/log.c \
-	unlock/open/prompt.c unlock/open/keyfile.c unlock/luks/base64.c
+	unlock/open/prompt.c unlock/open/keyfile.c unlock/luks/base64.c unlock/base/hex.c
 ENROLL_PKGS := $(TPM2_PKGS) libcryptsetup p11-kit-1 libcrypto
 ENROLL_DYNAMIC_PKGS := json-c libcryptsetup p11-kit-1 libcrypto
 HELPER_CFLAGS = $(shell pkg-config --cflags $(ENROLL_PKGS) $(PKCS11_PKGS) 2>/dev/null)

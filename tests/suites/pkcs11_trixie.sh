@@ -9,15 +9,8 @@ source "$(dirname "$0")/../lib.sh"
 source "$TOP/tests/trixie.sh"
 MODULE=/usr/lib/softhsm/libsofthsm2.so
 
-if ! "$TOP/qemu/debian-root.sh" "$BASE" trixie; then
-	not_ok "pkcs11 trixie: a Debian 13 system made by debootstrap" "see $BASE.log"
-	exit 0
-fi
 # The store and the images inside the Debian 13 tree, seen from the chroot as $inside.
-mkdir -p "$BASE/tmp"
-T=$(mktemp -d "$BASE/tmp/pkcs11.XXXXXX")
-inside=${T#"$BASE"}
-trap 'rm -rf "$T" "$WORK"' EXIT
+trixie_system_folder "pkcs11 trixie" pkcs11
 mkdir -p "$T/tokens"
 echo "directories.tokendir = $inside/tokens" >"$T/softhsm2.conf"
 export SOFTHSM2_CONF=$WORK/host.conf

@@ -12,15 +12,8 @@ source "$(dirname "$0")/../lib.sh"
 # shellcheck source-path=SCRIPTDIR source=../trixie.sh
 source "$TOP/tests/trixie.sh"
 
-if ! "$TOP/qemu/debian-root.sh" "$BASE" trixie; then
-	not_ok "tpm2 trixie: a Debian 13 system made by debootstrap" "see $BASE.log"
-	exit 0
-fi
 # The images and the SRK's public key inside the Debian 13 tree, seen from the chroot as $inside.
-mkdir -p "$BASE/tmp"
-T=$(mktemp -d "$BASE/tmp/tpm2.XXXXXX")
-inside=${T#"$BASE"}
-trap 'kill $(cat "$WORK"/*.pid 2>/dev/null) 2>/dev/null; rm -rf "$T" "$WORK"' EXIT
+trixie_system_folder "tpm2 trixie" tpm2
 export TSS2_LOG=all+none
 
 head -c 64 /dev/urandom >"$WORK/vk"

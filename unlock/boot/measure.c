@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <limits.h>
 #include <nettle/hmac.h>
+#include <nettle/nettle-meta.h>
+#include <nettle/sha2.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -29,28 +31,20 @@ int measure_event_text(const char *name, const char *uuid, char *out, size_t siz
 /* The HMAC of the event text in each of the four banks' hashes, keyed with the volume key. */
 static void measure_digests(const struct secret *key, struct token_measure *m)
 {
-	const uint8_t *text = (const uint8_t *)m->event;
-	size_t len = strlen(m->event);
-	struct hmac_sha1_ctx sha1;
-	struct hmac_sha256_ctx sha256;
-	struct hmac_sha512_ctx sha512; /* sha384's context is sha512's */
+	static const struct nettle_hash *const hashes[TOKEN_MEASURE_BANKS] = {
+		&nettle_sha1, &nettle_sha256, &nettle_sha384, &nettle_sha512,
+	};
+	/* HMAC's outer, inner and running states, each the largest hash's (they hold the key's pads) */
+	struct sha512_ctx outer, inner, state;
 
-	hmac_sha1_set_key(&sha1, key->len, key->data);
-	hmac_sha1_update(&sha1, len, text);
-	hmac_sha1_digest(&sha1, SHA1_DIGEST_SIZE, m->digests[0]);
-	hmac_sha256_set_key(&sha256, key->len, key->data);
-	hmac_sha256_update(&sha256, len, text);
-	hmac_sha256_digest(&sha256, SHA256_DIGEST_SIZE, m->digests[1]);
-	hmac_sha384_set_key(&sha512, key->len, key->data);
-	hmac_sha384_update(&sha512, len, text);
-	hmac_sha384_digest(&sha512, SHA384_DIGEST_SIZE, m->digests[2]);
-	hmac_sha512_set_key(&sha512, key->len, key->data);
-	hmac_sha512_update(&sha512, len, text);
-	hmac_sha512_digest(&sha512, SHA512_DIGEST_SIZE, m->digests[3]);
-	/* the contexts hold the key's pads */
-	explicit_bzero(&sha1, sizeof(sha1));
-	explicit_bzero(&sha256, sizeof(sha256));
-	explicit_bzero(&sha512, sizeof(sha512));
+	for (size_t i = 0; i < TOKEN_MEASURE_BANKS; i++) {
+		hmac_set_key(&outer, &inner, &state, hashes[i], key->len, key->data);
+		hmac_update(&state, hashes[i], strlen(m->event), (const uint8_t *)m->event);
+		hmac_digest(&outer, &inner, &state, hashes[i], hashes[i]->digest_size, m->digests[i]);
+	}
+	explicit_bzero(&outer, sizeof(outer));
+	explicit_bzero(&inner, sizeof(inner));
+	explicit_bzero(&state, sizeof(state));
 }
 
 void boot_volume_measure(const struct boot_volume *vol, const struct volume *v, const struct secret *key,

@@ -16,6 +16,7 @@
 #include <tss2/tss2_tpm2_types.h>
 #include <unistd.h>
 
+#include "base/hex.h"
 #include "base/log.h"
 #include "base/util.h"
 #include "crypto/secret.h"
@@ -53,16 +54,9 @@ static int usage(FILE *out, int code)
 
 static int hex_value(const char *hex, uint8_t *out, size_t size)
 {
-	if (strlen(hex) != 2 * size)
-		return -EINVAL;
-	for (size_t i = 0; i < size; i++) {
-		unsigned int b;
-		if (!strchr("0123456789abcdefABCDEF", hex[2 * i]) || !strchr("0123456789abcdefABCDEF", hex[2 * i + 1]) ||
-		    sscanf(hex + 2 * i, "%2x", &b) != 1)
-			return -EINVAL;
-		out[i] = (uint8_t)b;
-	}
-	return 0;
+	size_t len;
+
+	return hex_decode(hex, out, size, &len) == 0 && len == size ? 0 : -EINVAL;
 }
 
 /* "7+11", "7:sha256=HEX+11" (systemd 256's form: the value the PCR will hold), or "" for none. */

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <tss2/tss2_rc.h>
 
+#include "base/hex.h"
 #include "base/util.h"
 #include "luks/base64.h"
 #include "tpm2/pcr.h"
@@ -76,16 +77,11 @@ static json_object *signature_file_load(const char *given, char *used, size_t si
 
 static bool hex_equal(json_object *v, const uint8_t *bytes, size_t len)
 {
-	const char *s = json_object_get_string(v);
+	uint8_t got[64];
+	size_t n;
 
-	if (!json_object_is_type(v, json_type_string) || strlen(s) != 2 * len)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		unsigned int b;
-		if (sscanf(s + 2 * i, "%2x", &b) != 1 || b != bytes[i])
-			return false;
-	}
-	return true;
+	return json_object_is_type(v, json_type_string) && len <= sizeof(got) &&
+	       hex_decode(json_object_get_string(v), got, sizeof(got), &n) == 0 && n == len && memcmp(got, bytes, len) == 0;
 }
 
 static bool pcrs_equal(json_object *v, uint32_t mask)

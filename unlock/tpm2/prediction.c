@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/hex.h"
 #include "base/util.h"
 #include "tpm2/token.h"
 
@@ -23,20 +24,6 @@ static int __attribute__((format(printf, 3, 4))) bad(char *why, size_t size, con
 	vsnprintf(why, size, fmt, ap);
 	va_end(ap);
 	return -EBADMSG;
-}
-
-static int hex_decode(const char *text, uint8_t *out, size_t len)
-{
-	if (!text || strlen(text) != 2 * len)
-		return -EINVAL;
-	for (size_t i = 0; i < len; i++) {
-		unsigned int b;
-		if (!strchr("0123456789abcdefABCDEF", text[2 * i]) || !strchr("0123456789abcdefABCDEF", text[2 * i + 1]) ||
-		    sscanf(text + 2 * i, "%2x", &b) != 1)
-			return -EINVAL;
-		out[i] = (uint8_t)b;
-	}
-	return 0;
 }
 
 /* One pcrValues entry: {"pcr": N, "values": [HEX, ...]}, duplicates dropped, the file's order kept
@@ -54,8 +41,9 @@ static int pcr_entry(json_object *e, struct tpm2_pcrlock *p, size_t size, char *
 	p->pcrs |= 1u << pcr;
 	for (size_t i = 0; i < json_object_array_length(values); i++) {
 		uint8_t v[64];
+		size_t len;
 		bool seen = false;
-		if (hex_decode(json_object_get_string(json_object_array_get_idx(values, i)), v, size) < 0)
+		if (hex_decode(json_object_get_string(json_object_array_get_idx(values, i)), v, size, &len) < 0 || len != size)
 			return bad(why, why_size, "a value of PCR %d is not a %zu-byte digest in hex", (int)pcr, size);
 		for (int k = 0; k < p->n_values[pcr]; k++)
 			seen = seen || memcmp(p->values[pcr][k], v, size) == 0;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <tss2/tss2_tpm2_types.h>
 
+#include "base/hex.h"
 #include "base/util.h"
 #include "luks/base64.h"
 
@@ -39,19 +40,8 @@ static int base64_field(struct parse *p, json_object *v, const char *name, uint8
 
 static int hex_field(struct parse *p, json_object *v, const char *name, uint8_t *out, size_t size, size_t *len)
 {
-	const char *text = json_object_get_string(v);
-	size_t n = text ? strlen(text) : 0;
-
-	if (!json_object_is_type(v, json_type_string) || n % 2 || n / 2 > size)
+	if (!json_object_is_type(v, json_type_string) || hex_decode(json_object_get_string(v), out, size, len) < 0)
 		return refuse(p, -EBADMSG, "the token's %s is not hexadecimal of the right size", name);
-	for (size_t i = 0; i < n / 2; i++) {
-		unsigned int byte;
-		if (sscanf(text + 2 * i, "%2x", &byte) != 1 || !strchr("0123456789abcdefABCDEF", text[2 * i]) ||
-		    !strchr("0123456789abcdefABCDEF", text[2 * i + 1]))
-			return refuse(p, -EBADMSG, "the token's %s is not hexadecimal of the right size", name);
-		out[i] = (uint8_t)byte;
-	}
-	*len = n / 2;
 	return 0;
 }
 
