@@ -2,8 +2,8 @@
 # The tree shows the design: unlock/ has one folder per layer, a layer includes only the layers
 # below it (base, crypto, luks, dm, token, open, boot, cmd, in that order), no header includes
 # itself round a cycle, and no file is longer than about 600 lines. tpm2/ and pkcs11/ are the token
-# helpers, programs of their own: they take only base/, the locked secrets and the token protocol
-# (pkcs11/ also the base64 reader); enroll/, the enrollment program, takes the helpers' TPM and
+# helpers, programs of their own: they take only base/, the locked secrets, the token protocol and
+# the base64 reader; enroll/, the enrollment program, takes the helpers' TPM and
 # PKCS#11 code and the passphrase prompt too. No layer of unlock takes anything of them.
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 source "$(dirname "$0")/../lib.sh"
@@ -13,7 +13,7 @@ import os, re, sys
 root = sys.argv[1]
 order = ["base", "crypto", "luks", "dm", "token", "open", "boot", "cmd"]
 programs = {
-    "tpm2": ("base/", "crypto/secret.h", "token/message.h", "token/protocol.h", "token/serve.h", "tpm2/"),
+    "tpm2": ("base/", "crypto/secret.h", "token/message.h", "token/protocol.h", "token/serve.h", "luks/base64.h", "tpm2/"),
     "pkcs11": ("base/", "crypto/secret.h", "token/protocol.h", "token/serve.h", "luks/base64.h", "pkcs11/"),
     "enroll": ("base/", "crypto/secret.h", "token/protocol.h", "tpm2/", "pkcs11/", "open/prompt.h", "open/keyfile.h",
                "enroll/"),
