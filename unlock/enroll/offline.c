@@ -27,7 +27,6 @@
 
 #define SEALED_SECRET_LEN 32
 #define SHA256_LEN 32
-#define TPM2_CC_POLICY_PCR 0x0000017fu
 #define TPM2_CC_POLICY_AUTH_VALUE 0x0000016bu
 
 static int random_bytes(void *out, size_t len, struct token_answer *fail)
@@ -221,25 +220,13 @@ static int digest_extend(uint8_t digest[SHA256_LEN], const void *data, size_t le
 /* The policy digest a TPM would compute: PolicyPCR over the given values, then PolicyAuthValue. */
 static int policy_calculate(const struct seal_request *req, TPM2B_DIGEST *policy, struct token_answer *fail)
 {
-	uint8_t cc[4], sel_bytes[sizeof(TPML_PCR_SELECTION)];
-	TPML_PCR_SELECTION sel;
+	uint8_t cc[4];
 	TPM2B_DIGEST pcrs;
-	size_t n = 0;
 	int r = 0;
 
 	*policy = (TPM2B_DIGEST){ .size = SHA256_LEN };
-	if (req->pcr_mask) {
-		uint8_t msg[4 + sizeof(sel_bytes) + SHA256_LEN];
-		if ((r = tpm2_pcr_digest(NULL, req, &pcrs, fail)) < 0)
-			return r;
-		tpm2_pcr_selection(req->pcr_mask, req->bank, &sel);
-		if (Tss2_MU_TPML_PCR_SELECTION_Marshal(&sel, sel_bytes, sizeof(sel_bytes), &n) != TSS2_RC_SUCCESS)
-			return -EIO;
-		be32(msg, TPM2_CC_POLICY_PCR);
-		memcpy(msg + 4, sel_bytes, n);
-		memcpy(msg + 4 + n, pcrs.buffer, SHA256_LEN);
-		r = digest_extend(policy->buffer, msg, 4 + n + SHA256_LEN);
-	}
+	if (req->pcr_mask && (r = tpm2_pcr_digest(NULL, req, &pcrs, fail)) == 0)
+		r = tpm2_policy_pcr_compute(policy, req->pcr_mask, req->bank, pcrs.buffer);
 	if (r == 0 && req->pin) {
 		be32(cc, TPM2_CC_POLICY_AUTH_VALUE);
 		r = digest_extend(policy->buffer, cc, sizeof(cc));
@@ -371,7 +358,7 @@ static int offline_build(const struct seal_request *req, struct tpm2_token *t, s
 						   : seed_rsa(srk, o->seed, &o->enc_seed, fail);
 	EVP_PKEY_free(srk);
 	if (r == 0 && req->pin)
-		r = tpm2_pin_auth(t, req->pin->data, req->pin->len, &o->auth);
+		tpm2_pin_auth(t, req->pin->data, req->pin->len, &o->auth);
 	if (r == 0)
 		r = object_public(o->seed, o->secret, &o->policy, &o->pub, &o->name);
 	if (r == 0)

@@ -28,7 +28,7 @@ static int pcr_values_complete(struct tpm2 *tpm, const struct seal_request *req,
 		return -EINVAL;
 	}
 	for (int i = 0; i < TPM2_PCRS; i++) {
-		TPML_PCR_SELECTION sel = { .count = 1 }, *out_sel = NULL;
+		TPML_PCR_SELECTION sel, *out_sel = NULL;
 		TPML_DIGEST *digests = NULL;
 		TSS2_RC rc;
 		if (!(req->pcr_mask & (1u << i)))
@@ -36,8 +36,7 @@ static int pcr_values_complete(struct tpm2 *tpm, const struct seal_request *req,
 		memcpy(values[i], req->pcr_values[i], size);
 		if (req->pcr_given & (1u << i))
 			continue;
-		sel.pcrSelections[0] = (TPMS_PCR_SELECTION){ .hash = req->bank, .sizeofSelect = 3 };
-		sel.pcrSelections[0].pcrSelect[i / 8] = (uint8_t)(1u << (i % 8));
+		tpm2_pcr_selection(1u << i, req->bank, &sel);
 		rc = Esys_PCR_Read(tpm->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &sel, NULL, &out_sel, &digests);
 		if (rc != TSS2_RC_SUCCESS || digests->count != 1 || digests->digests[0].size != size) {
 			token_answer_fail(fail, TOKEN_FAIL_DEVICE, "the TPM did not read PCR %d of bank %s: %s", i,
@@ -138,8 +137,8 @@ static int object_create(struct sealing *s, const struct seal_request *req, cons
 	TSS2_RC rc;
 	int r = -EIO;
 
-	if (req->pin && tpm2_pin_auth(t, req->pin->data, req->pin->len, &sensitive.sensitive.userAuth) < 0)
-		return -EIO;
+	if (req->pin)
+		tpm2_pin_auth(t, req->pin->data, req->pin->len, &sensitive.sensitive.userAuth);
 	if (getrandom(sensitive.sensitive.data.buffer, SEALED_SECRET_LEN, 0) != SEALED_SECRET_LEN) {
 		token_answer_fail(fail, TOKEN_FAIL_HELPER, "no random bytes from the kernel");
 		return -EIO;

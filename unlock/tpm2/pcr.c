@@ -2,7 +2,9 @@
 #include "tpm2/pcr.h"
 
 #include <errno.h>
+#include <nettle/sha2.h>
 #include <string.h>
+#include <tss2/tss2_mu.h>
 #include <tss2/tss2_rc.h>
 
 #include "base/util.h"
@@ -14,6 +16,27 @@ void tpm2_pcr_selection(uint32_t mask, uint16_t bank, TPML_PCR_SELECTION *sel)
 	sel->pcrSelections[0].sizeofSelect = 3;
 	for (int i = 0; i < 3; i++)
 		sel->pcrSelections[0].pcrSelect[i] = (uint8_t)(mask >> (8 * i));
+}
+
+int tpm2_policy_pcr_compute(TPM2B_DIGEST *policy, uint32_t mask, uint16_t bank, const uint8_t pcr_digest[32])
+{
+	static const uint8_t policy_pcr[4] = { 0x00, 0x00, 0x01, 0x7f }; /* TPM_CC_PolicyPCR */
+	uint8_t selection[sizeof(TPML_PCR_SELECTION)];
+	TPML_PCR_SELECTION sel;
+	struct sha256_ctx c;
+	size_t n = 0;
+
+	tpm2_pcr_selection(mask, bank, &sel);
+	if (policy->size != SHA256_DIGEST_SIZE ||
+	    Tss2_MU_TPML_PCR_SELECTION_Marshal(&sel, selection, sizeof(selection), &n) != TSS2_RC_SUCCESS)
+		return -EIO;
+	sha256_init(&c);
+	sha256_update(&c, SHA256_DIGEST_SIZE, policy->buffer);
+	sha256_update(&c, sizeof(policy_pcr), policy_pcr);
+	sha256_update(&c, n, selection);
+	sha256_update(&c, SHA256_DIGEST_SIZE, pcr_digest);
+	sha256_digest(&c, SHA256_DIGEST_SIZE, policy->buffer);
+	return 0;
 }
 
 static uint32_t selection_mask(const TPMS_PCR_SELECTION *s)

@@ -4,35 +4,24 @@
 #include <errno.h>
 #include <nettle/sha2.h>
 #include <string.h>
-#include <tss2/tss2_mu.h>
 #include <tss2/tss2_rc.h>
 
 #include "base/util.h"
 #include "tpm2/pcr.h"
 
 
-/* PolicyPCR's digest, computed: H(digest || TPM_CC_PolicyPCR || the selection || H(value)). */
+/* One PolicyOR branch: the policy so far, then PolicyPCR for this PCR holding this value. */
 static int policy_pcr_branch(const TPM2B_DIGEST *previous, uint32_t pcr, uint16_t bank, const uint8_t *value,
 			     TPM2B_DIGEST *out)
 {
-	uint8_t sel_bytes[sizeof(TPML_PCR_SELECTION)], cc[4] = { 0, 0, 0x01, 0x7f }, pcr_digest[SHA256_DIGEST_SIZE];
-	TPML_PCR_SELECTION sel;
+	uint8_t pcr_digest[SHA256_DIGEST_SIZE];
 	struct sha256_ctx c;
-	size_t n = 0;
 
-	tpm2_pcr_selection(1u << pcr, bank, &sel);
-	if (Tss2_MU_TPML_PCR_SELECTION_Marshal(&sel, sel_bytes, sizeof(sel_bytes), &n) != TSS2_RC_SUCCESS)
-		return -EIO;
 	sha256_init(&c);
 	sha256_update(&c, tpm2_bank_digest_size(bank), value);
 	sha256_digest(&c, SHA256_DIGEST_SIZE, pcr_digest);
-	sha256_update(&c, previous->size, previous->buffer);
-	sha256_update(&c, sizeof(cc), cc);
-	sha256_update(&c, n, sel_bytes);
-	sha256_update(&c, sizeof(pcr_digest), pcr_digest);
-	*out = (TPM2B_DIGEST){ .size = SHA256_DIGEST_SIZE };
-	sha256_digest(&c, SHA256_DIGEST_SIZE, out->buffer);
-	return 0;
+	*out = *previous;
+	return tpm2_policy_pcr_compute(out, 1u << pcr, bank, pcr_digest);
 }
 
 static TSS2_RC policy_pcr(struct tpm2 *tpm, ESYS_TR session, uint32_t mask, uint16_t bank, TPM2B_DIGEST *digest)

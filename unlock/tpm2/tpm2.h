@@ -52,7 +52,7 @@ struct tpm2_policy_args {
 int tpm2_policy_session(struct tpm2 *tpm, const struct tpm2_token *t, ESYS_TR parent, ESYS_TR hmac,
 			const struct tpm2_policy_args *args, ESYS_TR *session, struct token_answer *fail);
 /* The PIN's authValue as systemd derives it (SHA-256, salted PBKDF2 first with tpm2_salt). */
-int tpm2_pin_auth(const struct tpm2_token *t, const uint8_t *pin, size_t len, TPM2B_AUTH *auth);
+void tpm2_pin_auth(const struct tpm2_token *t, const uint8_t *pin, size_t len, TPM2B_AUTH *auth);
 /* Where unsealing finds what a token's policy needs besides the TPM: NULL or "" for systemd's places. */
 struct tpm2_unseal_files {
 	const char *signature; /* tpm2-signature= */

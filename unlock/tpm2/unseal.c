@@ -178,7 +178,7 @@ int tpm2_parent_load(struct tpm2 *tpm, const struct tpm2_token *t, ESYS_TR *pare
 	return 0;
 }
 
-int tpm2_pin_auth(const struct tpm2_token *t, const uint8_t *pin, size_t len, TPM2B_AUTH *auth)
+void tpm2_pin_auth(const struct tpm2_token *t, const uint8_t *pin, size_t len, TPM2B_AUTH *auth)
 {
 	uint8_t derived[SHA256_DIGEST_SIZE];
 	char text[BASE64_ENCODE_RAW_LENGTH(SHA256_DIGEST_SIZE)];
@@ -199,7 +199,6 @@ int tpm2_pin_auth(const struct tpm2_token *t, const uint8_t *pin, size_t len, TP
 	/* The TPM drops an authValue's trailing zeros; the HMAC must be keyed as it sees it (systemd 254). */
 	while (auth->size > 0 && auth->buffer[auth->size - 1] == 0)
 		auth->size--;
-	return 0;
 }
 
 static void tries_left(struct tpm2 *tpm, int *left)
@@ -340,8 +339,8 @@ static int object_load(struct unseal *u, const struct tpm2_token *t, const struc
 		return -EIO;
 	}
 	if (t->pin) {
-		r = tpm2_pin_auth(t, pin, pin_len, &auth);
-		rc = r == 0 ? Esys_TR_SetAuth(u->tpm.esys, u->object, &auth) : TSS2_ESYS_RC_GENERAL_FAILURE;
+		tpm2_pin_auth(t, pin, pin_len, &auth);
+		rc = Esys_TR_SetAuth(u->tpm.esys, u->object, &auth);
 		explicit_bzero(&auth, sizeof(auth));
 		if (rc != TSS2_RC_SUCCESS) {
 			token_answer_fail(fail, TOKEN_FAIL_DEVICE, "the PIN could not be given to the TPM library");
