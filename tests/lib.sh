@@ -107,6 +107,13 @@ depends_on() {
 		if grep -qw -- "$lib" <<<"$depends"; then ok "$prefix: depends on $lib"; else not_ok "$prefix: depends on $lib" "$depends"; fi
 	done
 }
+# secret_image IMAGE: a 16 MiB LUKS2 image whose passphrase is "secret" and whose volume key is
+# $WORK/vk (the token suites make it), with a fast PBKDF2 keyslot.
+secret_image() {
+	truncate -s 16M "$1"
+	printf secret | cryptsetup luksFormat -q --type luks2 --pbkdf pbkdf2 --pbkdf-force-iterations 1000 \
+		--volume-key-file "$WORK/vk" --key-size 512 "$1" - >/dev/null
+}
 # depends_not_on PREFIX DEB PATTERN: no dependency of the package matches PATTERN (grep -E).
 depends_not_on() {
 	local depends

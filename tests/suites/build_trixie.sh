@@ -62,9 +62,7 @@ mkdir -p "$WORK/tpm"
 if swtpm_tcp_start "$WORK/tpm" "$WORK/swtpm.pid"; then
 	tcti=swtpm:host=127.0.0.1,port=$SWTPM_PORT
 	head -c 64 /dev/urandom >"$WORK/vk"
-	truncate -s 16M "$WORK/tpm.img"
-	printf secret | cryptsetup luksFormat -q --type luks2 --pbkdf pbkdf2 --pbkdf-force-iterations 1000 \
-		--volume-key-file "$WORK/vk" --key-size 512 "$WORK/tpm.img" - >/dev/null
+	secret_image "$WORK/tpm.img"
 	PASSWORD=secret systemd-cryptenroll --tpm2-device="$tcti" --tpm2-pcrs= "$WORK/tpm.img" >/dev/null 2>&1
 	check_eq "trixie: the static unlock-tpm2 built in Debian 13 runs unchanged on this host and gives the volume key" \
 		"$(hex_of "$WORK/vk")" "$("$src/build/unlock" open --tpm2-device "$tcti" --token-only --dump-volume-key "$WORK/tpm.img" </dev/null 2>/dev/null)"

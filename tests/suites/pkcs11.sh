@@ -28,11 +28,7 @@ token() {
 
 head -c 64 /dev/urandom >"$WORK/vk"
 want=$(hex_of "$WORK/vk")
-new_image() {
-	truncate -s 16M "$1"
-	printf secret | cryptsetup luksFormat -q --type luks2 --pbkdf pbkdf2 --pbkdf-force-iterations 1000 \
-		--volume-key-file "$WORK/vk" --key-size 512 "$1" - >/dev/null
-}
+new_image() { secret_image "$1"; }
 enroll() { # IMAGE URI: systemd-cryptenroll with the passphrase "secret" and PIN 1234
 	PASSWORD=secret PIN=1234 systemd-cryptenroll --pkcs11-token-uri="$2" "$1" >"$WORK/enroll.log" 2>&1 ||
 		not_ok "pkcs11: systemd-cryptenroll --pkcs11-token-uri=$2" "$(cat "$WORK/enroll.log")"

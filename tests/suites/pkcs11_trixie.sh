@@ -22,9 +22,7 @@ want=$(hex_of "$WORK/vk")
 # enroll NAME URI: a LUKS2 image whose passphrase is "secret", and Debian 13's systemd-cryptenroll
 # adding a token of that URI to it.
 enroll() {
-	truncate -s 16M "$T/$1.img"
-	printf secret | cryptsetup luksFormat -q --type luks2 --pbkdf pbkdf2 --pbkdf-force-iterations 1000 \
-		--volume-key-file "$WORK/vk" --key-size 512 "$T/$1.img" - >/dev/null
+	secret_image "$T/$1.img"
 	if in_chroot "$BASE" env PASSWORD=secret PIN=1234 SOFTHSM2_CONF="$inside/softhsm2.conf" \
 		systemd-cryptenroll --pkcs11-token-uri="$2" "$inside/$1.img" >"$WORK/$1.enroll" 2>&1; then
 		ok "pkcs11 trixie: systemd-cryptenroll $(in_chroot "$BASE" systemd-cryptenroll --version | head -n1 | cut -d' ' -f2) enrolls $1"

@@ -19,11 +19,7 @@ tpm_tidy() { tpm2_flushcontext -T "$TCTI" -l >/dev/null 2>&1; tpm2_dictionaryloc
 
 head -c 64 /dev/urandom >"$WORK/vk"
 want=$(hex_of "$WORK/vk")
-new_image() {
-	truncate -s 16M "$1"
-	printf secret | cryptsetup luksFormat -q --type luks2 --pbkdf pbkdf2 --pbkdf-force-iterations 1000 \
-		--volume-key-file "$WORK/vk" --key-size 512 "$1" - >/dev/null
-}
+new_image() { secret_image "$1"; }
 enroll() { # IMAGE ARGS...: systemd-cryptenroll with the passphrase "secret"
 	local img=$1
 	shift

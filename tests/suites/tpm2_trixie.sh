@@ -18,11 +18,7 @@ export TSS2_LOG=all+none
 
 head -c 64 /dev/urandom >"$WORK/vk"
 want=$(hex_of "$WORK/vk")
-new_image() {
-	truncate -s 16M "$T/$1.img"
-	printf secret | cryptsetup luksFormat -q --type luks2 --pbkdf pbkdf2 --pbkdf-force-iterations 1000 \
-		--volume-key-file "$WORK/vk" --key-size 512 "$T/$1.img" - >/dev/null
-}
+new_image() { secret_image "$T/$1.img"; }
 # enroll NAME ARGS...: a new image NAME with the passphrase "secret", and Debian 13's
 # systemd-cryptenroll adding a TPM2 token with ARGS (environment: NEWPIN).
 enroll() {
