@@ -190,8 +190,11 @@ static int srk_load(const char *path, TPM2B_PUBLIC *srk, struct token_answer *fa
 	FILE *f = fopen(path, "re");
 	size_t n = f ? fread(buf, 1, sizeof(buf), f) : 0, offset = 0;
 
-	if (f)
-		fclose(f);
+	if (!f) {
+		token_answer_fail(fail, TOKEN_FAIL_BAD_TOKEN, "cannot read %s: %s", path, strerror(errno));
+		return -ENOENT;
+	}
+	fclose(f);
 	memset(srk, 0, sizeof(*srk));
 	if (n == 0 || Tss2_MU_TPM2B_PUBLIC_Unmarshal(buf, n, &offset, srk) != TSS2_RC_SUCCESS || offset != n) {
 		token_answer_fail(fail, TOKEN_FAIL_BAD_TOKEN, "%s is not a storage root key's TPM2B_PUBLIC (systemd-analyze srk > FILE makes one)", path);
